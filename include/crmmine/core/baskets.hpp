@@ -1,0 +1,90 @@
+// Market baskets in compressed sparse row (CSR) form: basket b holds the item codes
+// items[indptr[b] .. indptr[b + 1]), with optional quantities alongside. Item codes are dense
+// integers; the labels they stand for stay with the caller.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace crmmine {
+
+// A contiguous run of item codes (one basket).
+struct ItemSpan {
+    const std::int32_t* first = nullptr;
+    const std::int32_t* last = nullptr;
+    const std::int32_t* begin() const noexcept { return first; }
+    const std::int32_t* end() const noexcept { return last; }
+    std::int64_t size() const noexcept { return last - first; }
+};
+
+// Non-owning view of baskets, the type every algorithm takes.
+// Lifetime: the view borrows its arrays from whoever made it (a Baskets, or numpy arrays
+// held by the Python caller). Those arrays must outlive the view and stay unchanged while
+// it is in use; a view is never stored past the call it was passed to.
+struct BasketsView {
+    const std::int64_t* indptr = nullptr;  // n_baskets + 1 offsets, indptr[0] == 0
+    const std::int32_t* items = nullptr;   // codes in [0, n_items)
+    const double* quantity = nullptr;      // optional, one per entry of items
+    std::int64_t n_baskets = 0;
+    std::int32_t n_items = 0;
+
+    std::int64_t n_entries() const noexcept { return indptr ? indptr[n_baskets] : 0; }
+    ItemSpan basket(std::int64_t b) const noexcept {
+        return {items + indptr[b], items + indptr[b + 1]};
+    }
+    bool has_quantity() const noexcept { return quantity != nullptr; }
+
+    // Throws InvalidArgument unless the offsets rise from 0, every code lies in
+    // [0, n_items) and every quantity is finite and non-negative.
+    void validate() const;
+};
+
+// Owning baskets, made by the builders below.
+class Baskets {
+public:
+    Baskets() : indptr_(1, 0) {}
+    // Takes the buffers as they are and validates them.
+    Baskets(std::vector<std::int64_t> indptr, std::vector<std::int32_t> items,
+            std::vector<double> quantity, std::int32_t n_items);
+
+    BasketsView view() const noexcept;
+    std::int64_t n_baskets() const noexcept {
+        return static_cast<std::int64_t>(indptr_.size()) - 1;
+    }
+    std::int32_t n_items() const noexcept { return n_items_; }
+
+    // The buffers, for moving them out (to numpy, say) without a copy.
+    std::vector<std::int64_t>& indptr() noexcept { return indptr_; }
+    std::vector<std::int32_t>& items() noexcept { return items_; }
+    std::vector<double>& quantity() noexcept { return quantity_; }
+
+private:
+    std::vector<std::int64_t> indptr_;
+    std::vector<std::int32_t> items_;
+    std::vector<double> quantity_;  // empty when the baskets carry no quantities
+    std::int32_t n_items_ = 0;
+};
+
+// Groups (basket, item[, quantity]) rows into baskets in O(n): a counting sort by basket,
+// then one pass that merges repeated items of a basket (their quantities add). Items keep
+// the order of their first appearance. quantity may be null.
+Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
+                           const double* quantity, std::size_t n_rows, std::int32_t n_baskets,
+                           std::int32_t n_items);
+
+// Baskets read from the FIMI text format (one basket per line, items as non-negative
+// integers separated by blanks) together with the original item ids: code c stands for
+// item_ids[c], and codes follow ascending id. Blank lines are empty baskets.
+struct FimiBaskets {
+    Baskets baskets;
+    std::vector<std::int64_t> item_ids;
+};
+FimiBaskets parse_fimi(std::string_view text);
+
+// Number of baskets that contain each item (a vector of n_items counts); each item is
+// counted once per basket entry, and the builders above never repeat an item in a basket.
+std::vector<std::int64_t> item_counts(const BasketsView& baskets, int n_jobs = 0);
+
+}  // namespace crmmine

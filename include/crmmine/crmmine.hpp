@@ -1,0 +1,6 @@
+// Everything crmmine offers, in one include.
+#pragma once
+
+#include "crmmine/core.hpp"
+#include "crmmine/segment.hpp"
+#include "crmmine/version.hpp"
