@@ -1,0 +1,309 @@
+"""Baskets: market baskets in CSR form, with item labels kept on the Python side."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from crmmine import _convert, _core, _validation
+
+
+@dataclass(frozen=True, repr=False)
+class Baskets:
+    """Market baskets: basket ``b`` holds ``items[indptr[b]:indptr[b + 1]]``.
+
+    Item codes are dense int32; ``item_labels[code]`` is the original label. An item
+    appears at most once per basket (repeats merge, their quantities add) and keeps the
+    position of its first appearance. Build one with a ``from_*`` constructor.
+
+    Attributes
+    ----------
+    indptr : ndarray of int64, shape (n_baskets + 1,)
+    items : ndarray of int32
+    quantity : ndarray of float64 or None
+    item_labels : pandas.Index
+    basket_labels : pandas.Index or None
+    """
+
+    indptr: np.ndarray
+    items: np.ndarray
+    quantity: np.ndarray | None
+    item_labels: pd.Index
+    basket_labels: pd.Index | None = None
+
+    # -- builders -----------------------------------------------------------------------
+    @classmethod
+    def from_long(
+        cls,
+        data: pd.DataFrame,
+        transaction: str,
+        item: str,
+        quantity: str | None = None,
+    ) -> Baskets:
+        """One row per (transaction, item) pair, e.g. invoice lines.
+
+        Examples
+        --------
+        >>> import pandas as pd, crmmine
+        >>> df = pd.DataFrame({"InvoiceNo": [1, 1, 2], "StockCode": ["A", "B", "A"]})
+        >>> crmmine.Baskets.from_long(df, "InvoiceNo", "StockCode").to_lists()
+        [['A', 'B'], ['A']]
+        """
+        _validation.check_columns(
+            data, {"transaction": transaction, "item": item, "quantity": quantity}
+        )
+        _validation.check_not_empty(data)
+        quantities = None
+        if quantity is not None:
+            quantities = _validation.numeric_column(
+                data[quantity], f"quantity (column {quantity!r})"
+            )
+        return cls._from_labels(
+            data[transaction], data[item], quantities, f"transaction (column {transaction!r})",
+            f"item (column {item!r})",
+        )
+
+    @classmethod
+    def from_arrays(
+        cls, transaction: object, item: object, quantity: object | None = None
+    ) -> Baskets:
+        """Parallel arrays of transaction ids and item labels (and quantities).
+
+        Examples
+        --------
+        >>> import crmmine
+        >>> crmmine.Baskets.from_arrays([7, 7, 9], ["milk", "bread", "milk"]).n_baskets
+        2
+        """
+        transaction, item = np.asarray(transaction), np.asarray(item)
+        if transaction.ndim != 1 or item.ndim != 1:
+            raise ValueError("transaction and item must be one-dimensional arrays")
+        if len(transaction) != len(item):
+            raise ValueError(
+                f"transaction and item must have the same length, got {len(transaction)} "
+                f"and {len(item)}"
+            )
+        if len(item) == 0:
+            raise ValueError("transaction and item are empty; pass at least one row")
+        quantities = None
+        if quantity is not None:
+            quantities = _validation.numeric_column(quantity, "quantity")
+            if len(quantities) != len(item):
+                raise ValueError("quantity must have one value per item row")
+        return cls._from_labels(transaction, item, quantities, "transaction", "item")
+
+    @classmethod
+    def from_lists(cls, transactions: Iterable[Iterable[object]]) -> Baskets:
+        """A list of baskets, each a list (or set) of item labels.
+
+        Examples
+        --------
+        >>> import crmmine
+        >>> b = crmmine.Baskets.from_lists([["milk", "bread"], ["milk"], []])
+        >>> b.n_baskets, b.n_items
+        (3, 2)
+        """
+        baskets = list(transactions)
+        for position, basket in enumerate(baskets):
+            if isinstance(basket, (str, bytes)) or not isinstance(basket, Iterable):
+                raise TypeError(
+                    f"transactions[{position}] is {type(basket).__name__}; each basket must "
+                    "be a list or set of item labels, e.g. [['milk', 'bread'], ['milk']]"
+                )
+        baskets = [list(basket) for basket in baskets]
+        lengths = np.fromiter(map(len, baskets), dtype=np.int64, count=len(baskets))
+        flat = list(chain.from_iterable(baskets))
+        basket_codes = np.repeat(np.arange(len(baskets), dtype=np.int32), lengths)
+        item_codes, item_labels = _convert.factorize(
+            np.asarray(flat, dtype=object) if flat else np.array([], dtype=object), "items"
+        )
+        if (item_codes < 0).any():
+            raise ValueError("transactions hold missing items (None or NaN); remove them")
+        return cls._build(basket_codes, item_codes, None, len(baskets), item_labels, None)
+
+    @classmethod
+    def from_onehot(cls, data: pd.DataFrame) -> Baskets:
+        """A one-hot table: one row per basket, one bool or 0/1 column per item.
+
+        Sparse columns (``pd.SparseDtype``) are read without ever densifying.
+
+        Examples
+        --------
+        >>> import pandas as pd, crmmine
+        >>> df = pd.DataFrame({"milk": [True, False], "bread": [True, True]})
+        >>> crmmine.Baskets.from_onehot(df).to_lists()
+        [['milk', 'bread'], ['bread']]
+        """
+        if not isinstance(data, pd.DataFrame):
+            raise TypeError(
+                f"data must be a one-hot pandas DataFrame, got {type(data).__name__}"
+            )
+        if data.shape[0] == 0 or data.shape[1] == 0:
+            raise ValueError("data is empty; a one-hot table needs rows and item columns")
+        if all(isinstance(dtype, pd.SparseDtype) for dtype in data.dtypes):
+            indptr, items, values = _sparse_onehot(data)
+        else:
+            indptr, items, values = _dense_onehot(data)
+        if values.size and not np.isin(values, (0, 1)).all():
+            raise ValueError(
+                "data must hold only True/False or 0/1; found other values (use "
+                "data > 0 or data.astype(bool) to make it one-hot)"
+            )
+        return cls(indptr, items, None, pd.Index(data.columns), pd.Index(data.index))
+
+    @classmethod
+    def from_csv(
+        cls,
+        path: str | PathLike,
+        transaction: str,
+        item: str,
+        quantity: str | None = None,
+        **read_csv_options: object,
+    ) -> Baskets:
+        """A long-format CSV file (compressed too), one row per (transaction, item)."""
+        header = pd.read_csv(path, nrows=0, **read_csv_options)
+        _validation.check_columns(
+            header, {"transaction": transaction, "item": item, "quantity": quantity}
+        )
+        wanted = [c for c in (transaction, item, quantity) if c]
+        frame = pd.read_csv(
+            path, usecols=wanted, dtype={transaction: "string", item: "string"},
+            **read_csv_options,
+        )
+        return cls.from_long(frame, transaction, item, quantity)
+
+    @classmethod
+    def from_fimi(cls, path: str | PathLike) -> Baskets:
+        """A FIMI ``.dat`` file (optionally gzipped): one basket per line, integer items.
+
+        Examples
+        --------
+        >>> import tempfile, os, crmmine
+        >>> with tempfile.NamedTemporaryFile("w", suffix=".dat", delete=False) as f:
+        ...     _ = f.write("1 2 3 \\n2 5 \\n")
+        >>> crmmine.Baskets.from_fimi(f.name).to_lists()
+        [[1, 2, 3], [2, 5]]
+        >>> os.unlink(f.name)
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise ValueError(f"path {str(path)!r} is not a file; check the file name")
+        with open(path, "rb") as handle:
+            text = handle.read()
+        if text[:2] == b"\x1f\x8b":
+            text = gzip.decompress(text)
+        indptr, items, item_ids = _core.parse_fimi(text)
+        return cls(indptr, items, None, pd.Index(item_ids), None)
+
+    # -- views --------------------------------------------------------------------------
+    @property
+    def n_baskets(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_labels)
+
+    def __len__(self) -> int:
+        return self.n_baskets
+
+    def __repr__(self) -> str:
+        return (
+            f"Baskets({self.n_baskets} baskets, {self.n_items} items, "
+            f"{len(self.items)} entries)"
+        )
+
+    def item_counts(self, n_jobs: int | None = None) -> pd.Series:
+        """Number of baskets holding each item, indexed by item label."""
+        counts = _core.item_counts(
+            self.indptr, self.items, self.n_items, _validation.check_n_jobs(n_jobs)
+        )
+        return pd.Series(counts, index=self.item_labels, name="baskets")
+
+    def to_lists(self) -> list[list[object]]:
+        """The baskets as lists of item labels."""
+        labels = self.item_labels.to_numpy().tolist()
+        bounds = self.indptr.tolist()
+        codes = self.items.tolist()
+        return [[labels[c] for c in codes[a:b]] for a, b in zip(bounds, bounds[1:])]
+
+    def to_csr(self) -> object:
+        """The baskets as a scipy.sparse CSR matrix of shape (n_baskets, n_items)."""
+        from scipy import sparse
+
+        values = self.quantity if self.quantity is not None else np.ones(len(self.items))
+        return sparse.csr_matrix(
+            (values, self.items, self.indptr), shape=(self.n_baskets, self.n_items)
+        )
+
+    # -- internals ----------------------------------------------------------------------
+    @classmethod
+    def _from_labels(
+        cls,
+        transactions: Sequence[object],
+        items: Sequence[object],
+        quantities: np.ndarray | None,
+        transaction_argument: str,
+        item_argument: str,
+    ) -> Baskets:
+        basket_codes, basket_labels = _convert.factorize(transactions, transaction_argument)
+        item_codes, item_labels = _convert.factorize(items, item_argument)
+        for codes, argument in ((basket_codes, transaction_argument), (item_codes, item_argument)):
+            if (codes < 0).any():
+                raise ValueError(
+                    f"{argument} has {int((codes < 0).sum())} missing value(s); drop those "
+                    "rows first"
+                )
+        return cls._build(
+            basket_codes, item_codes, quantities, len(basket_labels), item_labels, basket_labels
+        )
+
+    @classmethod
+    def _build(
+        cls,
+        basket_codes: np.ndarray,
+        item_codes: np.ndarray,
+        quantities: np.ndarray | None,
+        n_baskets: int,
+        item_labels: pd.Index,
+        basket_labels: pd.Index | None,
+    ) -> Baskets:
+        indptr, items, quantity = _core.baskets_from_pairs(
+            basket_codes, item_codes, quantities, n_baskets, len(item_labels)
+        )
+        return cls(indptr, items, quantity, item_labels, basket_labels)
+
+
+def _dense_onehot(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    for column, dtype in data.dtypes.items():
+        if not (pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)):
+            raise TypeError(
+                f"column {column!r} has dtype {dtype}; a one-hot table holds bool or 0/1"
+            )
+    values = data.to_numpy()
+    if values.dtype.kind == "f" and np.isnan(values).any():
+        raise ValueError("data has missing values (NaN); fill them with 0 or False")
+    rows, columns = np.nonzero(values)  # row-major, so already grouped by basket
+    indptr = np.zeros(data.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=data.shape[0]), out=indptr[1:])
+    return indptr, columns.astype(np.int32), values[rows, columns]
+
+
+def _sparse_onehot(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    matrix = data.sparse.to_coo().tocsr()
+    matrix.sum_duplicates()
+    matrix.eliminate_zeros()
+    if matrix.data.dtype.kind == "f" and np.isnan(matrix.data).any():
+        raise ValueError("data has missing values (NaN); fill them with 0 or False")
+    return (
+        matrix.indptr.astype(np.int64),
+        matrix.indices.astype(np.int32),
+        np.asarray(matrix.data),
+    )
