@@ -20,9 +20,21 @@ struct CustomerTotals {
     std::vector<std::int64_t> last_time;
     std::vector<std::int64_t> frequency;
     std::vector<double> money;
+    std::vector<double> money_error;  // Kahan compensation of money
 
     explicit CustomerTotals(std::size_t n_customers)
-        : last_time(n_customers, no_purchase), frequency(n_customers, 0), money(n_customers, 0.0) {}
+        : last_time(n_customers, no_purchase), frequency(n_customers, 0), money(n_customers, 0.0),
+          money_error(n_customers, 0.0) {}
+
+    // Compensated (Kahan) summation in row order, step for step as pandas' groupby sum, so
+    // customers whose spend ties in exact arithmetic also tie here and rank as in pandas.
+    void add_money(std::size_t customer, double amount) {
+        const double y = amount - money_error[customer];
+        const double t = money[customer] + y;
+        money_error[customer] = t - money[customer] - y;
+        if (std::isnan(money_error[customer])) money_error[customer] = 0.0;
+        money[customer] = t;
+    }
 };
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
@@ -45,10 +57,10 @@ void accumulate_customer_range(const TransactionLogView& log, Returns returns,
         if ((row & 0xFFFFF) == 0) detail::poll_interrupt();
         const auto c = static_cast<std::size_t>(customer);
         if (!log.is_purchase(row)) {
-            if (returns == Returns::net) totals.money[c] += log.amount[row];
+            if (returns == Returns::net) totals.add_money(c, log.amount[row]);
             continue;
         }
-        totals.money[c] += log.amount[row];
+        totals.add_money(c, log.amount[row]);
         totals.last_time[c] = std::max(totals.last_time[c], log.time[row]);
         std::int32_t& invoice_owner = owner[static_cast<std::size_t>(log.invoice[row])];
         if (invoice_owner == missing_customer) {

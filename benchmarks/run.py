@@ -1,0 +1,82 @@
+"""Run the benchmark suites and write their tables to benchmarks/results/.
+
+    python benchmarks/run.py [--only rfm] [--quick] [--threads N]
+
+Each suite runs at N threads (default: crmmine's default, every core) and at 1 thread.
+``--quick`` runs small inputs only, as a smoke test of the harness; its tables are not
+the published numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import crmmine
+import harness
+from segment import bench_rfm
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+#: name -> module with TITLE, RESULT_FILE, SIZES, QUICK_SIZES, COLUMNS, NOTES and run()
+SUITES = {"rfm": bench_rfm}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--only",
+        choices=sorted(SUITES),
+        action="append",
+        help="run only this suite (repeatable); default: all",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small inputs only: a smoke run, not for publishing",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=crmmine.get_num_threads(),
+        help="thread count besides 1 (default: %(default)s)",
+    )
+    return parser.parse_args()
+
+
+def header(thread_counts: list[int]) -> dict[str, str]:
+    """The facts a reader needs to reproduce or compare a table."""
+    openmp = "on" if crmmine._core.openmp_enabled() else "off"
+    compiler = harness.compiler_of(crmmine._core.__file__) or "unknown"
+    return {
+        "Command": f"`{harness.command_line()}`",
+        "Date": harness.now(),
+        "Machine": harness.machine(),
+        "Threads": f"crmmine at {', '.join(map(str, thread_counts))} "
+        f"(OpenMP {openmp}); pandas single-threaded",
+        "Versions": harness.versions([crmmine, np, pd]) + f"; compiler {compiler}",
+    }
+
+
+def main() -> None:
+    args = parse_args()
+    if args.threads < 1:
+        sys.exit("--threads must be at least 1")
+    thread_counts = sorted({args.threads, 1}, reverse=True)
+    for name in args.only or list(SUITES):
+        suite = SUITES[name]
+        sizes = suite.QUICK_SIZES if args.quick else suite.SIZES
+        facts = header(thread_counts)  # before the run: its date is when it started
+        rows = suite.run(sizes, thread_counts)
+        path = RESULTS_DIR / suite.RESULT_FILE
+        harness.write_report(path, suite.TITLE, facts, suite.COLUMNS, rows, suite.NOTES)
+        print(harness.markdown_table(suite.COLUMNS, rows))
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Every Baskets builder against the same baskets written out by hand or by pandas."""
+
+from __future__ import annotations
+
+import gzip
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+
+import crmmine
+
+LISTS = [["milk", "bread"], ["bread", "eggs", "milk"], [], ["eggs"], ["milk", "milk"]]
+
+
+def as_sets(baskets: crmmine.Baskets) -> list[frozenset]:
+    return [frozenset(b) for b in baskets.to_lists()]
+
+
+def expected_sets(lists) -> list[frozenset]:
+    return [frozenset(b) for b in lists]
+
+
+def long_frame(lists) -> pd.DataFrame:
+    rows = [(f"T{t}", item) for t, basket in enumerate(lists) for item in basket]
+    return pd.DataFrame(rows, columns=["tid", "item"])
+
+
+def test_from_lists_keeps_empty_baskets_and_merges_repeats():
+    baskets = crmmine.Baskets.from_lists(LISTS)
+    assert baskets.n_baskets == 5
+    assert list(baskets.item_labels) == ["bread", "eggs", "milk"]
+    assert as_sets(baskets) == expected_sets(LISTS)
+    assert baskets.to_lists()[4] == ["milk"]
+    np.testing.assert_array_equal(baskets.indptr, [0, 2, 5, 5, 6, 7])
+
+
+def test_from_long_sums_quantities_of_repeated_items():
+    frame = pd.DataFrame(
+        {"inv": ["a", "a", "b", "a"], "sku": [3, 1, 3, 3], "qty": [1.0, 2.0, 5.0, 4.0]}
+    )
+    baskets = crmmine.Baskets.from_long(frame, "inv", "sku", "qty")
+    assert baskets.to_lists() == [[3, 1], [3]]
+    np.testing.assert_array_equal(baskets.quantity, [5.0, 2.0, 5.0])
+    assert list(baskets.basket_labels) == ["a", "b"]
+
+
+def test_builders_agree():
+    non_empty = [sorted(set(b)) for b in LISTS if b]
+    frame = long_frame(non_empty)
+    onehot = pd.DataFrame(
+        [[item in basket for item in ("bread", "eggs", "milk")] for basket in non_empty],
+        columns=["bread", "eggs", "milk"],
+    )
+    sparse_onehot = onehot.astype(pd.SparseDtype(bool, False))
+    built = [
+        crmmine.Baskets.from_lists(non_empty),
+        crmmine.Baskets.from_long(frame, "tid", "item"),
+        crmmine.Baskets.from_arrays(frame.tid.to_numpy(), frame.item.to_numpy()),
+        crmmine.Baskets.from_onehot(onehot),
+        crmmine.Baskets.from_onehot(onehot.astype(np.uint8)),
+        crmmine.Baskets.from_onehot(sparse_onehot),
+    ]
+    for baskets in built:
+        assert as_sets(baskets) == expected_sets(non_empty)
+        assert list(baskets.item_labels) == ["bread", "eggs", "milk"]
+
+
+def test_sparse_onehot_is_never_densified():
+    rng = np.random.default_rng(0)
+    matrix = sparse.random(20_000, 5_000, density=0.001, format="csr", random_state=rng)
+    matrix.data[:] = 1
+    frame = pd.DataFrame.sparse.from_spmatrix(matrix.astype(bool))
+    baskets = crmmine.Baskets.from_onehot(frame)
+    assert (baskets.to_csr() != matrix.astype(bool)).nnz == 0
+
+
+def test_from_csv_and_to_csr(tmp_path):
+    path = tmp_path / "lines.csv.gz"
+    long_frame(LISTS).to_csv(path, index=False)
+    baskets = crmmine.Baskets.from_csv(path, "tid", "item")
+    assert as_sets(baskets) == expected_sets([b for b in LISTS if b])
+    dense = baskets.to_csr().toarray()
+    assert dense.sum() == sum(len(set(b)) for b in LISTS)
+
+
+@pytest.mark.parametrize("name", ["retail.dat.gz", "T10I4D100K.dat.gz", "chess.dat.gz"])
+def test_from_fimi_matches_a_python_reader(name, shared_data):
+    path = shared_data(name)
+    baskets = crmmine.Baskets.from_fimi(path)
+    with gzip.open(path, "rt") as handle:
+        lines = [[int(token) for token in line.split()] for line in handle]
+    assert baskets.n_baskets == len(lines)
+    assert baskets.to_lists() == lines  # FIMI baskets have no repeats, order is kept
+    counts = Counter(item for line in lines for item in line)
+    ours = baskets.item_counts()
+    assert ours.to_dict() == dict(counts)
+    crmmine.set_num_threads(1)
+    pd.testing.assert_series_equal(baskets.item_counts(), ours)
+
+
+def test_published_fimi_sizes(shared_data):
+    retail = crmmine.Baskets.from_fimi(shared_data("retail.dat.gz"))
+    assert (retail.n_baskets, retail.n_items) == (88_162, 16_470)
+    t10 = crmmine.Baskets.from_fimi(shared_data("T10I4D100K.dat.gz"))
+    assert (t10.n_baskets, t10.n_items) == (100_000, 870)
+
+
+@pytest.mark.slow
+def test_online_retail_invoice_baskets_match_pandas(online_retail):
+    lines = online_retail[~online_retail.InvoiceNo.str.startswith("C")]
+    baskets = crmmine.Baskets.from_long(lines, "InvoiceNo", "StockCode")
+    expected = lines.groupby("InvoiceNo").StockCode.nunique()
+    np.testing.assert_array_equal(np.diff(baskets.indptr), expected.loc[baskets.basket_labels])
+    counts = lines.drop_duplicates(["InvoiceNo", "StockCode"]).StockCode.value_counts()
+    ours = baskets.item_counts()
+    pd.testing.assert_series_equal(
+        ours.sort_index(), counts.rename("baskets").sort_index().astype("int64"),
+        check_names=False,
+        check_index_type=False,
+    )

@@ -1,0 +1,86 @@
+"""Thread settings, the GIL and Ctrl-C around long C++ work."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import crmmine
+from crmmine import _core
+
+
+def test_set_and_get_num_threads():
+    crmmine.set_num_threads(1)
+    assert crmmine.get_num_threads() == 1
+    crmmine.set_num_threads(2)
+    assert crmmine.get_num_threads() == (2 if _core.openmp_enabled() else 1)
+    crmmine.set_num_threads(None)
+    assert crmmine.get_num_threads() >= 1
+
+
+@pytest.mark.skipif(not _core.openmp_enabled(), reason="built without OpenMP")
+def test_omp_num_threads_is_the_default():
+    script = "import crmmine; print(crmmine.get_num_threads())"
+    env = {**os.environ, "OMP_NUM_THREADS": "3"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "3"
+
+
+def big_log(n_rows: int = 20_000_000):
+    rng = np.random.default_rng(5)
+    return dict(
+        customer=rng.integers(0, 100_000, n_rows, dtype=np.int32),
+        time=np.sort(rng.integers(0, 10**6, n_rows)).astype(np.int64),
+        amount=rng.random(n_rows),
+        invoice=np.arange(n_rows, dtype=np.int32),
+        invoice_cancelled=None,
+        n_customers=100_000,
+        n_invoices=n_rows,
+        analysis_time=None,
+        ticks_per_day=1,
+        monetary="total",
+        returns="exclude",
+        n_jobs=2,
+    )
+
+
+@pytest.fixture(scope="module")
+def long_work():
+    return big_log()
+
+
+def test_long_work_releases_the_gil(long_work):
+    worker = threading.Thread(target=_core.rfm_table, kwargs=long_work)
+    ticks = 0
+    worker.start()
+    while worker.is_alive():
+        ticks += 1
+        time.sleep(0.001)
+    worker.join()
+    assert ticks > 5  # the main thread kept running Python while C++ worked
+
+
+def test_ctrl_c_stops_long_work(long_work):
+    started = time.perf_counter()
+    _core.rfm_table(**long_work)
+    full = time.perf_counter() - started
+    if full < 0.2:
+        pytest.skip(f"the work takes {full:.3f}s here, too short to interrupt reliably")
+    timer = threading.Timer(0.02, os.kill, (os.getpid(), signal.SIGINT))
+    started = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        _core.rfm_table(**long_work)
+    stopped = time.perf_counter() - started
+    timer.join()
+    assert stopped < full
+    # and the module still works afterwards
+    assert len(_core.rfm_table(**{**long_work, "n_jobs": 1})["customer"]) == 100_000
