@@ -22,7 +22,9 @@ N_ANONYMOUS_ROWS = 200
 
 def main() -> None:
     data_dir = Path(os.environ.get("CRMMINE_DATA_DIR", ROOT.parent / "shared" / "data"))
-    source = Path(sys.argv[1]) if len(sys.argv) > 1 else data_dir / "online_retail.csv.gz"
+    source = (
+        Path(sys.argv[1]) if len(sys.argv) > 1 else data_dir / "online_retail.csv.gz"
+    )
     full = pd.read_csv(source, dtype={"InvoiceNo": str, "StockCode": str})
     rng = np.random.default_rng(2011)
     customers = full["CustomerID"].dropna().unique()

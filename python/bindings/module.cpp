@@ -8,7 +8,8 @@
 namespace {
 
 // Runs Python's signal handlers so Ctrl-C reaches C++ work running without the GIL; the
-// KeyboardInterrupt itself is raised again when the Interrupted exception is translated.
+// KeyboardInterrupt itself is raised again when the Interrupted exception is
+// translated.
 bool python_interrupt_pending() {
     py::gil_scoped_acquire gil;
     if (PyErr_CheckSignals() == 0) return false;

@@ -1,5 +1,5 @@
-// The first include of every binding file: the pybind11 alias, and the helpers that move
-// C++ buffers into numpy arrays without a copy.
+// The first include of every binding file: the pybind11 alias, and the helpers that
+// move C++ buffers into numpy arrays without a copy.
 #pragma once
 
 #include <pybind11/numpy.h>
@@ -23,7 +23,8 @@ template <class T>
 py::array_t<T> to_numpy(std::vector<T>&& values) {
     auto* owned = new std::vector<T>(std::move(values));
     py::capsule release(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
-    return py::array_t<T>(static_cast<py::ssize_t>(owned->size()), owned->data(), release);
+    return py::array_t<T>(static_cast<py::ssize_t>(owned->size()), owned->data(),
+                          release);
 }
 
 // A pointer to the data of an optional numpy argument, or null for None.

@@ -8,20 +8,21 @@
 
 namespace {
 
-py::tuple baskets_from_pairs(const In<std::int32_t>& basket, const In<std::int32_t>& item,
-                             const std::optional<In<double>>& quantity, std::int32_t n_baskets,
-                             std::int32_t n_items) {
+py::tuple baskets_from_pairs(const In<std::int32_t>& basket,
+                             const In<std::int32_t>& item,
+                             const std::optional<In<double>>& quantity,
+                             std::int32_t n_baskets, std::int32_t n_items) {
     crmmine::Baskets built;
     {
         py::gil_scoped_release nogil;
-        built = crmmine::baskets_from_pairs(basket.data(), item.data(), data_or_null(quantity),
-                                            static_cast<std::size_t>(basket.size()), n_baskets,
-                                            n_items);
+        built = crmmine::baskets_from_pairs(
+            basket.data(), item.data(), data_or_null(quantity),
+            static_cast<std::size_t>(basket.size()), n_baskets, n_items);
     }
     py::object quantities = py::none();
     if (quantity) quantities = to_numpy(std::move(built.quantity()));
-    return py::make_tuple(to_numpy(std::move(built.indptr())), to_numpy(std::move(built.items())),
-                          quantities);
+    return py::make_tuple(to_numpy(std::move(built.indptr())),
+                          to_numpy(std::move(built.items())), quantities);
 }
 
 py::tuple parse_fimi(const py::bytes& text) {
@@ -36,10 +37,11 @@ py::tuple parse_fimi(const py::bytes& text) {
                           to_numpy(std::move(parsed.item_ids)));
 }
 
-py::array_t<std::int64_t> item_counts(const In<std::int64_t>& indptr, const In<std::int32_t>& items,
+py::array_t<std::int64_t> item_counts(const In<std::int64_t>& indptr,
+                                      const In<std::int32_t>& items,
                                       std::int32_t n_items, int n_jobs) {
-    const crmmine::BasketsView view{indptr.data(), items.data(), nullptr, indptr.size() - 1,
-                                    n_items};
+    const crmmine::BasketsView view{indptr.data(), items.data(), nullptr,
+                                    indptr.size() - 1, n_items};
     std::vector<std::int64_t> counts;
     {
         py::gil_scoped_release nogil;

@@ -13,14 +13,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="crmmine", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     report = commands.add_parser(
-        "report", help="analyse a purchase log (default: the bundled Online Retail sample)"
+        "report",
+        help="analyse a purchase log (default: the bundled Online Retail sample)",
     )
     report.add_argument("log", nargs="?", help="CSV in the Online Retail layout")
     report.add_argument("--customer", default="CustomerID")
     report.add_argument("--date", default="InvoiceDate")
     report.add_argument("--invoice", default="InvoiceNo")
-    report.add_argument("--amount", default="Amount",
-                        help="money per row (default: Quantity x UnitPrice)")
+    report.add_argument(
+        "--amount",
+        default="Amount",
+        help="money per row (default: Quantity x UnitPrice)",
+    )
     arguments = parser.parse_args(argv)
 
     if arguments.log:
@@ -31,8 +35,15 @@ def main(argv: list[str] | None = None) -> int:
         source = "bundled Online Retail sample (UCI, CC BY 4.0)"
     print(f"crmmine report on {source}: {len(log):,} rows\n")
     try:
-        print(rfm_report(log, customer=arguments.customer, date=arguments.date,
-                         amount=arguments.amount, invoice=arguments.invoice))
+        print(
+            rfm_report(
+                log,
+                customer=arguments.customer,
+                date=arguments.date,
+                amount=arguments.amount,
+                invoice=arguments.invoice,
+            )
+        )
     except (ValueError, TypeError) as error:
         print(f"crmmine: {error}", file=sys.stderr)
         return 2

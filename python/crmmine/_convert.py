@@ -28,7 +28,9 @@ def as_datetime(values: pd.Series, argument: str) -> pd.Series:
     """The column as naive datetime64, parsing text; clear errors for what does not parse."""
     series = pd.Series(values, copy=False)
     if isinstance(series.dtype, pd.DatetimeTZDtype):
-        series = series.dt.tz_localize(None)  # recency counts days on the local calendar
+        series = series.dt.tz_localize(
+            None
+        )  # recency counts days on the local calendar
     elif not pd.api.types.is_datetime64_dtype(series.dtype):
         if pd.api.types.is_numeric_dtype(series.dtype):
             raise TypeError(
@@ -82,4 +84,3 @@ def time_on_clock(value: object, like: np.dtype, argument: str) -> int:
 
 def date_from_clock(ticks: int, like: np.dtype) -> pd.Timestamp:
     return pd.Timestamp(np.array([ticks], dtype=np.int64).view(like)[0])
-

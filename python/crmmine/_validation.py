@@ -59,7 +59,9 @@ def check_n_jobs(n_jobs: object) -> int:
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
         raise TypeError(f"n_jobs must be an integer or None, got {n_jobs!r}")
     if n_jobs == 0:
-        raise ValueError("n_jobs must not be 0; use None for the default, -1 for all cores")
+        raise ValueError(
+            "n_jobs must not be 0; use None for the default, -1 for all cores"
+        )
     return int(n_jobs)
 
 

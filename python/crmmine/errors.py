@@ -9,8 +9,6 @@ names the parameter to change. Ctrl-C stops long work with ``KeyboardInterrupt``
 from crmmine._core import ResourceLimitError
 
 ResourceLimitError.__module__ = "crmmine"
-ResourceLimitError.__doc__ = (
-    "Work stopped before it exhausted memory; the message names the parameter to change."
-)
+ResourceLimitError.__doc__ = "Work stopped before it exhausted memory; the message names the parameter to change."
 
 __all__ = ["ResourceLimitError"]

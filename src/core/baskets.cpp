@@ -29,32 +29,37 @@ void BasketsView::validate() const {
     if (quantity == nullptr) return;
     for (std::int64_t e = 0; e < n; ++e)
         if (!std::isfinite(quantity[e]) || quantity[e] < 0.0)
-            detail::throw_invalid("quantity", "quantities must be finite and non-negative; "
-                                              "entry " + std::to_string(e) + " is " +
-                                              std::to_string(quantity[e]) +
-                                              " (filter out returns first)");
+            detail::throw_invalid("quantity",
+                                  "quantities must be finite and non-negative; "
+                                  "entry " +
+                                      std::to_string(e) + " is " +
+                                      std::to_string(quantity[e]) +
+                                      " (filter out returns first)");
 }
 
 Baskets::Baskets(std::vector<std::int64_t> indptr, std::vector<std::int32_t> items,
                  std::vector<double> quantity, std::int32_t n_items)
-    : indptr_(std::move(indptr)), items_(std::move(items)), quantity_(std::move(quantity)),
+    : indptr_(std::move(indptr)),
+      items_(std::move(items)),
+      quantity_(std::move(quantity)),
       n_items_(n_items) {
-    detail::require(!indptr_.empty(), "indptr", "needs n_baskets + 1 offsets, got none");
-    detail::require(indptr_.back() == static_cast<std::int64_t>(items_.size()), "indptr",
-                    "the last offset must equal the number of item entries");
+    detail::require(!indptr_.empty(), "indptr",
+                    "needs n_baskets + 1 offsets, got none");
+    detail::require(indptr_.back() == static_cast<std::int64_t>(items_.size()),
+                    "indptr", "the last offset must equal the number of item entries");
     detail::require(quantity_.empty() || quantity_.size() == items_.size(), "quantity",
                     "needs one value per item entry, or none");
     view().validate();
 }
 
 BasketsView Baskets::view() const noexcept {
-    return {indptr_.data(), items_.data(), quantity_.empty() ? nullptr : quantity_.data(),
-            n_baskets(), n_items_};
+    return {indptr_.data(), items_.data(),
+            quantity_.empty() ? nullptr : quantity_.data(), n_baskets(), n_items_};
 }
 
 Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
-                           const double* quantity, std::size_t n_rows, std::int32_t n_baskets,
-                           std::int32_t n_items) {
+                           const double* quantity, std::size_t n_rows,
+                           std::int32_t n_baskets, std::int32_t n_items) {
     detail::require(n_baskets >= 0, "n_baskets", "must not be negative");
     detail::require(n_items >= 0, "n_items", "must not be negative");
     std::vector<std::int64_t> start(static_cast<std::size_t>(n_baskets) + 1, 0);
@@ -64,8 +69,8 @@ Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
                                                 " at row " + std::to_string(row) +
                                                 " is outside [0, n_baskets)");
         if (item[row] < 0 || item[row] >= n_items)
-            detail::throw_invalid("item", "code " + std::to_string(item[row]) + " at row " +
-                                              std::to_string(row) +
+            detail::throw_invalid("item", "code " + std::to_string(item[row]) +
+                                              " at row " + std::to_string(row) +
                                               " is outside [0, n_items)");
         if (quantity && (!std::isfinite(quantity[row]) || quantity[row] < 0.0))
             detail::throw_invalid("quantity", "must be finite and non-negative; row " +
@@ -82,13 +87,14 @@ Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
     std::vector<std::int32_t> grouped_items(n_rows);
     std::vector<double> grouped_quantity(quantity ? n_rows : 0);
     for (std::size_t row = 0; row < n_rows; ++row) {
-        const auto slot = static_cast<std::size_t>(next[static_cast<std::size_t>(basket[row])]++);
+        const auto slot =
+            static_cast<std::size_t>(next[static_cast<std::size_t>(basket[row])]++);
         grouped_items[slot] = item[row];
         if (quantity) grouped_quantity[slot] = quantity[row];
     }
 
-    // Merge repeats in place: position_of[item] remembers where the item went in the basket
-    // being compacted, valid while owner[item] names that basket.
+    // Merge repeats in place: position_of[item] remembers where the item went in the
+    // basket being compacted, valid while owner[item] names that basket.
     std::vector<std::int32_t> owner(static_cast<std::size_t>(n_items), -1);
     std::vector<std::int64_t> position_of(static_cast<std::size_t>(n_items), 0);
     std::vector<std::int64_t> indptr(static_cast<std::size_t>(n_baskets) + 1, 0);
@@ -96,7 +102,8 @@ Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
     for (std::int32_t b = 0; b < n_baskets; ++b) {
         for (std::int64_t e = start[static_cast<std::size_t>(b)];
              e < start[static_cast<std::size_t>(b) + 1]; ++e) {
-            const auto code = static_cast<std::size_t>(grouped_items[static_cast<std::size_t>(e)]);
+            const auto code =
+                static_cast<std::size_t>(grouped_items[static_cast<std::size_t>(e)]);
             if (owner[code] == b) {
                 if (quantity)
                     grouped_quantity[static_cast<std::size_t>(position_of[code])] +=
@@ -105,7 +112,8 @@ Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
             }
             owner[code] = b;
             position_of[code] = out;
-            grouped_items[static_cast<std::size_t>(out)] = static_cast<std::int32_t>(code);
+            grouped_items[static_cast<std::size_t>(out)] =
+                static_cast<std::int32_t>(code);
             if (quantity)
                 grouped_quantity[static_cast<std::size_t>(out)] =
                     grouped_quantity[static_cast<std::size_t>(e)];
@@ -119,28 +127,30 @@ Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
         grouped_quantity.resize(static_cast<std::size_t>(out));
         grouped_quantity.shrink_to_fit();
     }
-    return Baskets(std::move(indptr), std::move(grouped_items), std::move(grouped_quantity),
-                   n_items);
+    return Baskets(std::move(indptr), std::move(grouped_items),
+                   std::move(grouped_quantity), n_items);
 }
 
 std::vector<std::int64_t> item_counts(const BasketsView& baskets, int n_jobs) {
     const int n_threads = resolve_num_threads(n_jobs);
     const std::int64_t n_entries = baskets.n_entries();
     const auto n_items = static_cast<std::size_t>(baskets.n_items);
-    // Thread-private counts over contiguous entry ranges, summed in part order (integer sums
-    // are exact, so the result does not depend on the thread count).
+    // Thread-private counts over contiguous entry ranges, summed in part order (integer
+    // sums are exact, so the result does not depend on the thread count).
     const std::int64_t n_parts = n_threads;
-    std::vector<std::vector<std::int64_t>> partial(static_cast<std::size_t>(n_parts),
-                                                   std::vector<std::int64_t>(n_items, 0));
+    std::vector<std::vector<std::int64_t>> partial(
+        static_cast<std::size_t>(n_parts), std::vector<std::int64_t>(n_items, 0));
     detail::parallel_for(n_parts, n_threads, [&](std::int64_t part) {
         auto& counts = partial[static_cast<std::size_t>(part)];
         const std::int64_t end = detail::part_begin(n_entries, n_parts, part + 1);
-        for (std::int64_t e = detail::part_begin(n_entries, n_parts, part); e < end; ++e)
+        for (std::int64_t e = detail::part_begin(n_entries, n_parts, part); e < end;
+             ++e)
             ++counts[static_cast<std::size_t>(baskets.items[e])];
     });
     for (std::size_t part = 1; part < partial.size(); ++part)
         for (std::size_t i = 0; i < n_items; ++i) partial[0][i] += partial[part][i];
-    return partial.empty() ? std::vector<std::int64_t>(n_items, 0) : std::move(partial[0]);
+    return partial.empty() ? std::vector<std::int64_t>(n_items, 0)
+                           : std::move(partial[0]);
 }
 
 }  // namespace crmmine

@@ -16,7 +16,9 @@ struct RawPairs {
     std::int32_t n_baskets = 0;
 };
 
-bool is_blank(char c) noexcept { return c == ' ' || c == '\t' || c == '\r'; }
+bool is_blank(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
 [[noreturn]] void bad_token(std::int64_t line, std::string_view token) {
     detail::throw_invalid("path", "line " + std::to_string(line + 1) + " holds '" +

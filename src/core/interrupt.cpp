@@ -7,7 +7,9 @@ namespace {
 std::atomic<InterruptCheck> installed_check{nullptr};
 }
 
-void set_interrupt_check(InterruptCheck check) noexcept { installed_check.store(check); }
+void set_interrupt_check(InterruptCheck check) noexcept {
+    installed_check.store(check);
+}
 
 bool interrupt_requested() {
     const InterruptCheck check = installed_check.load(std::memory_order_relaxed);

@@ -25,21 +25,24 @@ int threads_from_environment() noexcept {
     if (value == nullptr) return 0;
     char* end = nullptr;
     const long parsed = std::strtol(value, &end, 10);
-    return (end != value && parsed > 0 && parsed < 1 << 16) ? static_cast<int>(parsed) : 0;
+    return (end != value && parsed > 0 && parsed < 1 << 16) ? static_cast<int>(parsed)
+                                                            : 0;
 }
 
 }  // namespace
 
 void set_num_threads(int n_threads) {
-    detail::require(n_threads >= 0, "n_threads",
-                    "must be a positive thread count, or 0 to restore the default (got " +
-                        std::to_string(n_threads) + ")");
+    detail::require(
+        n_threads >= 0, "n_threads",
+        "must be a positive thread count, or 0 to restore the default (got " +
+            std::to_string(n_threads) + ")");
     configured_threads.store(n_threads);
 }
 
 int get_num_threads() {
     if (!openmp_enabled()) return 1;
-    if (const int configured = configured_threads.load(); configured > 0) return configured;
+    if (const int configured = configured_threads.load(); configured > 0)
+        return configured;
     if (const int from_environment = threads_from_environment(); from_environment > 0)
         return from_environment;
     return core_count();

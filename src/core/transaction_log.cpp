@@ -11,7 +11,8 @@ namespace crmmine {
 namespace {
 
 // The first bad row of [begin, end), or end when all are good.
-std::size_t first_bad_row(const TransactionLogView& log, std::size_t begin, std::size_t end) {
+std::size_t first_bad_row(const TransactionLogView& log, std::size_t begin,
+                          std::size_t end) {
     for (std::size_t row = begin; row < end; ++row) {
         const std::int32_t customer = log.customer[row];
         const std::int32_t invoice = log.invoice[row];
@@ -29,10 +30,10 @@ std::size_t first_bad_row(const TransactionLogView& log, std::size_t begin, std:
                                             std::to_string(log.amount[row]) + where +
                                             " (drop or fill missing amounts first)");
     if (log.invoice[row] < 0 || log.invoice[row] >= log.n_invoices)
-        detail::throw_invalid("invoice", "code " + std::to_string(log.invoice[row]) + where +
-                                             " is outside [0, n_invoices)");
-    detail::throw_invalid("customer", "code " + std::to_string(log.customer[row]) + where +
-                                          " is outside [-1, n_customers)");
+        detail::throw_invalid("invoice", "code " + std::to_string(log.invoice[row]) +
+                                             where + " is outside [0, n_invoices)");
+    detail::throw_invalid("customer", "code " + std::to_string(log.customer[row]) +
+                                          where + " is outside [-1, n_customers)");
 }
 
 }  // namespace
@@ -47,7 +48,8 @@ void TransactionLogView::validate(int n_jobs) const {
     const auto n = static_cast<std::int64_t>(n_rows);
     std::vector<std::size_t> bad(static_cast<std::size_t>(n_parts), n_rows);
     detail::parallel_for(n_parts, n_threads, [&](std::int64_t part) {
-        const auto end = static_cast<std::size_t>(detail::part_begin(n, n_parts, part + 1));
+        const auto end =
+            static_cast<std::size_t>(detail::part_begin(n, n_parts, part + 1));
         const std::size_t row = first_bad_row(
             *this, static_cast<std::size_t>(detail::part_begin(n, n_parts, part)), end);
         if (row < end) bad[static_cast<std::size_t>(part)] = row;
@@ -56,19 +58,26 @@ void TransactionLogView::validate(int n_jobs) const {
         if (row < n_rows) report_bad_row(*this, row);
 }
 
-TransactionLog::TransactionLog(std::vector<std::int32_t> customer, std::vector<std::int64_t> time,
-                               std::vector<double> amount, std::vector<std::int32_t> invoice,
+TransactionLog::TransactionLog(std::vector<std::int32_t> customer,
+                               std::vector<std::int64_t> time,
+                               std::vector<double> amount,
+                               std::vector<std::int32_t> invoice,
                                std::int32_t n_customers, std::int32_t n_invoices,
                                std::vector<std::uint8_t> invoice_cancelled)
-    : customer_(std::move(customer)), time_(std::move(time)), amount_(std::move(amount)),
-      invoice_(std::move(invoice)), invoice_cancelled_(std::move(invoice_cancelled)),
-      n_customers_(n_customers), n_invoices_(n_invoices) {
+    : customer_(std::move(customer)),
+      time_(std::move(time)),
+      amount_(std::move(amount)),
+      invoice_(std::move(invoice)),
+      invoice_cancelled_(std::move(invoice_cancelled)),
+      n_customers_(n_customers),
+      n_invoices_(n_invoices) {
     const std::size_t n = customer_.size();
-    detail::require(time_.size() == n && amount_.size() == n && invoice_.size() == n, "log",
-                    "customer, time, amount and invoice need the same length");
-    detail::require(invoice_cancelled_.empty() ||
-                        invoice_cancelled_.size() == static_cast<std::size_t>(n_invoices_),
-                    "invoice_cancelled", "needs one flag per invoice code, or none");
+    detail::require(time_.size() == n && amount_.size() == n && invoice_.size() == n,
+                    "log", "customer, time, amount and invoice need the same length");
+    detail::require(
+        invoice_cancelled_.empty() ||
+            invoice_cancelled_.size() == static_cast<std::size_t>(n_invoices_),
+        "invoice_cancelled", "needs one flag per invoice code, or none");
     view().validate();
 }
 

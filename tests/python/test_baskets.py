@@ -8,6 +8,8 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import sparse
 
 import crmmine
@@ -51,7 +53,10 @@ def test_builders_agree():
     non_empty = [sorted(set(b)) for b in LISTS if b]
     frame = long_frame(non_empty)
     onehot = pd.DataFrame(
-        [[item in basket for item in ("bread", "eggs", "milk")] for basket in non_empty],
+        [
+            [item in basket for item in ("bread", "eggs", "milk")]
+            for basket in non_empty
+        ],
         columns=["bread", "eggs", "milk"],
     )
     sparse_onehot = onehot.astype(pd.SparseDtype(bool, False))
@@ -113,11 +118,32 @@ def test_online_retail_invoice_baskets_match_pandas(online_retail):
     lines = online_retail[~online_retail.InvoiceNo.str.startswith("C")]
     baskets = crmmine.Baskets.from_long(lines, "InvoiceNo", "StockCode")
     expected = lines.groupby("InvoiceNo").StockCode.nunique()
-    np.testing.assert_array_equal(np.diff(baskets.indptr), expected.loc[baskets.basket_labels])
+    np.testing.assert_array_equal(
+        np.diff(baskets.indptr), expected.loc[baskets.basket_labels]
+    )
     counts = lines.drop_duplicates(["InvoiceNo", "StockCode"]).StockCode.value_counts()
     ours = baskets.item_counts()
     pd.testing.assert_series_equal(
-        ours.sort_index(), counts.rename("baskets").sort_index().astype("int64"),
+        ours.sort_index(),
+        counts.rename("baskets").sort_index().astype("int64"),
         check_names=False,
         check_index_type=False,
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(st.integers(-5, 30), st.sampled_from(["a", "b", "c"])),
+            max_size=12,
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_from_lists_round_trips_any_baskets(lists):
+    baskets = crmmine.Baskets.from_lists(lists)
+    assert as_sets(baskets) == expected_sets(lists)
+    counts = Counter(item for basket in lists for item in set(basket))
+    assert baskets.item_counts().to_dict() == dict(counts)

@@ -32,60 +32,264 @@ def rfm(data=LOG, **options):
 CASES = {
     # purchase logs
     "empty log": (lambda: rfm(LOG.iloc[:0]), ValueError, "data is empty"),
-    "not a DataFrame": (lambda: rfm(LOG.to_numpy()), TypeError, "data must be a pandas"),
-    "unknown column": (lambda: rfm(customer="client"), ValueError, "customer='client' is not a column"),
-    "NaN amount": (lambda: rfm(log_with(spend=[1.0, np.nan, 2.0, 3.0])), ValueError, "amount .*missing or infinite"),
-    "inf amount": (lambda: rfm(log_with(spend=[1.0, np.inf, 2.0, 3.0])), ValueError, "amount .*infinite"),
-    "text amount": (lambda: rfm(log_with(spend=["1", "2", "3", "4"])), TypeError, "amount .*numeric"),
-    "bool amount": (lambda: rfm(log_with(spend=[True, False, True, True])), TypeError, "amount .*numeric"),
-    "no amount": (lambda: crmmine.rfm(LOG, "cust", "day"), ValueError, "amount='<column>'"),
-    "amount and price": (lambda: rfm(price="spend"), ValueError, "either amount or quantity"),
-    "dates that do not parse": (lambda: rfm(log_with(day=["2024-01-01", "soon", "2024-01-02", "2024-01-03"])), ValueError, "date .*do not parse"),
-    "missing dates": (lambda: rfm(log_with(day=pd.to_datetime(["2024-01-01", None, "2024-01-02", "2024-01-03"]))), ValueError, "date .*missing"),
-    "numbers as dates": (lambda: rfm(log_with(day=[1, 2, 3, 4])), TypeError, "date .*numbers"),
-    "missing invoice": (lambda: rfm(log_with(inv=["a", None, "c", "d"])), ValueError, "invoice .*missing"),
-    "missing customer refused": (lambda: rfm(log_with(cust=[1, None, 3, 1]), missing_customer="raise"), ValueError, "customer .*missing"),
-    "unknown missing_customer": (lambda: rfm(missing_customer="keep"), ValueError, "missing_customer must be one of"),
-    "analysis date too early": (lambda: rfm(analysis_date="2024-01-05"), ValueError, "analysis_date: precedes"),
-    "analysis date not a date": (lambda: rfm(analysis_date="next tuesday"), ValueError, "analysis_date=.*does not parse"),
+    "not a DataFrame": (
+        lambda: rfm(LOG.to_numpy()),
+        TypeError,
+        "data must be a pandas",
+    ),
+    "unknown column": (
+        lambda: rfm(customer="client"),
+        ValueError,
+        "customer='client' is not a column",
+    ),
+    "NaN amount": (
+        lambda: rfm(log_with(spend=[1.0, np.nan, 2.0, 3.0])),
+        ValueError,
+        "amount .*missing or infinite",
+    ),
+    "inf amount": (
+        lambda: rfm(log_with(spend=[1.0, np.inf, 2.0, 3.0])),
+        ValueError,
+        "amount .*infinite",
+    ),
+    "text amount": (
+        lambda: rfm(log_with(spend=["1", "2", "3", "4"])),
+        TypeError,
+        "amount .*numeric",
+    ),
+    "bool amount": (
+        lambda: rfm(log_with(spend=[True, False, True, True])),
+        TypeError,
+        "amount .*numeric",
+    ),
+    "no amount": (
+        lambda: crmmine.rfm(LOG, "cust", "day"),
+        ValueError,
+        "amount='<column>'",
+    ),
+    "amount and price": (
+        lambda: rfm(price="spend"),
+        ValueError,
+        "either amount or quantity",
+    ),
+    "dates that do not parse": (
+        lambda: rfm(log_with(day=["2024-01-01", "soon", "2024-01-02", "2024-01-03"])),
+        ValueError,
+        "date .*do not parse",
+    ),
+    "missing dates": (
+        lambda: rfm(
+            log_with(
+                day=pd.to_datetime(["2024-01-01", None, "2024-01-02", "2024-01-03"])
+            )
+        ),
+        ValueError,
+        "date .*missing",
+    ),
+    "numbers as dates": (
+        lambda: rfm(log_with(day=[1, 2, 3, 4])),
+        TypeError,
+        "date .*numbers",
+    ),
+    "missing invoice": (
+        lambda: rfm(log_with(inv=["a", None, "c", "d"])),
+        ValueError,
+        "invoice .*missing",
+    ),
+    "missing customer refused": (
+        lambda: rfm(log_with(cust=[1, None, 3, 1]), missing_customer="raise"),
+        ValueError,
+        "customer .*missing",
+    ),
+    "unknown missing_customer": (
+        lambda: rfm(missing_customer="keep"),
+        ValueError,
+        "missing_customer must be one of",
+    ),
+    "analysis date too early": (
+        lambda: rfm(analysis_date="2024-01-05"),
+        ValueError,
+        "analysis_date: precedes",
+    ),
+    "analysis date not a date": (
+        lambda: rfm(analysis_date="next tuesday"),
+        ValueError,
+        "analysis_date=.*does not parse",
+    ),
     "zero bins": (lambda: rfm(bins=0), ValueError, "bins must be at least 1"),
     "text bins": (lambda: rfm(bins="5"), TypeError, "bins must be an integer"),
-    "unknown monetary": (lambda: rfm(monetary="median"), ValueError, "monetary must be one of"),
-    "unknown returns": (lambda: rfm(returns="keep"), ValueError, "returns must be one of"),
-    "segment map with gaps": (lambda: rfm(segment_map={"5[1-5]": "Best"}), ValueError, "segment_map leaves 20"),
-    "segment map bad key": (lambda: rfm(segment_map={5: "Best"}), TypeError, "segment_map keys"),
-    "segment map bad pattern": (lambda: rfm(segment_map={"[": "Best"}), ValueError, "segment_map key"),
+    "unknown monetary": (
+        lambda: rfm(monetary="median"),
+        ValueError,
+        "monetary must be one of",
+    ),
+    "unknown returns": (
+        lambda: rfm(returns="keep"),
+        ValueError,
+        "returns must be one of",
+    ),
+    "segment map with gaps": (
+        lambda: rfm(segment_map={"5[1-5]": "Best"}),
+        ValueError,
+        "segment_map leaves 20",
+    ),
+    "segment map bad key": (
+        lambda: rfm(segment_map={5: "Best"}),
+        TypeError,
+        "segment_map keys",
+    ),
+    "segment map bad pattern": (
+        lambda: rfm(segment_map={"[": "Best"}),
+        ValueError,
+        "segment_map key",
+    ),
     "n_jobs zero": (lambda: rfm(n_jobs=0), ValueError, "n_jobs must not be 0"),
     "n_jobs text": (lambda: rfm(n_jobs="2"), TypeError, "n_jobs must be an integer"),
-    "one customer": (lambda: rfm(log_with(cust=[1, 1, 1, 1])), ValueError, "bins: quantile scores need at least 2"),
-    "only returns": (lambda: rfm(log_with(spend=[-1.0, -2.0, -3.0, -4.0])), ValueError, "log: holds no purchase"),
-    "options for a finished table": (lambda: crmmine.rfm_segments(rfm(), bins=3), ValueError, "already an RFM table"),
-    "columns with a TransactionLog": (lambda: crmmine.rfm(crmmine.TransactionLog.from_frame(LOG, **COLUMNS), customer="cust"), ValueError, "drop customer"),
-    "mismatched arrays": (lambda: crmmine.TransactionLog.from_arrays([1, 2], ["2024-01-01"], [1.0, 2.0]), ValueError, "same length"),
-    "log csv unknown column": (lambda: crmmine.TransactionLog.from_csv(FILES['csv'], "client", "day", "spend"), ValueError, "customer='client' is not a column"),
+    "one customer": (
+        lambda: rfm(log_with(cust=[1, 1, 1, 1])),
+        ValueError,
+        "bins: quantile scores need at least 2",
+    ),
+    "only returns": (
+        lambda: rfm(log_with(spend=[-1.0, -2.0, -3.0, -4.0])),
+        ValueError,
+        "log: holds no purchase",
+    ),
+    "options for a finished table": (
+        lambda: crmmine.rfm_segments(rfm(), bins=3),
+        ValueError,
+        "already an RFM table",
+    ),
+    "columns with a TransactionLog": (
+        lambda: crmmine.rfm(
+            crmmine.TransactionLog.from_frame(LOG, **COLUMNS), customer="cust"
+        ),
+        ValueError,
+        "drop customer",
+    ),
+    "mismatched arrays": (
+        lambda: crmmine.TransactionLog.from_arrays([1, 2], ["2024-01-01"], [1.0, 2.0]),
+        ValueError,
+        "same length",
+    ),
+    "log csv unknown column": (
+        lambda: crmmine.TransactionLog.from_csv(FILES["csv"], "client", "day", "spend"),
+        ValueError,
+        "customer='client' is not a column",
+    ),
     # baskets
-    "empty long frame": (lambda: crmmine.Baskets.from_long(LOG.iloc[:0], "inv", "cust"), ValueError, "data is empty"),
-    "basket unknown column": (lambda: crmmine.Baskets.from_long(LOG, "invoice", "cust"), ValueError, "transaction='invoice' is not a column"),
-    "missing item": (lambda: crmmine.Baskets.from_long(log_with(cust=[1, None, 3, 1]), "inv", "cust"), ValueError, "item .*missing"),
-    "negative quantity": (lambda: crmmine.Baskets.from_long(log_with(spend=[1.0, -2.0, 3.0, 4.0]), "inv", "cust", "spend"), ValueError, "quantity: .*non-negative"),
-    "NaN quantity": (lambda: crmmine.Baskets.from_long(log_with(spend=[1.0, np.nan, 3.0, 4.0]), "inv", "cust", "spend"), ValueError, "quantity .*missing"),
-    "mismatched basket arrays": (lambda: crmmine.Baskets.from_arrays([1, 2, 3], [1, 2]), ValueError, "same length"),
-    "2-d basket arrays": (lambda: crmmine.Baskets.from_arrays([[1, 2]], [[1, 2]]), ValueError, "one-dimensional"),
-    "empty basket arrays": (lambda: crmmine.Baskets.from_arrays([], []), ValueError, "empty"),
-    "a string as a basket": (lambda: crmmine.Baskets.from_lists(["milk", ["bread"]]), TypeError, r"transactions\[0\] is str"),
-    "a None item": (lambda: crmmine.Baskets.from_lists([["milk", None]]), ValueError, "missing items"),
-    "one-hot with NaN": (lambda: crmmine.Baskets.from_onehot(pd.DataFrame({"a": [1.0, np.nan]})), ValueError, "NaN"),
-    "one-hot with counts": (lambda: crmmine.Baskets.from_onehot(pd.DataFrame({"a": [1, 2]})), ValueError, "only True/False or 0/1"),
-    "one-hot with text": (lambda: crmmine.Baskets.from_onehot(pd.DataFrame({"a": ["x", "y"]})), TypeError, "column 'a' has dtype"),
-    "one-hot not a frame": (lambda: crmmine.Baskets.from_onehot(np.ones((2, 2))), TypeError, "one-hot pandas DataFrame"),
-    "one-hot empty": (lambda: crmmine.Baskets.from_onehot(pd.DataFrame()), ValueError, "empty"),
-    "fimi missing file": (lambda: crmmine.Baskets.from_fimi("/no/such/file.dat"), ValueError, "path .*is not a file"),
-    "fimi bad token": (lambda: crmmine.Baskets.from_fimi(FILES['bad_fimi']), ValueError, "path: line 2"),
-    "basket csv unknown column": (lambda: crmmine.Baskets.from_csv(FILES['csv'], "tid", "cust"), ValueError, "transaction='tid' is not a column"),
-    "item_counts n_jobs": (lambda: crmmine.Baskets.from_lists([["a"]]).item_counts(n_jobs=0), ValueError, "n_jobs"),
+    "empty long frame": (
+        lambda: crmmine.Baskets.from_long(LOG.iloc[:0], "inv", "cust"),
+        ValueError,
+        "data is empty",
+    ),
+    "basket unknown column": (
+        lambda: crmmine.Baskets.from_long(LOG, "invoice", "cust"),
+        ValueError,
+        "transaction='invoice' is not a column",
+    ),
+    "missing item": (
+        lambda: crmmine.Baskets.from_long(
+            log_with(cust=[1, None, 3, 1]), "inv", "cust"
+        ),
+        ValueError,
+        "item .*missing",
+    ),
+    "negative quantity": (
+        lambda: crmmine.Baskets.from_long(
+            log_with(spend=[1.0, -2.0, 3.0, 4.0]), "inv", "cust", "spend"
+        ),
+        ValueError,
+        "quantity: .*non-negative",
+    ),
+    "NaN quantity": (
+        lambda: crmmine.Baskets.from_long(
+            log_with(spend=[1.0, np.nan, 3.0, 4.0]), "inv", "cust", "spend"
+        ),
+        ValueError,
+        "quantity .*missing",
+    ),
+    "mismatched basket arrays": (
+        lambda: crmmine.Baskets.from_arrays([1, 2, 3], [1, 2]),
+        ValueError,
+        "same length",
+    ),
+    "2-d basket arrays": (
+        lambda: crmmine.Baskets.from_arrays([[1, 2]], [[1, 2]]),
+        ValueError,
+        "one-dimensional",
+    ),
+    "empty basket arrays": (
+        lambda: crmmine.Baskets.from_arrays([], []),
+        ValueError,
+        "empty",
+    ),
+    "a string as a basket": (
+        lambda: crmmine.Baskets.from_lists(["milk", ["bread"]]),
+        TypeError,
+        r"transactions\[0\] is str",
+    ),
+    "a None item": (
+        lambda: crmmine.Baskets.from_lists([["milk", None]]),
+        ValueError,
+        "missing items",
+    ),
+    "one-hot with NaN": (
+        lambda: crmmine.Baskets.from_onehot(pd.DataFrame({"a": [1.0, np.nan]})),
+        ValueError,
+        "NaN",
+    ),
+    "one-hot with counts": (
+        lambda: crmmine.Baskets.from_onehot(pd.DataFrame({"a": [1, 2]})),
+        ValueError,
+        "only True/False or 0/1",
+    ),
+    "one-hot with text": (
+        lambda: crmmine.Baskets.from_onehot(pd.DataFrame({"a": ["x", "y"]})),
+        TypeError,
+        "column 'a' has dtype",
+    ),
+    "one-hot not a frame": (
+        lambda: crmmine.Baskets.from_onehot(np.ones((2, 2))),
+        TypeError,
+        "one-hot pandas DataFrame",
+    ),
+    "one-hot empty": (
+        lambda: crmmine.Baskets.from_onehot(pd.DataFrame()),
+        ValueError,
+        "empty",
+    ),
+    "fimi missing file": (
+        lambda: crmmine.Baskets.from_fimi("/no/such/file.dat"),
+        ValueError,
+        "path .*is not a file",
+    ),
+    "fimi bad token": (
+        lambda: crmmine.Baskets.from_fimi(FILES["bad_fimi"]),
+        ValueError,
+        "path: line 2",
+    ),
+    "basket csv unknown column": (
+        lambda: crmmine.Baskets.from_csv(FILES["csv"], "tid", "cust"),
+        ValueError,
+        "transaction='tid' is not a column",
+    ),
+    "item_counts n_jobs": (
+        lambda: crmmine.Baskets.from_lists([["a"]]).item_counts(n_jobs=0),
+        ValueError,
+        "n_jobs",
+    ),
     # threads
-    "negative threads": (lambda: crmmine.set_num_threads(-1), ValueError, "n must be at least 1"),
-    "text threads": (lambda: crmmine.set_num_threads("2"), TypeError, "n must be an integer"),
+    "negative threads": (
+        lambda: crmmine.set_num_threads(-1),
+        ValueError,
+        "n must be at least 1",
+    ),
+    "text threads": (
+        lambda: crmmine.set_num_threads("2"),
+        TypeError,
+        "n must be an integer",
+    ),
 }
 
 

@@ -29,8 +29,13 @@ def test_set_and_get_num_threads():
 def test_omp_num_threads_is_the_default():
     script = "import crmmine; print(crmmine.get_num_threads())"
     env = {**os.environ, "OMP_NUM_THREADS": "3"}
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "3"
 
 
@@ -81,6 +86,6 @@ def test_ctrl_c_stops_long_work(long_work):
         _core.rfm_table(**long_work)
     stopped = time.perf_counter() - started
     timer.join()
-    assert stopped < full
+    assert stopped < 0.75 * full  # stopped early, not when the work was done
     # and the module still works afterwards
     assert len(_core.rfm_table(**{**long_work, "n_jobs": 1})["customer"]) == 100_000

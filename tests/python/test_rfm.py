@@ -9,7 +9,9 @@ import pytest
 import crmmine
 from crmmine import _core
 
-COLUMNS = dict(customer="CustomerID", date="InvoiceDate", amount="Amount", invoice="InvoiceNo")
+COLUMNS = dict(
+    customer="CustomerID", date="InvoiceDate", amount="Amount", invoice="InvoiceNo"
+)
 
 
 def pandas_rfm(df, returns="exclude", monetary="total", bins=5, analysis_date=None):
@@ -33,7 +35,9 @@ def pandas_rfm(df, returns="exclude", monetary="total", bins=5, analysis_date=No
         table["monetary"] = table["monetary"] / table["frequency"]
     table["recency"] = (snapshot - table["last"]).dt.days
     up = list(range(1, bins + 1))
-    table["r_score"] = pd.qcut(table.recency.rank(method="first"), bins, labels=up[::-1])
+    table["r_score"] = pd.qcut(
+        table.recency.rank(method="first"), bins, labels=up[::-1]
+    )
     table["f_score"] = pd.qcut(table.frequency.rank(method="first"), bins, labels=up)
     table["m_score"] = pd.qcut(table.monetary.rank(method="first"), bins, labels=up)
     return table
@@ -45,7 +49,9 @@ def assert_same_rfm(ours, reference):
     np.testing.assert_array_equal(ours.frequency, reference.frequency)
     np.testing.assert_allclose(ours.monetary, reference.monetary, rtol=1e-9, atol=1e-9)
     for score in ("r_score", "f_score", "m_score"):
-        np.testing.assert_array_equal(ours[score], reference[score].astype(int), err_msg=score)
+        np.testing.assert_array_equal(
+            ours[score], reference[score].astype(int), err_msg=score
+        )
 
 
 @pytest.mark.slow
@@ -72,8 +78,12 @@ def test_other_bin_counts_match_pandas(online_retail, bins):
 def test_quantity_times_price_equals_amount_column(online_retail):
     by_amount = crmmine.rfm(online_retail, **COLUMNS)
     by_product = crmmine.rfm(
-        online_retail, "CustomerID", "InvoiceDate", invoice="InvoiceNo",
-        quantity="Quantity", price="UnitPrice",
+        online_retail,
+        "CustomerID",
+        "InvoiceDate",
+        invoice="InvoiceNo",
+        quantity="Quantity",
+        price="UnitPrice",
     )
     pd.testing.assert_frame_equal(by_amount, by_product)
 
@@ -81,7 +91,11 @@ def test_quantity_times_price_equals_amount_column(online_retail):
 @pytest.mark.parametrize("n", [*range(2, 60), 99, 100, 121, 500, 1001, 4338])
 @pytest.mark.parametrize("bins", [1, 2, 3, 4, 5, 6, 7, 9, 10])
 def test_quantile_scores_equal_pandas_qcut_of_first_ranks(n, bins):
-    values = np.random.default_rng(n * 31 + bins).integers(0, max(2, n // 3), n).astype(float)
+    values = (
+        np.random.default_rng(n * 31 + bins)
+        .integers(0, max(2, n // 3), n)
+        .astype(float)
+    )
     expected = pd.qcut(pd.Series(values).rank(method="first"), bins, labels=False) + 1
     np.testing.assert_array_equal(_core.quantile_scores(values, bins, False), expected)
     np.testing.assert_array_equal(
@@ -95,8 +109,15 @@ def test_segments_equal_the_regex_replace_idiom(retail_sample):
     idiom = cell.replace(crmmine.RFM_SEGMENT_MAP, regex=True)
     assert (table.segment.astype(str) == idiom).all()
     assert list(table.segment.cat.categories) == [
-        "Champions", "Loyal Customers", "Potential Loyalists", "New Customers",
-        "Promising", "Need Attention", "About to Sleep", "At Risk", "Can't Lose Them",
+        "Champions",
+        "Loyal Customers",
+        "Potential Loyalists",
+        "New Customers",
+        "Promising",
+        "Need Attention",
+        "About to Sleep",
+        "At Risk",
+        "Can't Lose Them",
         "Hibernating",
     ]
 
@@ -114,7 +135,10 @@ def test_custom_segment_map_with_tuples_and_patterns(retail_sample):
 
 def test_segment_map_for_other_bin_counts(retail_sample):
     table = crmmine.rfm(
-        retail_sample, **COLUMNS, bins=3, segment_map={"3[1-3]": "Recent", "[1-2].": "Old"}
+        retail_sample,
+        **COLUMNS,
+        bins=3,
+        segment_map={"3[1-3]": "Recent", "[1-2].": "Old"},
     )
     np.testing.assert_array_equal(
         table.segment.astype(str), np.where(table.r_score == 3, "Recent", "Old")
@@ -125,7 +149,8 @@ def test_rfm_segments_summary(retail_sample):
     table = crmmine.rfm(retail_sample, **COLUMNS)
     summary = crmmine.rfm_segments(table)
     by_hand = table.groupby("segment", observed=True).agg(
-        customers=("monetary", "size"), revenue=("monetary", "sum"),
+        customers=("monetary", "size"),
+        revenue=("monetary", "sum"),
         recency_mean=("recency", "mean"),
     )
     np.testing.assert_array_equal(summary.customers, by_hand.customers)
@@ -145,7 +170,9 @@ def test_rfm_segments_revenue_with_mean_monetary(retail_sample):
 
 def test_transaction_log_input_and_invoice_free_visits(retail_sample):
     log = crmmine.TransactionLog.from_frame(retail_sample, **COLUMNS)
-    pd.testing.assert_frame_equal(crmmine.rfm(log), crmmine.rfm(retail_sample, **COLUMNS))
+    pd.testing.assert_frame_equal(
+        crmmine.rfm(log), crmmine.rfm(retail_sample, **COLUMNS)
+    )
     visits = crmmine.rfm(retail_sample, "CustomerID", "InvoiceDate", "Amount")
     known = retail_sample[retail_sample.CustomerID.notna()]
     purchases = known[~known.InvoiceNo.str.startswith("C") & (known.Amount >= 0)]
@@ -166,13 +193,20 @@ def test_results_identical_for_one_and_two_threads(online_retail):
 def test_dates_as_text_days_and_timezones_agree():
     days = pd.to_datetime(["2024-01-01", "2024-01-03", "2024-02-01", "2024-02-10"])
     frame = pd.DataFrame(
-        {"c": ["x", "y", "x", "z"], "d": days, "a": [1.0, 2.0, 3.0, 4.0], "i": [1, 2, 3, 4]}
+        {
+            "c": ["x", "y", "x", "z"],
+            "d": days,
+            "a": [1.0, 2.0, 3.0, 4.0],
+            "i": [1, 2, 3, 4],
+        }
     )
     reference = crmmine.rfm(frame, "c", "d", "a", "i")
     as_text = frame.assign(d=days.strftime("%Y-%m-%d"))
     as_days = frame.assign(d=days.to_numpy().astype("datetime64[D]"))
     in_zone = frame.assign(d=days.tz_localize("Europe/London"))
     for variant in (as_text, as_days, in_zone):
-        pd.testing.assert_frame_equal(crmmine.rfm(variant, "c", "d", "a", "i"), reference)
+        pd.testing.assert_frame_equal(
+            crmmine.rfm(variant, "c", "d", "a", "i"), reference
+        )
     assert list(reference.recency) == [10, 39, 1]
     assert reference.attrs["analysis_date"] == pd.Timestamp("2024-02-11")

@@ -1,6 +1,6 @@
 // Market baskets in compressed sparse row (CSR) form: basket b holds the item codes
-// items[indptr[b] .. indptr[b + 1]), with optional quantities alongside. Item codes are dense
-// integers; the labels they stand for stay with the caller.
+// items[indptr[b] .. indptr[b + 1]), with optional quantities alongside. Item codes are
+// dense integers; the labels they stand for stay with the caller.
 #pragma once
 
 #include <cstddef>
@@ -20,9 +20,9 @@ struct ItemSpan {
 };
 
 // Non-owning view of baskets, the type every algorithm takes.
-// Lifetime: the view borrows its arrays from whoever made it (a Baskets, or numpy arrays
-// held by the Python caller). Those arrays must outlive the view and stay unchanged while
-// it is in use; a view is never stored past the call it was passed to.
+// Lifetime: the view borrows its arrays from whoever made it (a Baskets, or numpy
+// arrays held by the Python caller). Those arrays must outlive the view and stay
+// unchanged while it is in use; a view is never stored past the call it was passed to.
 struct BasketsView {
     const std::int64_t* indptr = nullptr;  // n_baskets + 1 offsets, indptr[0] == 0
     const std::int32_t* items = nullptr;   // codes in [0, n_items)
@@ -67,12 +67,12 @@ private:
     std::int32_t n_items_ = 0;
 };
 
-// Groups (basket, item[, quantity]) rows into baskets in O(n): a counting sort by basket,
-// then one pass that merges repeated items of a basket (their quantities add). Items keep
-// the order of their first appearance. quantity may be null.
+// Groups (basket, item[, quantity]) rows into baskets in O(n): a counting sort by
+// basket, then one pass that merges repeated items of a basket (their quantities add).
+// Items keep the order of their first appearance. quantity may be null.
 Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
-                           const double* quantity, std::size_t n_rows, std::int32_t n_baskets,
-                           std::int32_t n_items);
+                           const double* quantity, std::size_t n_rows,
+                           std::int32_t n_baskets, std::int32_t n_items);
 
 // Baskets read from the FIMI text format (one basket per line, items as non-negative
 // integers separated by blanks) together with the original item ids: code c stands for
@@ -84,7 +84,8 @@ struct FimiBaskets {
 FimiBaskets parse_fimi(std::string_view text);
 
 // Number of baskets that contain each item (a vector of n_items counts); each item is
-// counted once per basket entry, and the builders above never repeat an item in a basket.
+// counted once per basket entry, and the builders above never repeat an item in a
+// basket.
 std::vector<std::int64_t> item_counts(const BasketsView& baskets, int n_jobs = 0);
 
 }  // namespace crmmine

@@ -1,7 +1,7 @@
 // The one exception family of crmmine. Every error names the argument at fault and the
-// fix, so the Python layer can pass the message through unchanged: InvalidArgument maps to
-// ValueError, TypeMismatch to TypeError, ResourceLimitExceeded to crmmine.ResourceLimitError
-// and Interrupted to KeyboardInterrupt.
+// fix, so the Python layer can pass the message through unchanged: InvalidArgument maps
+// to ValueError, TypeMismatch to TypeError, ResourceLimitExceeded to
+// crmmine.ResourceLimitError and Interrupted to KeyboardInterrupt.
 #pragma once
 
 #include <stdexcept>
@@ -50,11 +50,13 @@ public:
 
 namespace detail {
 
-[[noreturn]] inline void throw_invalid(const std::string& argument, const std::string& message) {
+[[noreturn]] inline void throw_invalid(const std::string& argument,
+                                       const std::string& message) {
     throw InvalidArgument(argument, message);
 }
 
-inline void require(bool condition, const std::string& argument, const std::string& message) {
+inline void require(bool condition, const std::string& argument,
+                    const std::string& message) {
     if (!condition) throw_invalid(argument, message);
 }
 

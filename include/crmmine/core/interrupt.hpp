@@ -1,6 +1,6 @@
-// A hook through which long-running work asks its host whether to stop. The Python binding
-// installs a check that runs the interpreter's signal handlers, so Ctrl-C stops a long fit;
-// plain C++ programs leave it unset and nothing is polled.
+// A hook through which long-running work asks its host whether to stop. The Python
+// binding installs a check that runs the interpreter's signal handlers, so Ctrl-C stops
+// a long fit; plain C++ programs leave it unset and nothing is polled.
 #pragma once
 
 namespace crmmine {

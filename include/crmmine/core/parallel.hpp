@@ -1,7 +1,7 @@
-// Thread-count resolution and the one parallel loop every kernel uses. The loop gives each
-// task an explicit thread count, keeps the exception of the lowest failing task and rethrows
-// it on the caller (an exception escaping an OpenMP region would end the process), and polls
-// the host for an interrupt between tasks.
+// Thread-count resolution and the one parallel loop every kernel uses. The loop gives
+// each task an explicit thread count, keeps the exception of the lowest failing task
+// and rethrows it on the caller (an exception escaping an OpenMP region would end the
+// process), and polls the host for an interrupt between tasks.
 #pragma once
 
 #include <atomic>
@@ -35,8 +35,8 @@ bool openmp_enabled() noexcept;
 
 namespace detail {
 
-// Keeps the exception thrown by the lowest task index, so the error a caller sees does not
-// depend on which thread happened to fail first.
+// Keeps the exception thrown by the lowest task index, so the error a caller sees does
+// not depend on which thread happened to fail first.
 class FirstException {
 public:
     void capture(std::int64_t task) {
@@ -67,10 +67,20 @@ inline bool is_calling_thread() noexcept {
 #endif
 }
 
-// Throws Interrupted when the host asked to stop; only the calling thread asks, because
-// only it may talk to the host (the Python interpreter's signal handlers run there).
+// Thrown by poll_interrupt in a task whose region already failed elsewhere; it ends
+// that task early and is never reported, so the caller sees the failure that caused it.
+struct Cancelled {};
+
+// The region whose task this thread is running, so poll_interrupt can see its failure.
+inline thread_local const FirstException* active_region = nullptr;
+
+// Long loops call this now and then. It throws Interrupted when the host asked to stop
+// (only the calling thread asks, as only it may talk to the host: the Python
+// interpreter runs its signal handlers there), and Cancelled once another task of the
+// same region failed, so no thread keeps working for a result that will be thrown away.
 inline void poll_interrupt() {
     if (is_calling_thread() && interrupt_requested()) throw Interrupted();
+    if (active_region != nullptr && active_region->failed()) throw Cancelled{};
 }
 
 // Runs body(task) for every task in [0, n_tasks) on at most n_threads threads.
@@ -80,12 +90,16 @@ void parallel_for(std::int64_t n_tasks, int n_threads, Body&& body) {
     FirstException errors;
     auto run = [&](std::int64_t task) {
         if (errors.failed()) return;
+        const FirstException* outer = active_region;
+        active_region = &errors;
         try {
             poll_interrupt();
             body(task);
+        } catch (const Cancelled&) {
         } catch (...) {
             errors.capture(task);
         }
+        active_region = outer;
     };
 #ifdef CRMMINE_HAS_OPENMP
     const int threads = static_cast<int>(
@@ -101,7 +115,8 @@ void parallel_for(std::int64_t n_tasks, int n_threads, Body&& body) {
 
 // Splits [0, n) into n_parts contiguous ranges of near-equal size; part p is
 // [part_begin(n, n_parts, p), part_begin(n, n_parts, p + 1)).
-inline std::int64_t part_begin(std::int64_t n, std::int64_t n_parts, std::int64_t part) {
+inline std::int64_t part_begin(std::int64_t n, std::int64_t n_parts,
+                               std::int64_t part) {
     return n / n_parts * part + (n % n_parts < part ? n % n_parts : part);
 }
 

@@ -1,6 +1,6 @@
 // A purchase log in columns: one row per order line, with the customer, the time, the
-// amount and the invoice it belongs to. Customers and invoices are dense integer codes; their
-// labels stay with the caller.
+// amount and the invoice it belongs to. Customers and invoices are dense integer codes;
+// their labels stay with the caller.
 #pragma once
 
 #include <cstddef>
@@ -13,13 +13,15 @@ namespace crmmine {
 inline constexpr std::int32_t missing_customer = -1;
 
 // Non-owning view of a purchase log, the type every algorithm takes.
-// Lifetime: as BasketsView, the arrays belong to the caller; they must outlive the view and
-// stay unchanged while it is in use.
+// Lifetime: as BasketsView, the arrays belong to the caller; they must outlive the view
+// and stay unchanged while it is in use.
 struct TransactionLogView {
-    const std::int32_t* customer = nullptr;  // codes in [0, n_customers), or missing_customer
-    const std::int64_t* time = nullptr;      // any integer clock: days, seconds, nanoseconds
-    const double* amount = nullptr;          // money; negative for returns
-    const std::int32_t* invoice = nullptr;   // codes in [0, n_invoices)
+    const std::int32_t* customer =
+        nullptr;  // codes in [0, n_customers), or missing_customer
+    const std::int64_t* time =
+        nullptr;                     // any integer clock: days, seconds, nanoseconds
+    const double* amount = nullptr;  // money; negative for returns
+    const std::int32_t* invoice = nullptr;  // codes in [0, n_invoices)
     // Optional, one flag per invoice code: 1 where the whole invoice is a cancellation.
     const std::uint8_t* invoice_cancelled = nullptr;
     std::size_t n_rows = 0;

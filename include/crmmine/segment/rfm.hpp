@@ -1,7 +1,8 @@
-// RFM analysis: per customer the recency of the last purchase, the frequency of purchases
-// and the money spent, their 1..n quantile scores, and the named segments of the classic
-// R x F grid (Champions, Loyal Customers, ... Hibernating). Scores follow the idiomatic
-// pandas pipeline, pandas.qcut(values.rank(method="first"), n), bin for bin.
+// RFM analysis: per customer the recency of the last purchase, the frequency of
+// purchases and the money spent, their 1..n quantile scores, and the named segments of
+// the classic R x F grid (Champions, Loyal Customers, ... Hibernating). Scores follow
+// the idiomatic pandas pipeline, pandas.qcut(values.rank(method="first"), n), bin for
+// bin.
 #pragma once
 
 #include <cstddef>
@@ -27,8 +28,8 @@ enum class Returns {
 };
 
 struct RfmParams {
-    // Time recency is measured to, on the log's clock; default: the last purchase in the
-    // log plus one day.
+    // Time recency is measured to, on the log's clock; default: the last purchase in
+    // the log plus one day.
     std::optional<std::int64_t> analysis_time;
     std::int64_t ticks_per_day = 1;  // 1 for a clock in days, 86'400e9 for nanoseconds
     Monetary monetary = Monetary::total;
@@ -38,11 +39,12 @@ struct RfmParams {
     void validate() const;
 };
 
-// One row per customer with at least one purchase, in ascending customer code. Rows without
-// a customer (code missing_customer) are left out.
+// One row per customer with at least one purchase, in ascending customer code. Rows
+// without a customer (code missing_customer) are left out.
 struct RfmTable {
     std::vector<std::int32_t> customer;
-    std::vector<std::int64_t> recency;    // whole days from the last purchase to analysis_time
+    std::vector<std::int64_t>
+        recency;  // whole days from the last purchase to analysis_time
     std::vector<std::int64_t> frequency;  // distinct invoices with a purchase
     std::vector<double> monetary;
     std::int64_t analysis_time = 0;
@@ -52,10 +54,11 @@ struct RfmTable {
 
 RfmTable rfm_table(const TransactionLogView& log, const RfmParams& params = {});
 
-// Scores 1..n_bins: pandas.qcut(rank(method="first"), n_bins) on values, so ties go to the
-// earlier position. With reverse the lowest values score n_bins (recency: recent is good).
-std::vector<std::int32_t> quantile_scores(const double* values, std::size_t n, int n_bins,
-                                          bool reverse);
+// Scores 1..n_bins: pandas.qcut(rank(method="first"), n_bins) on values, so ties go to
+// the earlier position. With reverse the lowest values score n_bins (recency: recent is
+// good).
+std::vector<std::int32_t> quantile_scores(const double* values, std::size_t n,
+                                          int n_bins, bool reverse);
 
 struct RfmScores {
     std::vector<std::int32_t> r, f, m;
@@ -63,7 +66,8 @@ struct RfmScores {
 
 RfmScores rfm_scores(const RfmTable& table, int n_bins = 5, int n_jobs = 0);
 
-// Maps each (R score, F score) cell to a segment code; names[code] is the segment's name.
+// Maps each (R score, F score) cell to a segment code; names[code] is the segment's
+// name.
 struct SegmentGrid {
     int n_bins = 0;
     std::vector<std::int32_t> cells;  // n_bins x n_bins, row r - 1, column f - 1
@@ -79,7 +83,8 @@ struct SegmentGrid {
     static SegmentGrid standard();
 };
 
-std::vector<std::int32_t> assign_segments(const std::int32_t* r_score, const std::int32_t* f_score,
-                                          std::size_t n, const SegmentGrid& grid);
+std::vector<std::int32_t> assign_segments(const std::int32_t* r_score,
+                                          const std::int32_t* f_score, std::size_t n,
+                                          const SegmentGrid& grid);
 
 }  // namespace crmmine

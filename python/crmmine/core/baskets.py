@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, pairwise
 from os import PathLike
 from pathlib import Path
 
@@ -66,7 +66,10 @@ class Baskets:
                 data[quantity], f"quantity (column {quantity!r})"
             )
         return cls._from_labels(
-            data[transaction], data[item], quantities, f"transaction (column {transaction!r})",
+            data[transaction],
+            data[item],
+            quantities,
+            f"transaction (column {transaction!r})",
             f"item (column {item!r})",
         )
 
@@ -122,11 +125,16 @@ class Baskets:
         flat = list(chain.from_iterable(baskets))
         basket_codes = np.repeat(np.arange(len(baskets), dtype=np.int32), lengths)
         item_codes, item_labels = _convert.factorize(
-            np.asarray(flat, dtype=object) if flat else np.array([], dtype=object), "items"
+            np.asarray(flat, dtype=object) if flat else np.array([], dtype=object),
+            "items",
         )
         if (item_codes < 0).any():
-            raise ValueError("transactions hold missing items (None or NaN); remove them")
-        return cls._build(basket_codes, item_codes, None, len(baskets), item_labels, None)
+            raise ValueError(
+                "transactions hold missing items (None or NaN); remove them"
+            )
+        return cls._build(
+            basket_codes, item_codes, None, len(baskets), item_labels, None
+        )
 
     @classmethod
     def from_onehot(cls, data: pd.DataFrame) -> Baskets:
@@ -146,7 +154,9 @@ class Baskets:
                 f"data must be a one-hot pandas DataFrame, got {type(data).__name__}"
             )
         if data.shape[0] == 0 or data.shape[1] == 0:
-            raise ValueError("data is empty; a one-hot table needs rows and item columns")
+            raise ValueError(
+                "data is empty; a one-hot table needs rows and item columns"
+            )
         if all(isinstance(dtype, pd.SparseDtype) for dtype in data.dtypes):
             indptr, items, values = _sparse_onehot(data)
         else:
@@ -174,7 +184,9 @@ class Baskets:
         )
         wanted = [c for c in (transaction, item, quantity) if c]
         frame = pd.read_csv(
-            path, usecols=wanted, dtype={transaction: "string", item: "string"},
+            path,
+            usecols=wanted,
+            dtype={transaction: "string", item: "string"},
             **read_csv_options,
         )
         return cls.from_long(frame, transaction, item, quantity)
@@ -232,13 +244,15 @@ class Baskets:
         labels = self.item_labels.to_numpy().tolist()
         bounds = self.indptr.tolist()
         codes = self.items.tolist()
-        return [[labels[c] for c in codes[a:b]] for a, b in zip(bounds, bounds[1:])]
+        return [[labels[c] for c in codes[a:b]] for a, b in pairwise(bounds)]
 
     def to_csr(self) -> object:
         """The baskets as a scipy.sparse CSR matrix of shape (n_baskets, n_items)."""
         from scipy import sparse
 
-        values = self.quantity if self.quantity is not None else np.ones(len(self.items))
+        values = (
+            self.quantity if self.quantity is not None else np.ones(len(self.items))
+        )
         return sparse.csr_matrix(
             (values, self.items, self.indptr), shape=(self.n_baskets, self.n_items)
         )
@@ -253,16 +267,26 @@ class Baskets:
         transaction_argument: str,
         item_argument: str,
     ) -> Baskets:
-        basket_codes, basket_labels = _convert.factorize(transactions, transaction_argument)
+        basket_codes, basket_labels = _convert.factorize(
+            transactions, transaction_argument
+        )
         item_codes, item_labels = _convert.factorize(items, item_argument)
-        for codes, argument in ((basket_codes, transaction_argument), (item_codes, item_argument)):
+        for codes, argument in (
+            (basket_codes, transaction_argument),
+            (item_codes, item_argument),
+        ):
             if (codes < 0).any():
                 raise ValueError(
                     f"{argument} has {int((codes < 0).sum())} missing value(s); drop those "
                     "rows first"
                 )
         return cls._build(
-            basket_codes, item_codes, quantities, len(basket_labels), item_labels, basket_labels
+            basket_codes,
+            item_codes,
+            quantities,
+            len(basket_labels),
+            item_labels,
+            basket_labels,
         )
 
     @classmethod
@@ -283,7 +307,9 @@ class Baskets:
 
 def _dense_onehot(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for column, dtype in data.dtypes.items():
-        if not (pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)):
+        if not (
+            pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)
+        ):
             raise TypeError(
                 f"column {column!r} has dtype {dtype}; a one-hot table holds bool or 0/1"
             )

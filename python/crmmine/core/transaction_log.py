@@ -92,11 +92,19 @@ class TransactionLog:
         """
         _validation.check_columns(
             data,
-            {"customer": customer, "date": date, "amount": amount, "invoice": invoice,
-             "quantity": quantity, "price": price},
+            {
+                "customer": customer,
+                "date": date,
+                "amount": amount,
+                "invoice": invoice,
+                "quantity": quantity,
+                "price": price,
+            },
         )
         _validation.check_not_empty(data)
-        _validation.check_choice(missing_customer, "missing_customer", ("drop", "raise"))
+        _validation.check_choice(
+            missing_customer, "missing_customer", ("drop", "raise")
+        )
         money = _amount(data, amount, quantity, price)
         dates = _convert.as_datetime(data[date], f"date (column {date!r})")
         ticks, ticks_per_day, time_dtype = _convert.clock(dates)
@@ -153,9 +161,15 @@ class TransactionLog:
         lengths = {name: len(values) for name, values in columns.items()}
         if len(set(lengths.values())) > 1:
             raise ValueError(f"arrays must have the same length, got {lengths}")
-        frame = pd.DataFrame({name: np.asarray(values) for name, values in columns.items()})
+        frame = pd.DataFrame(
+            {name: np.asarray(values) for name, values in columns.items()}
+        )
         return cls.from_frame(
-            frame, "customer", "date", "amount", "invoice" if invoice is not None else None,
+            frame,
+            "customer",
+            "date",
+            "amount",
+            "invoice" if invoice is not None else None,
             **options,
         )
 
@@ -178,13 +192,28 @@ class TransactionLog:
         header = pd.read_csv(path, nrows=0, **(read_csv_options or {}))
         _validation.check_columns(
             header,
-            {"customer": customer, "date": date, "amount": amount, "invoice": invoice,
-             "quantity": quantity, "price": price},
+            {
+                "customer": customer,
+                "date": date,
+                "amount": amount,
+                "invoice": invoice,
+                "quantity": quantity,
+                "price": price,
+            },
         )
         dtypes = {c: "string" for c in (customer, invoice) if c}
-        frame = pd.read_csv(path, usecols=wanted, dtype=dtypes, **(read_csv_options or {}))
+        frame = pd.read_csv(
+            path, usecols=wanted, dtype=dtypes, **(read_csv_options or {})
+        )
         return cls.from_frame(
-            frame, customer, date, amount, invoice, quantity=quantity, price=price, **options
+            frame,
+            customer,
+            date,
+            amount,
+            invoice,
+            quantity=quantity,
+            price=price,
+            **options,
         )
 
     @property
@@ -218,7 +247,9 @@ def _amount(
             "the money of each row is needed: pass amount='<column>' or both "
             "quantity='<column>' and price='<column>'"
         )
-    units = _validation.numeric_column(data[quantity], f"quantity (column {quantity!r})")
+    units = _validation.numeric_column(
+        data[quantity], f"quantity (column {quantity!r})"
+    )
     unit_price = _validation.numeric_column(data[price], f"price (column {price!r})")
     return units * unit_price
 

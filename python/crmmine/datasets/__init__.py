@@ -19,8 +19,13 @@ def read_online_retail(path: str | PathLike) -> pd.DataFrame:
     """
     frame = pd.read_csv(
         path,
-        dtype={"InvoiceNo": "string", "StockCode": "string", "Description": "string",
-               "CustomerID": "Int64", "Country": "string"},
+        dtype={
+            "InvoiceNo": "string",
+            "StockCode": "string",
+            "Description": "string",
+            "CustomerID": "Int64",
+            "Country": "string",
+        },
         parse_dates=["InvoiceDate"],
     )
     frame["Amount"] = frame["Quantity"] * frame["UnitPrice"]

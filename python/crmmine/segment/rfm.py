@@ -102,16 +102,34 @@ def rfm(
     >>> bool(table["r_score"].between(1, 5).all())
     True
     """
-    log = _as_log(data, customer, date, amount, invoice, quantity, price, cancel_prefix,
-                  missing_customer)
+    log = _as_log(
+        data,
+        customer,
+        date,
+        amount,
+        invoice,
+        quantity,
+        price,
+        cancel_prefix,
+        missing_customer,
+    )
     bins = _validation.check_positive_int(bins, "bins")
     grid = _segment_grid(segment_map, bins)
     analysis_time = None
     if analysis_date is not None:
-        analysis_time = _convert.time_on_clock(analysis_date, log.time_dtype, "analysis_date")
+        analysis_time = _convert.time_on_clock(
+            analysis_date, log.time_dtype, "analysis_date"
+        )
     table = _core.rfm_table(
-        log.customer, log.time, log.amount, log.invoice, log.invoice_cancelled,
-        log.n_customers, log.n_invoices, analysis_time, log.ticks_per_day,
+        log.customer,
+        log.time,
+        log.amount,
+        log.invoice,
+        log.invoice_cancelled,
+        log.n_customers,
+        log.n_invoices,
+        analysis_time,
+        log.ticks_per_day,
         _validation.check_choice(monetary, "monetary", ("total", "mean")),
         _validation.check_choice(returns, "returns", ("exclude", "net")),
         _validation.check_n_jobs(n_jobs),
@@ -142,7 +160,9 @@ def rfm(
     return result
 
 
-def rfm_segments(data: pd.DataFrame | TransactionLog, **rfm_options: object) -> pd.DataFrame:
+def rfm_segments(
+    data: pd.DataFrame | TransactionLog, **rfm_options: object
+) -> pd.DataFrame:
     """Size, revenue and mean R, F, M of every RFM segment.
 
     Parameters
@@ -194,7 +214,9 @@ def rfm_segments(data: pd.DataFrame | TransactionLog, **rfm_options: object) -> 
             "monetary_mean": grouped["monetary"].mean(),
         }
     )
-    summary.insert(1, "customer_share", summary["customers"] / summary["customers"].sum())
+    summary.insert(
+        1, "customer_share", summary["customers"] / summary["customers"].sum()
+    )
     summary.insert(3, "revenue_share", summary["revenue"] / summary["revenue"].sum())
     summary.index = summary.index.astype(str)
     summary.index.name = "segment"
@@ -214,9 +236,18 @@ def _as_log(
     missing_customer: str,
 ) -> TransactionLog:
     if isinstance(data, TransactionLog):
-        given = [n for n, v in (("customer", customer), ("date", date), ("amount", amount),
-                                ("invoice", invoice), ("quantity", quantity),
-                                ("price", price)) if v is not None]
+        given = [
+            n
+            for n, v in (
+                ("customer", customer),
+                ("date", date),
+                ("amount", amount),
+                ("invoice", invoice),
+                ("quantity", quantity),
+                ("price", price),
+            )
+            if v is not None
+        ]
         if given:
             raise ValueError(
                 f"data is a TransactionLog, which already knows its columns; drop "
@@ -229,8 +260,15 @@ def _as_log(
             "amount='Amount', invoice='InvoiceNo')"
         )
     return TransactionLog.from_frame(
-        data, customer, date, amount, invoice, quantity=quantity, price=price,
-        cancel_prefix=cancel_prefix, missing_customer=missing_customer,
+        data,
+        customer,
+        date,
+        amount,
+        invoice,
+        quantity=quantity,
+        price=price,
+        cancel_prefix=cancel_prefix,
+        missing_customer=missing_customer,
     )
 
 
@@ -250,7 +288,9 @@ def _segment_grid(
             name = _cell_name(segment_map, r, f, bins)
             if name is not None:
                 cells[(r - 1) * bins + (f - 1)] = names.index(name)
-    missing = [f"(R={i // bins + 1}, F={i % bins + 1})" for i in np.flatnonzero(cells < 0)]
+    missing = [
+        f"(R={i // bins + 1}, F={i % bins + 1})" for i in np.flatnonzero(cells < 0)
+    ]
     if missing:
         raise ValueError(
             f"segment_map leaves {len(missing)} score cell(s) without a name: "
@@ -259,7 +299,9 @@ def _segment_grid(
     return cells, names
 
 
-def _cell_name(segment_map: Mapping[object, str], r: int, f: int, bins: int) -> str | None:
+def _cell_name(
+    segment_map: Mapping[object, str], r: int, f: int, bins: int
+) -> str | None:
     cell = f"{r}{f}" if bins < 10 else f"{r}-{f}"
     for key, name in segment_map.items():
         if isinstance(key, tuple):
@@ -270,7 +312,9 @@ def _cell_name(segment_map: Mapping[object, str], r: int, f: int, bins: int) -> 
                 if re.fullmatch(key, cell):
                     return name
             except re.error as error:
-                raise ValueError(f"segment_map key {key!r} is not a valid pattern") from error
+                raise ValueError(
+                    f"segment_map key {key!r} is not a valid pattern"
+                ) from error
         else:
             raise TypeError(
                 f"segment_map keys must be patterns like '[1-2]5' or (r, f) tuples, got {key!r}"
@@ -282,4 +326,6 @@ def _score_labels(r: np.ndarray, f: np.ndarray, m: np.ndarray, bins: int) -> np.
     if bins < 10:
         digits = (r * 100 + f * 10 + m).astype(np.int64)
         return digits.astype(str).astype(object)
-    return np.array([f"{a}-{b}-{c}" for a, b, c in zip(r, f, m)], dtype=object)
+    return np.array(
+        [f"{a}-{b}-{c}" for a, b, c in zip(r, f, m, strict=True)], dtype=object
+    )

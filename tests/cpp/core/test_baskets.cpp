@@ -14,7 +14,8 @@ TEST_CASE("baskets_from_pairs groups rows by basket and merges repeated items") 
     const std::vector<std::int32_t> basket = {1, 0, 1, 1, 0, 2};
     const std::vector<std::int32_t> item = {3, 0, 2, 3, 1, 0};
     const std::vector<double> quantity = {1, 2, 5, 4, 1, 7};
-    Baskets b = baskets_from_pairs(basket.data(), item.data(), quantity.data(), basket.size(), 4, 4);
+    Baskets b = baskets_from_pairs(basket.data(), item.data(), quantity.data(),
+                                   basket.size(), 4, 4);
     CHECK(b.n_baskets() == 4);
     CHECK(b.indptr() == std::vector<std::int64_t>{0, 2, 4, 5, 5});
     CHECK(b.items() == std::vector<std::int32_t>{0, 1, 3, 2, 0});
@@ -30,11 +31,13 @@ TEST_CASE("baskets_from_pairs equals a set-of-sets oracle on random rows") {
         std::vector<std::int32_t> basket(n_rows), item(n_rows);
         std::map<int, std::set<int>> oracle;
         for (std::size_t r = 0; r < n_rows; ++r) {
-            basket[r] = static_cast<std::int32_t>(rng() % static_cast<unsigned>(n_baskets));
+            basket[r] =
+                static_cast<std::int32_t>(rng() % static_cast<unsigned>(n_baskets));
             item[r] = static_cast<std::int32_t>(rng() % static_cast<unsigned>(n_items));
             oracle[basket[r]].insert(item[r]);
         }
-        Baskets b = baskets_from_pairs(basket.data(), item.data(), nullptr, n_rows, n_baskets, n_items);
+        Baskets b = baskets_from_pairs(basket.data(), item.data(), nullptr, n_rows,
+                                       n_baskets, n_items);
         const BasketsView view = b.view();
         REQUIRE(view.n_baskets == n_baskets);
         for (int k = 0; k < n_baskets; ++k) {
@@ -56,12 +59,14 @@ TEST_CASE("baskets_from_pairs equals a set-of-sets oracle on random rows") {
 TEST_CASE("bad baskets are rejected with the argument named") {
     const std::vector<std::int32_t> basket = {0, 1};
     const std::vector<std::int32_t> item = {0, 5};
-    CHECK_THROWS_WITH_AS(baskets_from_pairs(basket.data(), item.data(), nullptr, 2, 2, 3),
-                         doctest::Contains("item"), InvalidArgument);
+    CHECK_THROWS_WITH_AS(
+        baskets_from_pairs(basket.data(), item.data(), nullptr, 2, 2, 3),
+        doctest::Contains("item"), InvalidArgument);
     const std::vector<double> negative = {1.0, -1.0};
     const std::vector<std::int32_t> good_item = {0, 1};
-    CHECK_THROWS_WITH_AS(baskets_from_pairs(basket.data(), good_item.data(), negative.data(), 2, 2, 3),
-                         doctest::Contains("quantity"), InvalidArgument);
+    CHECK_THROWS_WITH_AS(
+        baskets_from_pairs(basket.data(), good_item.data(), negative.data(), 2, 2, 3),
+        doctest::Contains("quantity"), InvalidArgument);
     CHECK_THROWS_AS(Baskets({0, 2, 1}, {0, 1}, {}, 2), InvalidArgument);
     CHECK_THROWS_AS(Baskets({0, 2}, {0, 1}, {}, 1), InvalidArgument);
 }

@@ -25,7 +25,8 @@ TEST_CASE("parse_fimi maps sparse huge ids without a giant table") {
 }
 
 TEST_CASE("parse_fimi rejects non-integer tokens with the line number") {
-    CHECK_THROWS_WITH_AS(parse_fimi("1 2\n3 x4\n"), doctest::Contains("line 2"), InvalidArgument);
+    CHECK_THROWS_WITH_AS(parse_fimi("1 2\n3 x4\n"), doctest::Contains("line 2"),
+                         InvalidArgument);
     CHECK_THROWS_AS(parse_fimi("-1 2\n"), InvalidArgument);
 }
 

@@ -25,7 +25,8 @@ TEST_CASE("TransactionLog validates lengths, codes and amounts") {
 }
 
 TEST_CASE("a purchase is a non-negative row on an invoice that is not cancelled") {
-    const TransactionLog log({0, 0, 0}, {1, 2, 3}, {5.0, -1.0, 2.0}, {0, 1, 2}, 1, 3, {0, 0, 1});
+    const TransactionLog log({0, 0, 0}, {1, 2, 3}, {5.0, -1.0, 2.0}, {0, 1, 2}, 1, 3,
+                             {0, 0, 1});
     const TransactionLogView view = log.view();
     CHECK(view.is_purchase(0));
     CHECK_FALSE(view.is_purchase(1));
