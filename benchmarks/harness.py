@@ -11,6 +11,7 @@ import gc
 import os
 import platform
 import re
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -128,6 +129,28 @@ def versions(modules: Sequence[object]) -> str:
     parts = [f"{m.__name__} {getattr(m, '__version__', '?')}" for m in modules]
     parts.append(f"Python {platform.python_version()}")
     return ", ".join(parts)
+
+
+def source_revision(repo: Path) -> str:
+    """The git commit of the source tree, flagged when files outside benchmarks/ differ
+    from it (then the installed build may not be that commit)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(repo), *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        )
+        return done.stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--", ".", ":!benchmarks")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return commit + (" with uncommitted changes" if dirty else "")
 
 
 def command_line() -> str:

@@ -3,8 +3,8 @@
     python benchmarks/run.py [--only rfm] [--quick] [--threads N]
 
 Each suite runs at N threads (default: crmmine's default, every core) and at 1 thread.
-``--quick`` runs small inputs only, as a smoke test of the harness; its tables are not
-the published numbers.
+``--quick`` runs small inputs only, as a smoke test of the harness; its tables go to
+benchmarks/.cache/results/, not to the published results.
 """
 
 from __future__ import annotations
@@ -20,7 +20,11 @@ import crmmine
 import harness
 from segment import bench_rfm
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+REPO = Path(__file__).resolve().parents[1]
+RESULTS_DIR = REPO / "benchmarks" / "results"
+#: --quick tables go to the git-ignored cache, so a smoke run never overwrites (and
+#: cannot get committed as) the published numbers
+QUICK_RESULTS_DIR = REPO / "benchmarks" / ".cache" / "results"
 
 #: name -> module with TITLE, RESULT_FILE, SIZES, QUICK_SIZES, COLUMNS, NOTES and run()
 SUITES = {"rfm": bench_rfm}
@@ -58,6 +62,7 @@ def header(thread_counts: list[int]) -> dict[str, str]:
         "Machine": harness.machine(),
         "Threads": f"crmmine at {', '.join(map(str, thread_counts))} "
         f"(OpenMP {openmp}); pandas single-threaded",
+        "Source": harness.source_revision(REPO),
         "Versions": harness.versions([crmmine, np, pd]) + f"; compiler {compiler}",
     }
 
@@ -72,7 +77,7 @@ def main() -> None:
         sizes = suite.QUICK_SIZES if args.quick else suite.SIZES
         facts = header(thread_counts)  # before the run: its date is when it started
         rows = suite.run(sizes, thread_counts)
-        path = RESULTS_DIR / suite.RESULT_FILE
+        path = (QUICK_RESULTS_DIR if args.quick else RESULTS_DIR) / suite.RESULT_FILE
         harness.write_report(path, suite.TITLE, facts, suite.COLUMNS, rows, suite.NOTES)
         print(harness.markdown_table(suite.COLUMNS, rows))
         print(f"wrote {path}")

@@ -6,22 +6,77 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmmine._validation import check_columns
+
 _INT32_MAX = np.iinfo(np.int32).max
 _TICKS_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 
 
-def factorize(values: object, argument: str) -> tuple[np.ndarray, pd.Index]:
-    """Dense int32 codes (missing labels -> -1) and the labels, sorted where they sort.
+def factorize(
+    values: object, argument: str, *, sort: bool = True
+) -> tuple[np.ndarray, pd.Index]:
+    """Dense int32 codes (missing labels -> -1) and the labels they stand for.
 
-    ``pandas.factorize`` is a hash pass, O(n) plus sorting the distinct labels.
+    Purchase logs list an order's lines together, so a column of invoice or customer ids
+    comes in runs; where runs are long only the first row of each is hashed and its code
+    repeated over the run. With ``sort`` the labels are sorted (where they sort) and the
+    codes follow that order. O(n) plus sorting the distinct labels.
     """
-    try:
-        codes, labels = pd.factorize(values, sort=True, use_na_sentinel=True)
-    except TypeError:  # labels of mixed types do not sort; keep first-seen order
-        codes, labels = pd.factorize(values, sort=False, use_na_sentinel=True)
+    series = values if isinstance(values, pd.Series) else pd.Series(values, copy=False)
+    starts = _run_starts(series)
+    if starts is None or len(starts) > len(series) // 4:
+        codes, labels = _pandas_factorize(series, sort)
+    else:
+        head_codes, labels = _pandas_factorize(series.iloc[starts], sort)
+        lengths = np.diff(np.append(starts, len(series)))
+        codes = np.repeat(head_codes.astype(np.int32, copy=False), lengths)
     if len(labels) > _INT32_MAX:
         raise ValueError(f"{argument} has more than 2^31 distinct labels")
-    return codes.astype(np.int32, copy=False), pd.Index(labels)
+    return codes.astype(np.int32, copy=False), pd.Index(labels, dtype=series.dtype)
+
+
+def _pandas_factorize(series: pd.Series, sort: bool) -> tuple[np.ndarray, object]:
+    if pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(
+        series.dtype
+    ):
+        # a plain object array hashes faster than the string extension array
+        series = series.to_numpy(dtype=object)
+    try:
+        return pd.factorize(series, sort=sort, use_na_sentinel=True)
+    except TypeError:  # labels of mixed types do not sort; keep first-seen order
+        return pd.factorize(series, sort=False, use_na_sentinel=True)
+
+
+def _run_starts(series: pd.Series) -> np.ndarray | None:
+    """Positions where a row differs from the one before (row 0 always), or None when
+    the comparison is not cheap or not well defined for this column. A spurious start
+    only costs time (its run is coded like any other); a missed one would be wrong."""
+    if len(series) < 2:
+        return None
+    changed = np.empty(len(series), dtype=bool)
+    changed[0] = True
+    array = series.array
+    values, mask = getattr(array, "_data", None), getattr(array, "_mask", None)
+    if isinstance(values, np.ndarray) and isinstance(mask, np.ndarray):
+        # nullable numbers (Int64, Float64, boolean): compare the values and the mask
+        np.not_equal(values[1:], values[:-1], out=changed[1:])
+        changed[1:] |= mask[1:] != mask[:-1]
+        return np.flatnonzero(changed)
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biufmM":
+        values = series.to_numpy()
+    elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+        values = series.to_numpy(dtype=object)
+    else:
+        return None
+    try:
+        np.not_equal(values[1:], values[:-1], out=changed[1:])
+    except (TypeError, ValueError):  # pd.NA and other labels without a plain answer
+        return None
+    if values.dtype.kind in "fmM":  # a run of missing values is one run, as NaN != NaN
+        missing = np.isnan(values)
+        changed[1:] &= ~(missing[1:] & missing[:-1])
+    return np.flatnonzero(changed)
 
 
 def as_datetime(values: pd.Series, argument: str) -> pd.Series:
@@ -84,3 +139,14 @@ def time_on_clock(value: object, like: np.dtype, argument: str) -> int:
 
 def date_from_clock(ticks: int, like: np.dtype) -> pd.Timestamp:
     return pd.Timestamp(np.array([ticks], dtype=np.int64).view(like)[0])
+
+
+def read_csv_columns(
+    path: object, columns: dict[str, object], text: tuple, options: dict
+) -> pd.DataFrame:
+    """Only the named columns of a CSV file (``columns`` maps argument -> column), checked
+    to exist first so a wrong name gets crmmine's message; ``text`` columns stay strings."""
+    check_columns(pd.read_csv(path, nrows=0, **options), columns)
+    wanted = list(dict.fromkeys(c for c in columns.values() if c is not None))
+    dtypes = {column: "string" for column in text if column is not None}
+    return pd.read_csv(path, usecols=wanted, dtype=dtypes, **options)

@@ -178,16 +178,9 @@ class Baskets:
         **read_csv_options: object,
     ) -> Baskets:
         """A long-format CSV file (compressed too), one row per (transaction, item)."""
-        header = pd.read_csv(path, nrows=0, **read_csv_options)
-        _validation.check_columns(
-            header, {"transaction": transaction, "item": item, "quantity": quantity}
-        )
-        wanted = [c for c in (transaction, item, quantity) if c]
-        frame = pd.read_csv(
-            path,
-            usecols=wanted,
-            dtype={transaction: "string", item: "string"},
-            **read_csv_options,
+        columns = {"transaction": transaction, "item": item, "quantity": quantity}
+        frame = _convert.read_csv_columns(
+            path, columns, (transaction, item), read_csv_options
         )
         return cls.from_long(frame, transaction, item, quantity)
 
