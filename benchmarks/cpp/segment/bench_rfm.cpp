@@ -18,11 +18,16 @@ crmmine::TransactionLog synthetic_log(std::size_t n_rows, std::int32_t n_custome
     std::vector<std::int64_t> time(n_rows);
     std::vector<double> amount(n_rows);
     std::int32_t n_invoices = 0;
+    std::int32_t buyer = 0;
     for (std::size_t row = 0; row < n_rows; ++row) {
-        // Order lines come in invoices of about ten lines, as in a shop's log.
-        if (row % 10 == 0) ++n_invoices;
-        customer[row] =
-            static_cast<std::int32_t>(rng() % static_cast<unsigned>(n_customers));
+        // Order lines come in invoices of ten lines by one customer, as in a shop's
+        // log.
+        if (row % 10 == 0) {
+            ++n_invoices;
+            buyer =
+                static_cast<std::int32_t>(rng() % static_cast<unsigned>(n_customers));
+        }
+        customer[row] = buyer;
         invoice[row] = n_invoices - 1;
         time[row] = static_cast<std::int64_t>(row / 1000);
         amount[row] = static_cast<double>(rng() % 10000) / 100.0;
