@@ -12,6 +12,7 @@ import os
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import crmmine
@@ -80,3 +81,27 @@ def _copy(base: pd.DataFrame, j: int) -> pd.DataFrame:
         r"^(C?)", rf"\g<1>{j}-", regex=True
     )
     return part
+
+
+def kmeans_points(n: int, d: int) -> np.ndarray:
+    """Points for the k-means suite: the Online Retail RFM table (scaled) resampled to n
+    rows with a little noise for d=3, 20 Gaussian blobs for other d. Cached."""
+    cached = CACHE_DIR / f"kmeans_{n}_{d}_{RECIPE}.npy"
+    if cached.is_file():
+        return np.load(cached)
+    rng = np.random.default_rng(d)
+    if d == 3:
+        log = online_retail()
+        table = crmmine.scale_rfm(
+            crmmine.rfm(log, "CustomerID", "InvoiceDate", "Amount", "InvoiceNo")
+        ).to_numpy()
+        points = table[rng.integers(0, len(table), n)] + rng.normal(0, 0.05, (n, 3))
+    else:
+        from sklearn.datasets import make_blobs
+
+        points, _ = make_blobs(
+            n_samples=n, n_features=d, centers=20, cluster_std=3.0, random_state=d
+        )
+    CACHE_DIR.mkdir(exist_ok=True)
+    np.save(cached, points)
+    return points

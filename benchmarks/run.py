@@ -18,7 +18,7 @@ import pandas as pd
 
 import crmmine
 import harness
-from segment import bench_rfm
+from segment import bench_kmeans, bench_rfm
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO / "benchmarks" / "results"
@@ -27,7 +27,7 @@ RESULTS_DIR = REPO / "benchmarks" / "results"
 QUICK_RESULTS_DIR = REPO / "benchmarks" / ".cache" / "results"
 
 #: name -> module with TITLE, RESULT_FILE, SIZES, QUICK_SIZES, COLUMNS, NOTES and run()
-SUITES = {"rfm": bench_rfm}
+SUITES = {"rfm": bench_rfm, "kmeans": bench_kmeans}
 
 
 def parse_args() -> argparse.Namespace:
@@ -63,8 +63,18 @@ def header(thread_counts: list[int]) -> dict[str, str]:
         "Threads": f"crmmine at {', '.join(map(str, thread_counts))} "
         f"(OpenMP {openmp}); pandas single-threaded",
         "Source": harness.source_revision(REPO),
-        "Versions": harness.versions([crmmine, np, pd]) + f"; compiler {compiler}",
+        "Versions": harness.versions([crmmine, np, pd, *extra_modules()])
+        + f"; compiler {compiler}",
     }
+
+
+def extra_modules() -> list[object]:
+    """Peer libraries a suite compares against, when installed."""
+    try:
+        import sklearn
+    except ImportError:
+        return []
+    return [sklearn]
 
 
 def main() -> None:
