@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from crmmine.segment.rfm import rfm, rfm_segments
+from crmmine.segment.value_tiers import value_tier_summary, value_tiers
 
-__all__ = ["format_segment_table", "rfm_report"]
+__all__ = ["format_segment_table", "format_tier_table", "rfm_report"]
 
 
 def rfm_report(log: pd.DataFrame, **columns: object) -> str:
@@ -21,7 +22,13 @@ def rfm_report(log: pd.DataFrame, **columns: object) -> str:
         f"  monetary: {attrs['monetary']} spend, returns: {attrs['returns']}",
         "",
     ]
-    return "\n".join(header) + format_segment_table(summary)
+    tiers = value_tier_summary(value_tiers(table["monetary"]))
+    return (
+        "\n".join(header)
+        + format_segment_table(summary)
+        + "\n\nValue tiers (customers ranked by spend; key = the top who make 80% of it)\n"
+        + format_tier_table(tiers)
+    )
 
 
 def format_segment_table(summary: pd.DataFrame) -> str:
@@ -50,3 +57,16 @@ def format_segment_table(summary: pd.DataFrame) -> str:
         index=["Total"],
     )
     return pd.concat([shown, total]).to_string()
+
+
+def format_tier_table(summary: pd.DataFrame) -> str:
+    """A tier summary from ``value_tier_summary`` as an aligned text table."""
+    shown = pd.DataFrame(
+        {
+            "customers": summary["customers"].map("{:,}".format),
+            "share of customers": summary["customer_share"].map("{:.1%}".format),
+            "value": summary["value"].map("{:,.0f}".format),
+            "share of value": summary["value_share"].map("{:.1%}".format),
+        }
+    )
+    return shown.to_string()
