@@ -22,9 +22,9 @@ def elbow(X, k: Iterable[int] = range(1, 11), **kmeans_params) -> pd.DataFrame:
     --------
     >>> import numpy as np, crmmine
     >>> X = np.r_[np.zeros((20, 2)), np.ones((20, 2)) * 5, np.ones((20, 2)) * 10]
-    >>> curve = crmmine.elbow(X, k=range(1, 5), random_state=0)
+    >>> curve = crmmine.elbow(X, k=range(1, 4), random_state=0)
     >>> curve["inertia"].round(6).tolist()[:3]
-    [1000.0, 250.0, 0.0]
+    [2000.0, 500.0, 0.0]
     """
     rows = []
     for n_clusters in k:

@@ -46,7 +46,7 @@ def value_tiers(
     >>> import pandas as pd, crmmine
     >>> spend = pd.Series([500, 300, 100, 60, 40], index=list("abcde"))
     >>> crmmine.value_tiers(spend)["tier"].tolist()
-    ['key', 'key', 'ordinary', 'small', 'small']
+    ['key', 'key', 'ordinary', 'ordinary', 'small']
     """
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     if len(series) == 0:
@@ -60,7 +60,7 @@ def value_tiers(
         raise ValueError("values has no positive value to share out; check the column")
     share = np.where(ranked > 0, ranked, 0.0) / positive_total
     cumulative = np.cumsum(share)
-    before = cumulative - share
+    before = np.concatenate(([0.0], cumulative[:-1]))  # the share of all higher customers
     tier = np.searchsorted(np.asarray(cuts, dtype=float), before, side="right")
     tier[ranked <= 0] = len(cuts)
     return pd.DataFrame(
@@ -85,7 +85,7 @@ def value_tier_summary(tiers: pd.DataFrame) -> pd.DataFrame:
     >>> import pandas as pd, crmmine
     >>> spend = pd.Series([500, 300, 100, 60, 40], index=list("abcde"))
     >>> crmmine.value_tier_summary(crmmine.value_tiers(spend))["customer_share"].tolist()
-    [0.4, 0.2, 0.4]
+    [0.4, 0.4, 0.2]
     """
     if not {"value", "tier"} <= set(tiers.columns):
         raise ValueError("tiers must be the table value_tiers() returns")
