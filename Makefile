@@ -47,6 +47,7 @@ test-example: test-cpp ## install the library, then build and run examples/cpp a
 	  -DCMAKE_PREFIX_PATH=$(abspath $(BUILD))/install
 	$(CMAKE) --build $(BUILD)/example
 	$(BUILD)/example/rfm_segments
+	$(BUILD)/example/kmeans_clusters
 
 test-python: ## pytest, then the docstring examples of the installed package
 	$(PYTHON) -m pytest
