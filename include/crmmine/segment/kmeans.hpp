@@ -18,7 +18,8 @@ enum class KMeansInit {
 };
 
 enum class KMeansAlgorithm {
-    automatic,  // lloyd when n_features * n_clusters < 32, else hamerly; see kmeans.cpp
+    automatic,  // lloyd when n_features * n_clusters < 512, else hamerly; see
+                // kmeans.cpp
     lloyd,
     hamerly,
 };

@@ -87,14 +87,23 @@ class _KMeansBase(ClusterMixin, TransformerMixin, BaseEstimator):
         self.distance_computations_ = int(result["distances_computed"])
         self.distance_computations_lloyd_ = int(result["distances_lloyd_would_compute"])
 
-    def _validate_predict(self, X):
+    def _validate_predict(self, X, ensure_all_finite=True):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=_FLOATS, order="C", reset=False)
+        X = validate_data(
+            self,
+            X,
+            dtype=_FLOATS,
+            order="C",
+            reset=False,
+            ensure_all_finite=ensure_all_finite,
+        )
         return np.ascontiguousarray(X, dtype=self.cluster_centers_.dtype)
 
     def predict(self, X):
         """Index of the nearest center for each sample."""
-        X = self._validate_predict(X)
+        # The kernel checks each chunk for NaN and infinity as it labels it, so X is
+        # read once rather than twice.
+        X = self._validate_predict(X, ensure_all_finite=False)
         return _core.kmeans_predict(X, self.cluster_centers_, check_n_jobs(self.n_jobs))
 
     def transform(self, X):
@@ -148,7 +157,7 @@ class KMeans(_KMeansBase):
         mean variance of the features (scikit-learn's definition), or the labels stop
         changing.
     algorithm : {"auto", "lloyd", "hamerly"}, default "auto"
-        "auto" uses Hamerly's bounds unless the data has many features.
+        "auto" uses Hamerly's bounds when n_features * n_clusters >= 512, Lloyd below.
     random_state : int, RandomState or None
         Results are identical for a given integer whatever the thread count.
     n_jobs : int, optional

@@ -60,7 +60,8 @@ def value_tiers(
         raise ValueError("values has no positive value to share out; check the column")
     share = np.where(ranked > 0, ranked, 0.0) / positive_total
     cumulative = np.cumsum(share)
-    before = np.concatenate(([0.0], cumulative[:-1]))  # the share of all higher customers
+    # the share of all higher-ranked customers
+    before = np.concatenate(([0.0], cumulative[:-1]))
     tier = np.searchsorted(np.asarray(cuts, dtype=float), before, side="right")
     tier[ranked <= 0] = len(cuts)
     return pd.DataFrame(

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "crmmine/core/error.hpp"
+#include "crmmine/segment/detail/kmeans_kernel.hpp"
 #include "crmmine/segment/kmeans.hpp"
 
 using namespace crmmine;
@@ -92,6 +93,43 @@ TEST_CASE_TEMPLATE("kmeans_predict matches brute force", T, float, double) {
                                     .norm();
             CHECK(static_cast<double>(D(17, k - 1)) ==
                   doctest::Approx(want).epsilon(1e-5));
+        }
+    }
+}
+
+// The dispatcher picks one instruction set; every build of the kernel the machine can
+// run must give the brute-force labels too (the portable one runs everywhere).
+TEST_CASE_TEMPLATE("every build of the assignment kernel labels as brute force", T,
+                   float, double) {
+    using Kernel = void (*)(const detail::ScoreTable<T>&, const detail::KMeansData<T>&,
+                            const std::int64_t*, std::int64_t, std::int64_t,
+                            const detail::ScoreOut<T>&, T*);
+    std::vector<Kernel> kernels = {&detail::nearest_rows_portable<T, true>};
+#ifdef CRMMINE_KMEANS_DISPATCH
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        kernels.push_back(&detail::nearest_rows_avx2<T, true>);
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl"))
+        kernels.push_back(&detail::nearest_rows_avx512<T, true>);
+#endif
+    for (const std::int64_t d : {1, 3, 16}) {
+        const RowMatrix<T> X = blobs<T>(1001, d, 6, 7u + static_cast<std::uint32_t>(d));
+        for (const int k : {1, 4, 9}) {
+            const RowMatrix<T> C =
+                blobs<T>(k, d, k, 5u + static_cast<std::uint32_t>(k));
+            const detail::ScoreTable<T> table(C);
+            const detail::KMeansData<T> data{X.data(), d, X.rows(), d, nullptr};
+            const auto expected = brute_labels(X, C);
+            for (const Kernel kernel : kernels) {
+                std::vector<std::int32_t> labels(expected.size());
+                std::vector<T> best(expected.size()), second(expected.size());
+                std::vector<T> tile(detail::nearest_rows_scratch(table));
+                kernel(table, data, nullptr, 0, X.rows(),
+                       {labels.data(), best.data(), second.data()}, tile.data());
+                CHECK(labels == expected);
+                for (std::size_t i = 0; i < labels.size(); ++i)
+                    CHECK(best[i] <= second[i]);
+            }
         }
     }
 }
@@ -279,9 +317,9 @@ TEST_CASE("mini-batch k-means comes close to k-means") {
 TEST_CASE("automatic picks Hamerly unless the distance work per sample is small") {
     CHECK(resolve_kmeans_algorithm(KMeansAlgorithm::automatic, 3, 8) ==
           KMeansAlgorithm::lloyd);
-    CHECK(resolve_kmeans_algorithm(KMeansAlgorithm::automatic, 3, 16) ==
-          KMeansAlgorithm::hamerly);
-    CHECK(resolve_kmeans_algorithm(KMeansAlgorithm::automatic, 16, 2) ==
+    CHECK(resolve_kmeans_algorithm(KMeansAlgorithm::automatic, 16, 8) ==
+          KMeansAlgorithm::lloyd);
+    CHECK(resolve_kmeans_algorithm(KMeansAlgorithm::automatic, 16, 32) ==
           KMeansAlgorithm::hamerly);
     CHECK(resolve_kmeans_algorithm(KMeansAlgorithm::automatic, 128, 8) ==
           KMeansAlgorithm::hamerly);

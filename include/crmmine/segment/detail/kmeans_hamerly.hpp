@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "crmmine/segment/detail/kmeans_kernel.hpp"
+#include "crmmine/segment/detail/kmeans_lloyd.hpp"
 
 namespace crmmine {
 namespace detail {
@@ -19,12 +20,9 @@ namespace detail {
 template <class T>
 class HamerlyAssign {
 public:
-    HamerlyAssign(std::int64_t n, std::int64_t d)
+    HamerlyAssign(std::int64_t n, std::int64_t /*d*/)
         : upper_(static_cast<std::size_t>(n), std::numeric_limits<double>::infinity()),
-          lower_(static_cast<std::size_t>(n), 0.0),
-          // A computed squared distance is within (d + 2) roundings of the exact one;
-          // rel bounds that error (with room) for distances too.
-          rel_(static_cast<double>(d + 8) * std::numeric_limits<T>::epsilon()) {}
+          lower_(static_cast<std::size_t>(n), 0.0) {}
 
     // Called before each pass: the centers of the pass and how far each moved since the
     // previous pass.
@@ -67,42 +65,76 @@ public:
         upper_[static_cast<std::size_t>(i)] = std::numeric_limits<double>::infinity();
     }
 
-    std::int32_t assign(std::int64_t i, const T* x, std::int32_t label,
-                        const CenterTable<T>& table, const RowMatrix<T>& centers,
-                        T* dist, std::int64_t& n_distances) {
-        constexpr double up = 1.0 + 4.0 * std::numeric_limits<double>::epsilon();
-        constexpr double down = 1.0 - 4.0 * std::numeric_limits<double>::epsilon();
-        const auto ui = static_cast<std::size_t>(i);
-        double u = upper_[ui];
-        if (u != std::numeric_limits<double>::infinity()) {
-            const auto a = static_cast<std::size_t>(label);
-            // Rounded outwards so they stay bounds on the exact distances.
-            u = (u + (*shift_)[a]) * up;
-            const double other = label == max_center_ ? second_shift_ : max_shift_;
-            const double l = std::max(lower_[ui] - other, 0.0) * down;
-            lower_[ui] = l;
-            // Computed distances differ from exact ones by a factor within 1 +- rel:
-            // the kernel's label is `label` when even the worst rounding keeps every
-            // other center farther.
-            const double bound = std::max(half_gap_[a], l) * (1.0 - 2.0 * rel_);
-            if (u * (1.0 + 2.0 * rel_) < bound) {
-                upper_[ui] = u;
-                return label;
+    // OUT scratch.labels[0, e - b): the labels of rows [b, e), old their last ones. The
+    // kernel labels x with a when its score for a is below every other score; scores
+    // are within E = table.score_error of s_c = |x - c|^2 - |x'|^2, so a lower bound L
+    // on every other distance and an upper bound u on |x - a| with L^2 - u^2 > 2E
+    // prove the kernel's label without running it. The rows left are scored together.
+    void assign(const KMeansData<T>& data, std::int64_t b, std::int64_t e,
+                const std::int32_t* old, const ScoreTable<T>& table,
+                const RowMatrix<T>& centers, AssignScratch<T>& scratch,
+                std::int64_t& n_distances) {
+        constexpr double up = 1.0 + 1e-12, down = 1.0 - 1e-12;
+        constexpr double inf = std::numeric_limits<double>::infinity();
+        const std::int64_t d = data.d;
+        scratch.rows.clear();
+        for (std::int64_t i = b; i < e; ++i) {
+            const auto ui = static_cast<std::size_t>(i);
+            double u = upper_[ui];
+            const std::int32_t label = old[i - b];
+            if (u != inf) {
+                const auto a = static_cast<std::size_t>(label);
+                // Rounded outwards so they stay bounds on the exact distances.
+                u = (u + (*shift_)[a]) * up;
+                const double other = label == max_center_ ? second_shift_ : max_shift_;
+                const double l = std::max(lower_[ui] - other, 0.0) * down;
+                lower_[ui] = l;
+                // |x - c| >= |a - c| - |x - a| >= 2 half_gap - u for every c != a.
+                auto proves = [&](double upper, double error) {
+                    const double low = std::max(l, 2.0 * half_gap_[a] - upper) * down;
+                    return low > upper && (low - upper) * (low + upper) * down > error;
+                };
+                const T* x = data.row(i);
+                const double error = 2.0 * table.score_error(table.moved_norm2(x));
+                if (!proves(u, error)) {
+                    // Tighten u to the distance itself, in double.
+                    const T* center = centers.row(label).data();
+                    double sq = 0.0;
+                    for (std::int64_t j = 0; j < d; ++j) {
+                        const double t =
+                            static_cast<double>(x[j]) - static_cast<double>(center[j]);
+                        sq += t * t;
+                    }
+                    ++n_distances;
+                    u = std::sqrt(sq) * up;
+                }
+                if (proves(u, error)) {
+                    upper_[ui] = u;
+                    scratch.labels[static_cast<std::size_t>(i - b)] = label;
+                    continue;
+                }
             }
-            const T d2 = squared_distance(x, centers.row(label).data(), centers.cols());
-            ++n_distances;
-            u = std::sqrt(static_cast<double>(d2)) * (1.0 + 2.0 * rel_);
-            if (u * (1.0 + 2.0 * rel_) < bound) {
-                upper_[ui] = u;
-                return label;
-            }
+            scratch.rows.push_back(i);
         }
-        table.squared_distances(x, dist);
-        n_distances += table.k();
-        const Nearest<T> best = nearest_center(dist, table.k());
-        upper_[ui] = std::sqrt(static_cast<double>(best.best)) * (1.0 + 2.0 * rel_);
-        lower_[ui] = std::sqrt(static_cast<double>(best.second)) * (1.0 - 2.0 * rel_);
-        return best.label;
+        const auto m = static_cast<std::int64_t>(scratch.rows.size());
+        scratch.found.resize(scratch.rows.size());
+        scratch.best.resize(scratch.rows.size());
+        scratch.second.resize(scratch.rows.size());
+        nearest_rows(table, data, scratch.rows.data(), 0, m,
+                     {scratch.found.data(), scratch.best.data(), scratch.second.data()},
+                     scratch.tile.data());
+        n_distances += m * table.k();
+        for (std::size_t r = 0; r < scratch.rows.size(); ++r) {
+            const std::int64_t i = scratch.rows[r];
+            const auto ui = static_cast<std::size_t>(i);
+            scratch.labels[static_cast<std::size_t>(i - b)] = scratch.found[r];
+            const double xx = table.moved_norm2(data.row(i));
+            const double error = table.score_error(xx);
+            const double best = xx + static_cast<double>(scratch.best[r]) + error;
+            const double second = xx + static_cast<double>(scratch.second[r]) - error;
+            upper_[ui] = std::sqrt(std::max(best, 0.0)) * up;
+            lower_[ui] = std::sqrt(std::max(second, 0.0)) * down;
+        }
     }
 
 private:
@@ -112,7 +144,6 @@ private:
     const std::vector<double>* shift_ = nullptr;
     double max_shift_ = 0.0, second_shift_ = 0.0;
     std::int64_t max_center_ = -1;
-    double rel_;
 };
 
 }  // namespace detail

@@ -1,6 +1,7 @@
 // The k-means building blocks every variant shares: the data view, the fixed chunking
 // of rows that makes results independent of the thread count, the seeded uniform
-// draws, and the one assignment kernel (fit, predict and transform all call it).
+// draws, the one assignment kernel (nearest_rows: Lloyd, Hamerly and predict all call
+// it), and the direct-difference distances of transform and mini-batch.
 #pragma once
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 #include "crmmine/core/matrix.hpp"
@@ -93,7 +95,7 @@ inline T squared_distance(const T* x, const T* c, std::int64_t d) {
 // runs over the features, so the compiler vectorises across centers with no remainder
 // loop: at d = 3, k = 8 this is 4x faster than a loop over a run-time number of
 // centers. It is the direct difference form, not -2 x.c + |c|^2, so the rounding error
-// stays relative to the distance itself, which Hamerly's bounds rely on.
+// stays relative to the distance itself: transform's small distances keep their digits.
 template <class T>
 class CenterTable {
 public:
@@ -140,6 +142,247 @@ private:
     std::int64_t d_;
     std::vector<T> by_feature_;
 };
+
+// The centers as the assignment kernel reads them: moved to an origin at their mean,
+// times -2, with their squared norms, padded to a multiple of 4 with centers whose norm
+// is infinite (they never win). Score s_c = |c'|^2 - 2 x'.c' = |x - c|^2 - |x'|^2 is
+// scikit-learn's expanded form; the origin keeps |x'| and |c'| near the data's spread,
+// which is what the rounding error of the expanded form grows with.
+template <class T>
+class ScoreTable {
+public:
+    static constexpr std::int64_t group = 4;
+
+    template <class Matrix>
+    explicit ScoreTable(const Matrix& centers)
+        : k_(static_cast<std::int64_t>(centers.rows())),
+          padded_((k_ + group - 1) / group * group),
+          d_(static_cast<std::int64_t>(centers.cols())),
+          origin_(static_cast<std::size_t>(d_)),
+          weights_(static_cast<std::size_t>(padded_ * d_), T(0)),
+          norms_(static_cast<std::size_t>(padded_),
+                 std::numeric_limits<T>::infinity()) {
+        for (std::int64_t j = 0; j < d_; ++j) {
+            double mean = 0.0;
+            for (std::int64_t c = 0; c < k_; ++c)
+                mean += static_cast<double>(centers(c, j));
+            origin_[static_cast<std::size_t>(j)] =
+                static_cast<T>(mean / static_cast<double>(k_));
+        }
+        for (std::int64_t c = 0; c < k_; ++c) {
+            double norm = 0.0, exact = 0.0;
+            for (std::int64_t j = 0; j < d_; ++j) {
+                const T moved = centers(c, j) - origin_[static_cast<std::size_t>(j)];
+                weights_[static_cast<std::size_t>(c * d_ + j)] = T(-2) * moved;
+                norm += static_cast<double>(moved) * static_cast<double>(moved);
+                const double t =
+                    static_cast<double>(centers(c, j)) -
+                    static_cast<double>(origin_[static_cast<std::size_t>(j)]);
+                exact += t * t;
+            }
+            norms_[static_cast<std::size_t>(c)] = static_cast<T>(norm);
+            max_norm_ = std::max(max_norm_, std::sqrt(exact));
+        }
+    }
+
+    std::int64_t k() const { return k_; }
+    std::int64_t padded() const { return padded_; }
+    std::int64_t d() const { return d_; }
+    const T* origin() const { return origin_.data(); }
+    const T* weights() const { return weights_.data(); }  // padded x d, row-major
+    const T* norms() const { return norms_.data(); }
+
+    // |x - origin|^2 in double.
+    double moved_norm2(const T* x) const {
+        double sum = 0.0;
+        for (std::int64_t j = 0; j < d_; ++j) {
+            const double t = static_cast<double>(x[j]) -
+                             static_cast<double>(origin_[static_cast<std::size_t>(j)]);
+            sum += t * t;
+        }
+        return sum;
+    }
+
+    // A bound on |computed s_c - exact s_c| for a sample with |x - origin|^2 = xx, for
+    // every c: the rounding of x', c', |c'|^2 and the d products and sums is at most
+    // (d + 8) units in the last place of (|x'| + |c'|)^2; this allows four times that.
+    double score_error(double xx) const {
+        const double r = std::sqrt(xx) + max_norm_ * (1.0 + 1e-12);
+        return static_cast<double>(2 * d_ + 16) * std::numeric_limits<T>::epsilon() *
+               r * r;
+    }
+
+private:
+    std::int64_t k_;
+    std::int64_t padded_;
+    std::int64_t d_;
+    std::vector<T> origin_;
+    std::vector<T> weights_;
+    std::vector<T> norms_;
+    double max_norm_ = 0.0;
+};
+
+// Where the assignment kernel writes: per row the label and, when best is not null,
+// the lowest and second lowest score.
+template <class T>
+struct ScoreOut {
+    std::int32_t* label = nullptr;
+    T* best = nullptr;
+    T* second = nullptr;
+};
+
+#if defined(__GNUC__)
+#define CRMMINE_KMEANS_INLINE inline __attribute__((always_inline))
+#else
+#define CRMMINE_KMEANS_INLINE inline
+#endif
+
+// The one assignment kernel. Rows are taken in tiles of 2 vectors of samples (8 or 16
+// rows), transposed and moved to the table's origin, and each group of 4 centers is
+// scored against the tile in 8 independent accumulators, so the multiply-adds run at
+// full rate; the running minimum is kept per lane, in center order, so ties go to the
+// lowest index and a row's result does not depend on the rows it shares a tile with.
+// Row r of the block is rows[r] (or first + r when rows is null). `Bytes` is the vector
+// width; with 32 the compiler emits AVX2 in nearest_rows_avx2 and pairs of SSE2
+// registers in the portable build.
+template <class T, int Bytes, bool Second>
+CRMMINE_KMEANS_INLINE void nearest_rows_body(const ScoreTable<T>& table,
+                                             const KMeansData<T>& data,
+                                             const std::int64_t* rows,
+                                             std::int64_t first, std::int64_t count,
+                                             const ScoreOut<T>& out, T* tile) {
+    typedef T V __attribute__((vector_size(Bytes)));
+    using Mask = decltype(V{} < V{});
+    using Lane = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
+    constexpr std::int64_t lanes = Bytes / static_cast<std::int64_t>(sizeof(T));
+    constexpr std::int64_t width = 2 * lanes;
+    const std::int64_t d = table.d(), padded = table.padded();
+    const T* origin = table.origin();
+    const T* norms = table.norms();
+    for (std::int64_t start = 0; start < count; start += width) {
+        const std::int64_t m = std::min(width, count - start);
+        // The tile, feature-major; lanes past the block's end repeat its last row.
+        for (std::int64_t p = 0; p < width; ++p) {
+            const std::int64_t r = start + std::min(p, m - 1);
+            const T* x = data.row(rows ? rows[r] : first + r);
+            for (std::int64_t j = 0; j < d; ++j) tile[j * width + p] = x[j] - origin[j];
+        }
+        const V inf = V{} + std::numeric_limits<T>::infinity();
+        V best0 = inf, best1 = inf, second0 = inf, second1 = inf;
+        Mask label0 = Mask{}, label1 = Mask{};
+        for (std::int64_t c = 0; c < padded; c += 4) {
+            const T* w = table.weights() + c * d;
+            V s00 = V{} + norms[c], s01 = s00;
+            V s10 = V{} + norms[c + 1], s11 = s10;
+            V s20 = V{} + norms[c + 2], s21 = s20;
+            V s30 = V{} + norms[c + 3], s31 = s30;
+            for (std::int64_t j = 0; j < d; ++j) {
+                V x0, x1;
+                __builtin_memcpy(&x0, tile + j * width, sizeof(V));
+                __builtin_memcpy(&x1, tile + j * width + lanes, sizeof(V));
+                s00 += x0 * w[j];
+                s01 += x1 * w[j];
+                s10 += x0 * w[d + j];
+                s11 += x1 * w[d + j];
+                s20 += x0 * w[2 * d + j];
+                s21 += x1 * w[2 * d + j];
+                s30 += x0 * w[3 * d + j];
+                s31 += x1 * w[3 * d + j];
+            }
+            const V scores0[4] = {s00, s10, s20, s30},
+                    scores1[4] = {s01, s11, s21, s31};
+            for (std::int64_t g = 0; g < 4; ++g) {
+                const Mask index = Mask{} + static_cast<Lane>(c + g);
+                const V a = scores0[g], b = scores1[g];
+                const Mask closer0 = a < best0, closer1 = b < best1;
+                if (Second) {
+                    const V high0 = best0 < a ? a : best0,
+                            high1 = best1 < b ? b : best1;
+                    second0 = high0 < second0 ? high0 : second0;
+                    second1 = high1 < second1 ? high1 : second1;
+                }
+                // a minimum, not a select: one instruction (scores are never NaN)
+                best0 = a < best0 ? a : best0;
+                best1 = b < best1 ? b : best1;
+                label0 = closer0 ? index : label0;
+                label1 = closer1 ? index : label1;
+            }
+        }
+        T b[width], s[width];
+        Lane l[width];
+        __builtin_memcpy(b, &best0, sizeof(V));
+        __builtin_memcpy(b + lanes, &best1, sizeof(V));
+        __builtin_memcpy(s, &second0, sizeof(V));
+        __builtin_memcpy(s + lanes, &second1, sizeof(V));
+        __builtin_memcpy(l, &label0, sizeof(Mask));
+        __builtin_memcpy(l + lanes, &label1, sizeof(Mask));
+        for (std::int64_t p = 0; p < m; ++p) {
+            out.label[start + p] = static_cast<std::int32_t>(l[p]);
+            if (Second) {
+                out.best[start + p] = b[p];
+                out.second[start + p] = s[p];
+            }
+        }
+    }
+}
+
+// The kernel compiled for one instruction set, `Bytes` wide.
+#define CRMMINE_KMEANS_KERNEL(name, Bytes, target)                                     \
+    template <class T, bool Second>                                                    \
+    target void name(const ScoreTable<T>& table, const KMeansData<T>& data,            \
+                     const std::int64_t* rows, std::int64_t first, std::int64_t count, \
+                     const ScoreOut<T>& out, T* tile) {                                \
+        nearest_rows_body<T, Bytes, Second>(table, data, rows, first, count, out,      \
+                                            tile);                                     \
+    }
+CRMMINE_KMEANS_KERNEL(nearest_rows_portable, 32, )
+#if defined(__GNUC__) && defined(__x86_64__)
+#define CRMMINE_KMEANS_DISPATCH 1
+CRMMINE_KMEANS_KERNEL(nearest_rows_avx2, 32, __attribute__((target("avx2,fma"))))
+CRMMINE_KMEANS_KERNEL(nearest_rows_avx512, 64,
+                      __attribute__((target("avx512f,avx512dq,avx512vl,fma"))))
+#endif
+#undef CRMMINE_KMEANS_KERNEL
+
+// The scratch nearest_rows needs: one tile.
+template <class T>
+std::size_t nearest_rows_scratch(const ScoreTable<T>& table) {
+    return static_cast<std::size_t>(table.d() * 128 /
+                                    static_cast<std::int64_t>(sizeof(T)));
+}
+
+// The lowest-score center of `count` rows (see nearest_rows_body), on AVX2 with FMA
+// when the processor has them (checked once), on the portable build otherwise. Every
+// caller gets the same per-row results on one machine, whatever the tiling or threads.
+template <class T, bool Second>
+void nearest_rows(const ScoreTable<T>& table, const KMeansData<T>& data,
+                  const std::int64_t* rows, std::int64_t first, std::int64_t count,
+                  const ScoreOut<T>& out, T* tile) {
+#ifdef CRMMINE_KMEANS_DISPATCH
+    static const int level =
+        __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                __builtin_cpu_supports("avx512vl")
+            ? 2
+        : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1
+                                                                          : 0;
+    if (level == 2)
+        return nearest_rows_avx512<T, Second>(table, data, rows, first, count, out,
+                                              tile);
+    if (level == 1)
+        return nearest_rows_avx2<T, Second>(table, data, rows, first, count, out, tile);
+#endif
+    nearest_rows_portable<T, Second>(table, data, rows, first, count, out, tile);
+}
+
+template <class T>
+void nearest_rows(const ScoreTable<T>& table, const KMeansData<T>& data,
+                  const std::int64_t* rows, std::int64_t first, std::int64_t count,
+                  const ScoreOut<T>& out, T* tile) {
+    if (out.best)
+        nearest_rows<T, true>(table, data, rows, first, count, out, tile);
+    else
+        nearest_rows<T, false>(table, data, rows, first, count, out, tile);
+}
 
 // The nearest center (lowest index on ties, as scikit-learn) and the squared distances
 // to it and to the second nearest (infinity when k == 1).

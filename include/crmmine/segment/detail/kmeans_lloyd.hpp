@@ -1,7 +1,8 @@
 // Lloyd's iteration (Lloyd 1982) step for step as scikit-learn's _kmeans_single_lloyd:
 // assign, relocate empty clusters to the farthest points, average, stop on stable
 // labels or a center shift within tol. The assignment is a policy, so Hamerly's
-// bounded assignment runs in the same driver and gives the same labels.
+// bounded assignment runs in the same driver and gives the same labels; both label
+// with the one kernel, nearest_rows.
 #pragma once
 
 #include <algorithm>
@@ -17,6 +18,22 @@
 namespace crmmine {
 namespace detail {
 
+// What one chunk's assignment may use: the kernel's tile, the labels it writes, and
+// the rows (with their best and second scores) a bounded assignment sends to the
+// kernel.
+template <class T>
+struct AssignScratch {
+    AssignScratch(const ScoreTable<T>& table, std::int64_t rows_per_chunk)
+        : tile(nearest_rows_scratch(table)),
+          labels(static_cast<std::size_t>(rows_per_chunk)) {}
+
+    std::vector<T> tile;
+    std::vector<std::int32_t> labels;  // OUT of assign, for rows [b, e)
+    std::vector<std::int64_t> rows;
+    std::vector<std::int32_t> found;
+    std::vector<T> best, second;
+};
+
 // Plain assignment: every distance, every pass.
 template <class T>
 class LloydAssign {
@@ -27,12 +44,14 @@ public:
                  const std::vector<double>& /*shift*/) {}
     void invalidate(std::int64_t /*i*/) {}
 
-    std::int32_t assign(std::int64_t /*i*/, const T* x, std::int32_t /*label*/,
-                        const CenterTable<T>& table, const RowMatrix<T>& /*centers*/,
-                        T* dist, std::int64_t& n_distances) {
-        table.squared_distances(x, dist);
-        n_distances += table.k();
-        return nearest_center(dist, table.k()).label;
+    // OUT scratch.labels[0, e - b): the labels of rows [b, e) (old: their last ones).
+    void assign(const KMeansData<T>& data, std::int64_t b, std::int64_t e,
+                const std::int32_t* /*old*/, const ScoreTable<T>& table,
+                const RowMatrix<T>& /*centers*/, AssignScratch<T>& scratch,
+                std::int64_t& n_distances) {
+        nearest_rows(table, data, nullptr, b, e - b, {scratch.labels.data()},
+                     scratch.tile.data());
+        n_distances += (e - b) * table.k();
     }
 };
 
@@ -120,24 +139,27 @@ SingleRun<T> lloyd_iterate(const KMeansData<T>& data, RowMatrix<T> centers,
     // Assigns every sample; with update, also sums weight * x per cluster.
     auto pass = [&](bool update) -> std::int64_t {
         assigner.prepare(centers, shift);
-        const CenterTable<T> table(centers);
+        const ScoreTable<T> table(centers);
         parallel_for(chunks.count, n_threads, [&](std::int64_t c) {
             const auto uc = static_cast<std::size_t>(c);
             double* acc = partial.data() + uc * static_cast<std::size_t>(stride);
             double* acc_weight = acc + k * d;
             if (update) std::fill(acc, acc + stride, 0.0);
-            std::vector<T> dist(table.buffer_size());
+            const std::int64_t b = chunks.begin(c), e = chunks.end(c);
+            AssignScratch<T> scratch(table, chunks.size);
             std::int64_t n_changed = 0, n_distances = 0;
-            for (std::int64_t i = chunks.begin(c); i < chunks.end(c); ++i) {
+            assigner.assign(data, b, e, run.labels.data() + b, table, centers, scratch,
+                            n_distances);
+            for (std::int64_t i = b; i < e; ++i) {
                 const auto ui = static_cast<std::size_t>(i);
-                const T* x = data.row(i);
                 const std::int32_t old = run.labels[ui];
-                const std::int32_t label = assigner.assign(i, x, old, table, centers,
-                                                           dist.data(), n_distances);
+                const std::int32_t label =
+                    scratch.labels[static_cast<std::size_t>(i - b)];
                 previous[ui] = old;
                 run.labels[ui] = label;
                 n_changed += label != old;
                 if (update) {
+                    const T* x = data.row(i);
                     const auto w = static_cast<double>(data.weight[i]);
                     double* sum = acc + label * d;
                     for (std::int64_t j = 0; j < d; ++j)
