@@ -158,20 +158,36 @@ void check_features(const Eigen::Ref<const RowMatrix<T>>& X,
                      "; pass data with the columns the model was fit on");
 }
 
+// The checks both parameter sets share.
+template <class Params>
+void validate_shared(const Params& params, std::int64_t n_samples) {
+    validate_clusters(params.n_clusters, n_samples);
+    validate_n_init(params.n_init);
+    validate_max_iter(params.max_iter);
+    validate_tol(params.tol);
+}
+
+// What every fit checks first: the data and weights, the parameters, the initial
+// centers. `ones` holds unit weights when sample_weight is null.
+template <class T, class Params>
+detail::KMeansData<T> checked_fit_inputs(const Eigen::Ref<const RowMatrix<T>>& X,
+                                         const T* sample_weight, const Params& params,
+                                         const RowMatrix<T>* initial_centers,
+                                         std::vector<T>& ones, int n_threads) {
+    detail::KMeansData<T> data = checked_data<T>(X, sample_weight, ones, n_threads);
+    params.validate(data.n);
+    check_initial_centers(params.init, initial_centers, params.n_clusters, data.d);
+    return data;
+}
+
 }  // namespace
 
 void KMeansParams::validate(std::int64_t n_samples) const {
-    validate_clusters(n_clusters, n_samples);
-    validate_n_init(n_init);
-    validate_max_iter(max_iter);
-    validate_tol(tol);
+    validate_shared(*this, n_samples);
 }
 
 void MiniBatchKMeansParams::validate(std::int64_t n_samples) const {
-    validate_clusters(n_clusters, n_samples);
-    validate_n_init(n_init);
-    validate_max_iter(max_iter);
-    validate_tol(tol);
+    validate_shared(*this, n_samples);
     detail::require(batch_size >= 1, "batch_size",
                     "must be at least 1, got " + std::to_string(batch_size));
     detail::require(
@@ -202,10 +218,8 @@ KMeansModel<T> kmeans_fit(Eigen::Ref<const RowMatrix<T>> X, const T* sample_weig
                           const RowMatrix<T>* initial_centers) {
     const int n_threads = resolve_num_threads(params.n_jobs);
     std::vector<T> ones;
-    const detail::KMeansData<T> data =
-        checked_data<T>(X, sample_weight, ones, n_threads);
-    params.validate(data.n);
-    check_initial_centers(params.init, initial_centers, params.n_clusters, data.d);
+    const detail::KMeansData<T> data = checked_fit_inputs<T>(
+        X, sample_weight, params, initial_centers, ones, n_threads);
 
     const double tol = detail::scaled_tolerance(data, params.tol, n_threads);
     KMeansModel<T> model;
@@ -318,10 +332,8 @@ KMeansModel<T> minibatch_kmeans_fit(Eigen::Ref<const RowMatrix<T>> X,
                                     const RowMatrix<T>* initial_centers) {
     const int n_threads = resolve_num_threads(params.n_jobs);
     std::vector<T> ones;
-    const detail::KMeansData<T> data =
-        checked_data<T>(X, sample_weight, ones, n_threads);
-    params.validate(data.n);
-    check_initial_centers(params.init, initial_centers, params.n_clusters, data.d);
+    const detail::KMeansData<T> data = checked_fit_inputs<T>(
+        X, sample_weight, params, initial_centers, ones, n_threads);
     const std::int64_t n = data.n, k = params.n_clusters;
     const std::int64_t batch_size = std::min<std::int64_t>(params.batch_size, n);
     std::int64_t init_size = params.init_size > 0 ? params.init_size : 3 * batch_size;
