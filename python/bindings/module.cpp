@@ -40,4 +40,5 @@ PYBIND11_MODULE(_core, m) {
     crmmine::set_interrupt_check(&python_interrupt_pending);
     register_core(m);
     register_segment(m);
+    register_churn(m);
 }

@@ -11,6 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "crmmine/core/error.hpp"
+#include "crmmine/core/transaction_log.hpp"
+
 namespace py = pybind11;
 using namespace pybind11::literals;
 
@@ -31,6 +34,30 @@ py::array_t<T> to_numpy(std::vector<T>&& values) {
 template <class T>
 const T* data_or_null(const std::optional<In<T>>& array) {
     return array ? array->data() : nullptr;
+}
+
+void register_churn(py::module_& m);
+// A view of the log columns the Python layer passes; checks they line up first.
+inline crmmine::TransactionLogView transaction_log_view(
+    const In<std::int32_t>& customer, const In<std::int64_t>& time,
+    const In<double>& amount, const In<std::int32_t>& invoice,
+    const std::optional<In<std::uint8_t>>& invoice_cancelled, std::int32_t n_customers,
+    std::int32_t n_invoices) {
+    if (time.size() != customer.size() || amount.size() != customer.size() ||
+        invoice.size() != customer.size())
+        throw crmmine::TypeMismatch(
+            "log", "customer, time, amount and invoice need the same length");
+    if (invoice_cancelled && invoice_cancelled->size() != n_invoices)
+        throw crmmine::TypeMismatch("invoice_cancelled",
+                                    "needs one flag per invoice code");
+    return {customer.data(),
+            time.data(),
+            amount.data(),
+            invoice.data(),
+            data_or_null(invoice_cancelled),
+            static_cast<std::size_t>(customer.size()),
+            n_customers,
+            n_invoices};
 }
 
 void register_core(py::module_& m);

@@ -31,22 +31,8 @@ py::dict rfm_table(const In<std::int32_t>& customer, const In<std::int64_t>& tim
                    std::optional<std::int64_t> analysis_time,
                    std::int64_t ticks_per_day, const std::string& monetary,
                    const std::string& returns, int n_jobs) {
-    const auto n = static_cast<std::size_t>(customer.size());
-    if (time.size() != customer.size() || amount.size() != customer.size() ||
-        invoice.size() != customer.size())
-        throw crmmine::TypeMismatch(
-            "log", "customer, time, amount and invoice need the same length");
-    if (invoice_cancelled && invoice_cancelled->size() != n_invoices)
-        throw crmmine::TypeMismatch("invoice_cancelled",
-                                    "needs one flag per invoice code");
-    const crmmine::TransactionLogView log{customer.data(),
-                                          time.data(),
-                                          amount.data(),
-                                          invoice.data(),
-                                          data_or_null(invoice_cancelled),
-                                          n,
-                                          n_customers,
-                                          n_invoices};
+    const crmmine::TransactionLogView log = transaction_log_view(
+        customer, time, amount, invoice, invoice_cancelled, n_customers, n_invoices);
     crmmine::RfmParams params;
     params.analysis_time = analysis_time;
     params.ticks_per_day = ticks_per_day;

@@ -1,11 +1,13 @@
 """crmmine: customer-analytics data mining with a C++ core.
 
-Segments customers (RFM scores and segments, k-means, value tiers) on one data model
-of purchase logs and baskets.
+Segments customers (RFM scores and segments, k-means, value tiers) and labels churn
+from behaviour (with the metrics that judge churn scores) on one data model of purchase
+logs and baskets.
 """
 
-from crmmine import datasets
+from crmmine import datasets, metrics
 from crmmine._core import __version__
+from crmmine.churn import churn_features
 from crmmine.core import Baskets, TransactionLog, get_num_threads, set_num_threads
 from crmmine.errors import ResourceLimitError
 from crmmine.segment import (
@@ -34,9 +36,11 @@ __all__ = [
     "TransactionLog",
     "__version__",
     "calinski_harabasz_score",
+    "churn_features",
     "datasets",
     "elbow",
     "get_num_threads",
+    "metrics",
     "rfm",
     "rfm_segments",
     "scale_rfm",

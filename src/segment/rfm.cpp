@@ -9,6 +9,7 @@
 
 #include "crmmine/core/error.hpp"
 #include "crmmine/core/parallel.hpp"
+#include "crmmine/core/quantile_bins.hpp"
 
 namespace crmmine {
 namespace {
@@ -95,32 +96,6 @@ std::int64_t last_purchase_time(const TransactionLogView& log, int n_threads) {
     return *std::max_element(latest.begin(), latest.end());
 }
 
-// The bin edges pandas.qcut puts on the ranks 1..n: numpy's linear-interpolation
-// quantile at np.linspace(0, 1, n_bins + 1), each nudged up one ulp where it is not
-// exact (pandas 3), computed with the same floating-point steps so that a rank on a
-// boundary lands in the same bin as in pandas.
-std::vector<double> rank_bin_edges(std::size_t n, int n_bins) {
-    std::vector<double> edges(static_cast<std::size_t>(n_bins) + 1);
-    const double step = 1.0 / n_bins;
-    const auto last_index = static_cast<double>(n - 1);
-    for (int k = 0; k <= n_bins; ++k) {
-        double p = k == n_bins ? 1.0 : k * step;
-        if (n_bins * p != k) p = std::nextafter(p, 1.0);
-        const double virtual_index = last_index * p;
-        double edge = static_cast<double>(n);
-        if (virtual_index < last_index) {
-            const double below = std::floor(virtual_index);
-            const double gamma = virtual_index - below;
-            const double a = below + 1.0;  // the rank at sorted position `below`
-            const double b = below + 2.0;
-            const double diff = b - a;
-            edge = gamma >= 0.5 ? b - diff * (1.0 - gamma) : a + diff * gamma;
-        }
-        edges[static_cast<std::size_t>(k)] = edge;
-    }
-    return edges;
-}
-
 }  // namespace
 
 void RfmParams::validate() const {
@@ -186,7 +161,7 @@ std::vector<std::int32_t> quantile_scores(const double* values, std::size_t n,
         order.begin(), order.end(),
         [values](std::size_t a, std::size_t b) { return values[a] < values[b]; });
 
-    const std::vector<double> edges = rank_bin_edges(n, n_bins);
+    const std::vector<double> edges = detail::rank_bin_edges(n, n_bins);
     std::vector<std::int32_t> scores(n);
     for (std::size_t position = 0; position < n; ++position) {
         const auto rank = static_cast<double>(position + 1);

@@ -29,6 +29,11 @@ def rfm(data=LOG, **options):
     return crmmine.rfm(data, **{**COLUMNS, **options})
 
 
+def churn(data=LOG, **options):
+    options = {"cutoff": "2024-01-05", "horizon_days": 2, **options}
+    return crmmine.churn_features(data, **{**COLUMNS, **options})
+
+
 CASES = {
     # purchase logs
     "empty log": (lambda: rfm(LOG.iloc[:0]), ValueError, "data is empty"),
@@ -279,6 +284,261 @@ CASES = {
         ValueError,
         "n_jobs",
     ),
+    # churn features
+    "churn without cutoff": (
+        lambda: crmmine.churn_features(LOG, **COLUMNS, horizon_days=5),
+        TypeError,
+        "cutoff",
+    ),
+    "churn cutoff not a date": (
+        lambda: churn(cutoff="someday"),
+        ValueError,
+        "cutoff=.*does not parse",
+    ),
+    "churn cutoff before every purchase": (
+        lambda: churn(cutoff="2023-01-01"),
+        ValueError,
+        "cutoff: no customer has a purchase",
+    ),
+    "churn window past the log": (
+        lambda: churn(horizon_days=30),
+        ValueError,
+        "horizon_days: the label window",
+    ),
+    "churn zero horizon": (
+        lambda: churn(horizon_days=0),
+        ValueError,
+        "horizon_days must be at least 1",
+    ),
+    "churn fractional horizon": (
+        lambda: churn(horizon_days=2.5),
+        TypeError,
+        "horizon_days must be a whole number",
+    ),
+    "churn unknown returns": (
+        lambda: churn(returns="keep"),
+        ValueError,
+        "returns must be one of",
+    ),
+    "churn unknown quantity column": (
+        lambda: churn(quantity="units"),
+        ValueError,
+        "quantity='units' is not a column",
+    ),
+    "churn text quantity": (
+        lambda: churn(data=log_with(units=["1", "2", "3", "4"]), quantity="units"),
+        TypeError,
+        "quantity .*numeric",
+    ),
+    "churn columns with a TransactionLog": (
+        lambda: crmmine.churn_features(
+            crmmine.TransactionLog.from_frame(LOG, **COLUMNS),
+            quantity="spend",
+            cutoff="2024-01-05",
+            horizon_days=2,
+        ),
+        ValueError,
+        "drop quantity",
+    ),
+    "churn unnamed columns": (
+        lambda: crmmine.churn_features(LOG, cutoff="2024-01-05", horizon_days=2),
+        ValueError,
+        "name the log's columns",
+    ),
+    # metrics
+    "roc auc of one class": (
+        lambda: crmmine.metrics.roc_auc_score([1, 1], [0.2, 0.4]),
+        ValueError,
+        "y_true holds only one class",
+    ),
+    "roc auc of three classes": (
+        lambda: crmmine.metrics.roc_auc_score([0, 1, 2], [0.2, 0.4, 0.5]),
+        ValueError,
+        "y_true has 3 classes",
+    ),
+    "roc auc NaN score": (
+        lambda: crmmine.metrics.roc_auc_score([0, 1], [0.2, np.nan]),
+        ValueError,
+        "y_score: contains NaN",
+    ),
+    "roc auc short scores": (
+        lambda: crmmine.metrics.roc_auc_score([0, 1, 1], [0.2, 0.4]),
+        ValueError,
+        "y_score has 2 rows but y_true has 3",
+    ),
+    "roc auc text scores": (
+        lambda: crmmine.metrics.roc_auc_score([0, 1], ["a", "b"]),
+        TypeError,
+        "y_score must be numeric",
+    ),
+    "roc auc two score columns": (
+        lambda: crmmine.metrics.roc_auc_score([0, 1], [[0.8, 0.2], [0.4, 0.6]]),
+        ValueError,
+        r"y_score has two columns.*\[:, 1\]",
+    ),
+    "roc auc bad max_fpr": (
+        lambda: crmmine.metrics.roc_auc_score([0, 1], [0.2, 0.4], max_fpr=0),
+        ValueError,
+        "max_fpr must lie in",
+    ),
+    "roc auc negative weight": (
+        lambda: crmmine.metrics.roc_auc_score(
+            [0, 1], [0.2, 0.4], sample_weight=[1, -1]
+        ),
+        ValueError,
+        "sample_weight must be non-negative",
+    ),
+    "roc auc NaN label": (
+        lambda: crmmine.metrics.roc_auc_score([0, np.nan], [0.2, 0.4]),
+        ValueError,
+        "y_true contains NaN",
+    ),
+    "roc auc empty": (
+        lambda: crmmine.metrics.roc_auc_score([], []),
+        ValueError,
+        "y_true is empty",
+    ),
+    "average precision without positives": (
+        lambda: crmmine.metrics.average_precision_score([0, 0], [0.2, 0.4]),
+        ValueError,
+        "y_true: holds no positive",
+    ),
+    "average precision unknown pos_label": (
+        lambda: crmmine.metrics.average_precision_score(["a", "b"], [0.2, 0.4]),
+        ValueError,
+        "pos_label=1 is not a label of y_true",
+    ),
+    "log loss of one label": (
+        lambda: crmmine.metrics.log_loss([1, 1], [0.2, 0.4]),
+        ValueError,
+        "y_true contains only one label.*labels=",
+    ),
+    "log loss probability above one": (
+        lambda: crmmine.metrics.log_loss([0, 1], [0.2, 1.4]),
+        ValueError,
+        "y_proba: must hold probabilities",
+    ),
+    "log loss rows not summing to one": (
+        lambda: crmmine.metrics.log_loss([0, 1], [[0.5, 0.2], [0.4, 0.6]]),
+        ValueError,
+        "y_proba rows must sum to one",
+    ),
+    "log loss labels outside": (
+        lambda: crmmine.metrics.log_loss([0, 2], [0.2, 0.4], labels=[0, 1]),
+        ValueError,
+        "y_true has labels outside labels",
+    ),
+    "brier negative probability": (
+        lambda: crmmine.metrics.brier_score_loss([0, 1], [-0.2, 0.4]),
+        ValueError,
+        "y_proba: must hold probabilities",
+    ),
+    "brier text labels without pos_label": (
+        lambda: crmmine.metrics.brier_score_loss(["a", "b"], [0.2, 0.4]),
+        ValueError,
+        "y_true takes values in .*pos_label",
+    ),
+    "brier zero weights": (
+        lambda: crmmine.metrics.brier_score_loss(
+            [0, 1], [0.2, 0.4], sample_weight=[0, 0]
+        ),
+        ValueError,
+        "sample_weight: sums to zero",
+    ),
+    "confusion of scores without threshold": (
+        lambda: crmmine.metrics.confusion_matrix([0, 1], [0.2, 0.7]),
+        ValueError,
+        "y_pred holds continuous scores.*threshold=",
+    ),
+    "confusion bad normalize": (
+        lambda: crmmine.metrics.confusion_matrix([0, 1], [0, 1], normalize="rows"),
+        ValueError,
+        "normalize must be one of",
+    ),
+    "confusion threshold on text labels": (
+        lambda: crmmine.metrics.confusion_matrix(["a", "b"], [0.2, 0.7], threshold=0.5),
+        ValueError,
+        r"labels=\[negative, positive\]",
+    ),
+    "confusion labels absent from y_true": (
+        lambda: crmmine.metrics.confusion_matrix([0, 1], [0, 1], labels=[5]),
+        ValueError,
+        "At least one label specified must be in y_true",
+    ),
+    "confusion mixed label types": (
+        lambda: crmmine.metrics.confusion_matrix(["a", "b"], [0, 1]),
+        ValueError,
+        "y_true and y_pred mix label types",
+    ),
+    "lift with more bins than rows": (
+        lambda: crmmine.metrics.lift_table([0, 1, 1], [0.2, 0.4, 0.5]),
+        ValueError,
+        "n_bins: needs at least as many rows as bins",
+    ),
+    "lift without churners": (
+        lambda: crmmine.metrics.lift_table([0] * 20, np.arange(20.0)),
+        ValueError,
+        "y_true holds no churner",
+    ),
+    "lift text n_bins": (
+        lambda: crmmine.metrics.lift_table([0, 1], [0.2, 0.4], n_bins="10"),
+        TypeError,
+        "n_bins must be an integer",
+    ),
+    "profit acceptance above one": (
+        lambda: crmmine.metrics.profit_curve(
+            [0, 1], [0.2, 0.4], cost_per_contact=1, value_saved=5, acceptance_rate=2
+        ),
+        ValueError,
+        "acceptance_rate: must lie in",
+    ),
+    "profit negative cost": (
+        lambda: crmmine.metrics.profit_curve(
+            [0, 1], [0.2, 0.4], cost_per_contact=-1, value_saved=5
+        ),
+        ValueError,
+        "cost_per_contact: must be a non-negative",
+    ),
+    "profit expected with outcomes": (
+        lambda: crmmine.metrics.profit_curve(
+            [0, 1], [0.2, 0.4], cost_per_contact=1, value_saved=5, expected=True
+        ),
+        ValueError,
+        "y_true must be None with expected=True",
+    ),
+    "profit expected with scores above one": (
+        lambda: crmmine.metrics.profit_curve(
+            None, [0.2, 4.0], cost_per_contact=1, value_saved=5, expected=True
+        ),
+        ValueError,
+        "y_proba: must hold probabilities",
+    ),
+    "profit without outcomes": (
+        lambda: crmmine.metrics.profit_curve(
+            None, [0.2, 0.4], cost_per_contact=1, value_saved=5
+        ),
+        ValueError,
+        "y_true is None",
+    ),
+    "profit zero points": (
+        lambda: crmmine.metrics.profit_curve(
+            [0, 1], [0.2, 0.4], cost_per_contact=1, value_saved=5, n_points=0
+        ),
+        ValueError,
+        "n_points must be at least 1",
+    ),
+    "metric n_jobs zero": (
+        lambda: crmmine.metrics.roc_auc_score([0, 1], [0.2, 0.4], n_jobs=0),
+        ValueError,
+        "n_jobs must not be 0",
+    ),
+    "profit text value": (
+        lambda: crmmine.metrics.profit_curve(
+            [0, 1], [0.2, 0.4], cost_per_contact=1, value_saved="5"
+        ),
+        TypeError,
+        "value_saved must be a number",
+    ),
     # threads
     "negative threads": (
         lambda: crmmine.set_num_threads(-1),
@@ -310,3 +570,5 @@ def test_bad_input_is_refused_with_a_clear_message(case):
 
 def test_the_good_log_passes():
     assert len(rfm()) == 3
+    X, y = churn()
+    assert list(X.index) == [1, 2, 3] and y.tolist() == [1, 1, 1]

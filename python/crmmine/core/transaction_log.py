@@ -262,3 +262,56 @@ def _cancelled(invoice_labels: pd.Index, cancel_prefix: str | None) -> np.ndarra
     # Cutting every label to the prefix's length turns the test into one vectorised ==.
     heads = invoice_labels.to_numpy(dtype=object).astype(f"U{len(cancel_prefix)}")
     return (heads == cancel_prefix).astype(np.uint8)
+
+
+def as_transaction_log(
+    caller: str,
+    data: pd.DataFrame | TransactionLog,
+    customer: str | None,
+    date: str | None,
+    amount: str | None,
+    invoice: str | None,
+    quantity: str | None,
+    price: str | None,
+    cancel_prefix: str | None,
+    missing_customer: str,
+) -> TransactionLog:
+    """The log a public function was given, built from a frame's named columns if needed.
+
+    ``caller`` names the public function in the error that asks for the column names.
+    """
+    if isinstance(data, TransactionLog):
+        given = [
+            name
+            for name, value in (
+                ("customer", customer),
+                ("date", date),
+                ("amount", amount),
+                ("invoice", invoice),
+                ("quantity", quantity),
+                ("price", price),
+            )
+            if value is not None
+        ]
+        if given:
+            raise ValueError(
+                "data is a TransactionLog, which already knows its columns; drop "
+                f"{', '.join(given)}"
+            )
+        return data
+    if customer is None or date is None:
+        raise ValueError(
+            f"name the log's columns: {caller}(df, customer='CustomerID', "
+            "date='InvoiceDate', amount='Amount', invoice='InvoiceNo', ...)"
+        )
+    return TransactionLog.from_frame(
+        data,
+        customer,
+        date,
+        amount,
+        invoice,
+        quantity=quantity,
+        price=price,
+        cancel_prefix=cancel_prefix,
+        missing_customer=missing_customer,
+    )

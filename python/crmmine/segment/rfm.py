@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from crmmine import _convert, _core, _validation
-from crmmine.core.transaction_log import TransactionLog
+from crmmine.core.transaction_log import TransactionLog, as_transaction_log
 
 _GRID_BINS, _GRID_CELLS, _GRID_NAMES = _core.standard_segment_grid()
 
@@ -102,7 +102,8 @@ def rfm(
     >>> bool(table["r_score"].between(1, 5).all())
     True
     """
-    log = _as_log(
+    log = as_transaction_log(
+        "rfm",
         data,
         customer,
         date,
@@ -222,54 +223,6 @@ def rfm_segments(
     summary.index.name = "segment"
     summary.attrs.update(table.attrs)
     return summary
-
-
-def _as_log(
-    data: pd.DataFrame | TransactionLog,
-    customer: str | None,
-    date: str | None,
-    amount: str | None,
-    invoice: str | None,
-    quantity: str | None,
-    price: str | None,
-    cancel_prefix: str | None,
-    missing_customer: str,
-) -> TransactionLog:
-    if isinstance(data, TransactionLog):
-        given = [
-            n
-            for n, v in (
-                ("customer", customer),
-                ("date", date),
-                ("amount", amount),
-                ("invoice", invoice),
-                ("quantity", quantity),
-                ("price", price),
-            )
-            if v is not None
-        ]
-        if given:
-            raise ValueError(
-                f"data is a TransactionLog, which already knows its columns; drop "
-                f"{', '.join(given)}"
-            )
-        return data
-    if customer is None or date is None:
-        raise ValueError(
-            "name the log's columns: rfm(df, customer='CustomerID', date='InvoiceDate', "
-            "amount='Amount', invoice='InvoiceNo')"
-        )
-    return TransactionLog.from_frame(
-        data,
-        customer,
-        date,
-        amount,
-        invoice,
-        quantity=quantity,
-        price=price,
-        cancel_prefix=cancel_prefix,
-        missing_customer=missing_customer,
-    )
 
 
 def _segment_grid(

@@ -1,0 +1,6 @@
+// Churn: behaviour-labelled churn features and the metrics that judge churn scores
+// (ROC AUC, average precision, log loss, Brier, lift, gains, campaign profit).
+#pragma once
+
+#include "crmmine/churn/churn_features.hpp"
+#include "crmmine/churn/metrics.hpp"
