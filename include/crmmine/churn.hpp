@@ -3,4 +3,5 @@
 #pragma once
 
 #include "crmmine/churn/churn_features.hpp"
+#include "crmmine/churn/logistic_regression.hpp"
 #include "crmmine/churn/metrics.hpp"

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "crmmine/churn/churn_features.hpp"
+#include "crmmine/churn/logistic_regression.hpp"
 #include "crmmine/churn/metrics.hpp"
 #include "crmmine/core/error.hpp"
 
@@ -166,6 +167,97 @@ py::dict churn_features(const In<std::int32_t>& customer, const In<std::int64_t>
     return columns;
 }
 
+crmmine::LogisticPenalty logistic_penalty(const std::string& name) {
+    if (name == "l2") return crmmine::LogisticPenalty::l2;
+    if (name == "l1") return crmmine::LogisticPenalty::l1;
+    if (name == "elasticnet") return crmmine::LogisticPenalty::elasticnet;
+    if (name == "none") return crmmine::LogisticPenalty::none;
+    throw crmmine::InvalidArgument(
+        "penalty", "must be 'l2', 'l1', 'elasticnet' or None, got '" + name + "'");
+}
+
+py::dict logistic_regression_fit(const In<double>& X, const In<std::uint8_t>& y,
+                                 const std::optional<In<double>>& sample_weight,
+                                 const std::string& penalty, double C, double l1_ratio,
+                                 bool fit_intercept, double class_weight_0,
+                                 double class_weight_1, bool balanced, int max_iter,
+                                 double tol, int n_jobs) {
+    if (X.ndim() != 2) throw crmmine::TypeMismatch("X", "must be 2-dimensional");
+    check_length(y.size(), X.shape(0), "y");
+    if (sample_weight) check_length(sample_weight->size(), X.shape(0), "sample_weight");
+    crmmine::LogisticRegressionParams params;
+    params.penalty = logistic_penalty(penalty);
+    params.C = C;
+    params.l1_ratio = l1_ratio;
+    params.fit_intercept = fit_intercept;
+    params.class_weight = {class_weight_0, class_weight_1};
+    params.balanced = balanced;
+    params.max_iter = max_iter;
+    params.tol = tol;
+    params.n_jobs = n_jobs;
+    const Eigen::Map<const crmmine::RowMatrix<double>> matrix(X.data(), X.shape(0),
+                                                              X.shape(1));
+    crmmine::LogisticRegressionModel model;
+    {
+        py::gil_scoped_release nogil;
+        model = crmmine::fit(matrix, y.data(), data_or_null(sample_weight), params);
+    }
+    return py::dict("coef"_a = to_numpy(std::move(model.coef)),
+                    "intercept"_a = model.intercept, "n_iter"_a = model.n_iter,
+                    "converged"_a = model.converged, "objective"_a = model.objective);
+}
+
+crmmine::LogisticRegressionModel logistic_model(const In<double>& X,
+                                                const In<double>& coef,
+                                                double intercept) {
+    if (X.ndim() != 2) throw crmmine::TypeMismatch("X", "must be 2-dimensional");
+    crmmine::LogisticRegressionModel model;
+    model.coef.assign(coef.data(), coef.data() + coef.size());
+    model.intercept = intercept;
+    return model;
+}
+
+py::array_t<double> logistic_decision_function(const In<double>& X,
+                                               const In<double>& coef, double intercept,
+                                               bool proba, int n_jobs) {
+    const crmmine::LogisticRegressionModel model = logistic_model(X, coef, intercept);
+    const Eigen::Map<const crmmine::RowMatrix<double>> matrix(X.data(), X.shape(0),
+                                                              X.shape(1));
+    std::vector<double> out;
+    {
+        py::gil_scoped_release nogil;
+        out = proba ? model.predict_proba(matrix, n_jobs)
+                    : model.decision_function(matrix, n_jobs);
+    }
+    return to_numpy(std::move(out));
+}
+
+py::tuple logistic_objective(const In<double>& X, const In<std::uint8_t>& y,
+                             const std::optional<In<double>>& sample_weight,
+                             const std::string& penalty, double C, double l1_ratio,
+                             const In<double>& coef, double intercept, int n_jobs) {
+    if (X.ndim() != 2) throw crmmine::TypeMismatch("X", "must be 2-dimensional");
+    check_length(y.size(), X.shape(0), "y");
+    if (sample_weight) check_length(sample_weight->size(), X.shape(0), "sample_weight");
+    crmmine::LogisticRegressionParams params;
+    params.penalty = logistic_penalty(penalty);
+    params.C = C;
+    params.l1_ratio = l1_ratio;
+    params.n_jobs = n_jobs;
+    const Eigen::Map<const crmmine::RowMatrix<double>> matrix(X.data(), X.shape(0),
+                                                              X.shape(1));
+    const std::vector<double> w(coef.data(), coef.data() + coef.size());
+    std::vector<double> gradient;
+    double value = 0.0;
+    {
+        py::gil_scoped_release nogil;
+        value =
+            crmmine::logistic_objective(matrix, y.data(), data_or_null(sample_weight),
+                                        params, w, intercept, &gradient);
+    }
+    return py::make_tuple(value, to_numpy(std::move(gradient)));
+}
+
 }  // namespace
 
 void register_churn(py::module_& m) {
@@ -188,4 +280,12 @@ void register_churn(py::module_& m) {
           "invoice"_a, "invoice_cancelled"_a, "quantity"_a, "n_customers"_a,
           "n_invoices"_a, "cutoff"_a, "horizon"_a, "ticks_per_day"_a, "net_returns"_a,
           "n_jobs"_a);
+    m.def("logistic_regression_fit", &logistic_regression_fit, "X"_a, "y"_a,
+          "sample_weight"_a, "penalty"_a, "C"_a, "l1_ratio"_a, "fit_intercept"_a,
+          "class_weight_0"_a, "class_weight_1"_a, "balanced"_a, "max_iter"_a, "tol"_a,
+          "n_jobs"_a);
+    m.def("logistic_decision_function", &logistic_decision_function, "X"_a, "coef"_a,
+          "intercept"_a, "proba"_a, "n_jobs"_a);
+    m.def("logistic_objective", &logistic_objective, "X"_a, "y"_a, "sample_weight"_a,
+          "penalty"_a, "C"_a, "l1_ratio"_a, "coef"_a, "intercept"_a, "n_jobs"_a);
 }

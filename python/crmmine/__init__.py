@@ -7,7 +7,7 @@ logs and baskets.
 
 from crmmine import datasets, metrics
 from crmmine._core import __version__
-from crmmine.churn import churn_features
+from crmmine.churn import LogisticRegression, churn_features
 from crmmine.core import Baskets, TransactionLog, get_num_threads, set_num_threads
 from crmmine.errors import ResourceLimitError
 from crmmine.segment import (
@@ -31,6 +31,7 @@ __all__ = [
     "Baskets",
     "CustomerSegments",
     "KMeans",
+    "LogisticRegression",
     "MiniBatchKMeans",
     "ResourceLimitError",
     "TransactionLog",

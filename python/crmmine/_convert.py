@@ -3,6 +3,8 @@ integer clock. C++ only ever sees codes and numbers."""
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import pandas as pd
 
@@ -150,3 +152,30 @@ def read_csv_columns(
     wanted = list(dict.fromkeys(c for c in columns.values() if c is not None))
     dtypes = {column: "string" for column in text if column is not None}
     return pd.read_csv(path, usecols=wanted, dtype=dtypes, **options)
+
+
+def sample_weights(
+    sample_weight, n_samples: int, dtype=np.float64
+) -> np.ndarray | None:
+    """``sample_weight`` as a contiguous array of ``n_samples`` weights (None stays None).
+
+    A scalar weighs every sample alike; weights must be finite, non-negative and not all
+    zero.
+    """
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, numbers.Number):
+        return np.full(n_samples, sample_weight, dtype=dtype)
+    weights = np.ascontiguousarray(np.asarray(sample_weight, dtype=dtype))
+    if weights.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight.shape == {weights.shape}, expected {(n_samples,)}; pass one "
+            "weight per sample"
+        )
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise ValueError("sample_weight must be finite and non-negative")
+    if not weights.any():
+        raise ValueError(
+            "sample_weight is zero everywhere; at least one weight must be positive"
+        )
+    return weights

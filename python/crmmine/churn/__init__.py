@@ -1,6 +1,8 @@
-"""Churn: behaviour-labelled churn features and the metrics that judge churn scores."""
+"""Churn: behaviour-labelled churn features, a logistic-regression churn model and the
+metrics that judge churn scores."""
 
 from crmmine.churn import metrics
 from crmmine.churn.churn_features import churn_features
+from crmmine.churn.logistic_regression import LogisticRegression
 
-__all__ = ["churn_features", "metrics"]
+__all__ = ["LogisticRegression", "churn_features", "metrics"]

@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from crmmine import _core
+from crmmine import _convert, _core
 from crmmine._compat import (
     BaseEstimator,
     ClusterMixin,
@@ -39,7 +39,7 @@ class _KMeansBase(ClusterMixin, TransformerMixin, BaseEstimator):
                 f"X is constant: every sample is the same point, so n_clusters={n_clusters} "
                 "distinct clusters cannot be found; use n_clusters=1"
             )
-        weights = _sample_weight(sample_weight, X)
+        weights = _convert.sample_weights(sample_weight, X.shape[0], X.dtype)
         init, centers = self._init_centers(X, n_clusters)
         return X, weights, n_clusters, init, centers
 
@@ -122,7 +122,7 @@ class _KMeansBase(ClusterMixin, TransformerMixin, BaseEstimator):
     def score(self, X, y=None, sample_weight=None) -> float:
         """Opposite of the inertia of X under the fitted centers (higher is better)."""
         X = self._validate_predict(X)
-        weights = _sample_weight(sample_weight, X)
+        weights = _convert.sample_weights(sample_weight, X.shape[0], X.dtype)
         n_jobs = check_n_jobs(self.n_jobs)
         labels = _core.kmeans_predict(X, self.cluster_centers_, n_jobs)
         return -_core.kmeans_inertia(X, weights, self.cluster_centers_, labels, n_jobs)
@@ -329,23 +329,3 @@ def _seed(random_state) -> int:
     raise TypeError(
         f"random_state must be None, an int, a RandomState or a Generator, got {random_state!r}"
     )
-
-
-def _sample_weight(sample_weight, X: np.ndarray) -> np.ndarray | None:
-    if sample_weight is None:
-        return None
-    if isinstance(sample_weight, numbers.Number):
-        return np.full(X.shape[0], sample_weight, dtype=X.dtype)
-    weights = np.ascontiguousarray(np.asarray(sample_weight, dtype=X.dtype))
-    if weights.shape != (X.shape[0],):
-        raise ValueError(
-            f"sample_weight.shape == {weights.shape}, expected {(X.shape[0],)}; pass one "
-            "weight per sample"
-        )
-    if not np.isfinite(weights).all() or (weights < 0).any():
-        raise ValueError("sample_weight must be finite and non-negative")
-    if not weights.any():
-        raise ValueError(
-            "sample_weight is zero everywhere; at least one must be positive"
-        )
-    return weights

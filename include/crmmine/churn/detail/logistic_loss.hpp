@@ -1,0 +1,107 @@
+// The weighted logistic loss sum_i s_i * (softplus(z_i) - y_i * z_i), z = X w + b, with
+// its gradient and (for proximal Newton) its Hessian, in one pass over X. Rows are cut
+// into chunks whose boundaries depend on the data shape only; each chunk sums into its
+// own slot and the slots are added in chunk order, so any thread count gives the same
+// bits.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "crmmine/core/parallel.hpp"
+
+namespace crmmine::detail {
+
+// log(1 + exp(z)) without overflow.
+inline double softplus(double z) noexcept {
+    return z > 0.0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
+}
+
+inline double sigmoid(double z) noexcept {
+    if (z >= 0.0) return 1.0 / (1.0 + std::exp(-z));
+    const double e = std::exp(z);
+    return e / (1.0 + e);
+}
+
+struct LogisticData {
+    const double* X;  // n x d, row-major
+    std::int64_t n;
+    std::int64_t d;
+    const std::uint8_t* y;  // 0 / 1
+    const double* s;        // effective weights, sample_weight * class_weight[y]
+};
+
+// Chunks of at least 2048 rows, and few enough that chunks * slot_width doubles stay
+// near 32 MB, whatever the thread count.
+inline std::int64_t loss_chunks(std::int64_t n, std::int64_t slot_width) {
+    const std::int64_t by_rows = std::max<std::int64_t>(1, (n + 2047) / 2048);
+    const std::int64_t by_memory = std::max<std::int64_t>(
+        1, (std::int64_t{1} << 22) / std::max<std::int64_t>(1, slot_width));
+    return std::min(by_rows, by_memory);
+}
+
+// Returns sum_i s_i * loss_i; grad (d + 1 entries, the intercept last) receives the
+// gradient of that sum. With hess non-null (d + 1)^2 entries, row-major, receive
+// sum_i s_i p_i (1 - p_i) [x_i 1][x_i 1]^T. w has d entries.
+inline double logistic_loss_pass(const LogisticData& data, const double* w, double b,
+                                 double* grad, double* hess, int n_threads) {
+    const std::int64_t d = data.d;
+    const std::int64_t d1 = d + 1;
+    const std::int64_t width = 1 + d1 + (hess ? d1 * d1 : 0);
+    const std::int64_t n_chunks = loss_chunks(data.n, width);
+    std::vector<double> slots(static_cast<std::size_t>(n_chunks * width), 0.0);
+    parallel_for(n_chunks, n_threads, [&](std::int64_t chunk) {
+        const std::int64_t begin = part_begin(data.n, n_chunks, chunk);
+        const std::int64_t end = part_begin(data.n, n_chunks, chunk + 1);
+        double* slot = slots.data() + chunk * width;
+        double* g = slot + 1;
+        double* h = hess ? slot + 1 + d1 : nullptr;
+        double loss = 0.0;
+        for (std::int64_t i = begin; i < end; ++i) {
+            if ((i & 0xFFFF) == 0) poll_interrupt();
+            const double* x = data.X + i * d;
+            double z = b;
+            for (std::int64_t j = 0; j < d; ++j) z += x[j] * w[j];
+            const double s = data.s[i];
+            if (s == 0.0) continue;
+            const double yi = static_cast<double>(data.y[i]);
+            loss += s * (softplus(z) - yi * z);
+            const double p = sigmoid(z);
+            const double r = s * (p - yi);
+            for (std::int64_t j = 0; j < d; ++j) g[j] += r * x[j];
+            g[d] += r;
+            if (h) {
+                const double hi = s * p * (1.0 - p);
+                for (std::int64_t j = 0; j < d; ++j) {
+                    const double hx = hi * x[j];
+                    double* row = h + j * d1;
+                    // Upper triangle only; mirrored after the reduction.
+                    for (std::int64_t k = j; k < d; ++k) row[k] += hx * x[k];
+                    row[d] += hx;
+                }
+                h[d * d1 + d] += hi;
+            }
+        }
+        slot[0] = loss;
+    });
+    double loss = 0.0;
+    std::fill(grad, grad + d1, 0.0);
+    if (hess) std::fill(hess, hess + d1 * d1, 0.0);
+    for (std::int64_t chunk = 0; chunk < n_chunks; ++chunk) {
+        const double* slot = slots.data() + chunk * width;
+        loss += slot[0];
+        for (std::int64_t j = 0; j < d1; ++j) grad[j] += slot[1 + j];
+        if (hess) {
+            const double* h = slot + 1 + d1;
+            for (std::int64_t j = 0; j < d1 * d1; ++j) hess[j] += h[j];
+        }
+    }
+    if (hess)
+        for (std::int64_t j = 0; j < d1; ++j)
+            for (std::int64_t k = 0; k < j; ++k) hess[j * d1 + k] = hess[k * d1 + j];
+    return loss;
+}
+
+}  // namespace crmmine::detail

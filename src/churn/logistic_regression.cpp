@@ -1,0 +1,404 @@
+#include "crmmine/churn/logistic_regression.hpp"
+
+#include <LBFGS.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "crmmine/churn/detail/logistic_loss.hpp"
+#include "crmmine/core/error.hpp"
+#include "crmmine/core/parallel.hpp"
+
+namespace crmmine {
+namespace {
+
+// Penalty weights of the objective divided by C * sum_i s_i: alpha1 * ||w||_1 +
+// 0.5 * alpha2 * ||w||^2 next to the mean loss.
+struct Penalty {
+    double alpha1 = 0.0;
+    double alpha2 = 0.0;
+
+    double value(const double* w, std::int64_t d) const {
+        double l1 = 0.0;
+        double l2 = 0.0;
+        for (std::int64_t j = 0; j < d; ++j) {
+            l1 += std::abs(w[j]);
+            l2 += w[j] * w[j];
+        }
+        return alpha1 * l1 + 0.5 * alpha2 * l2;
+    }
+};
+
+Penalty penalty_weights(const LogisticRegressionParams& params, double scale) {
+    Penalty p;
+    switch (params.penalty) {
+        case LogisticPenalty::none:
+            break;
+        case LogisticPenalty::l2:
+            p.alpha2 = scale;
+            break;
+        case LogisticPenalty::l1:
+            p.alpha1 = scale;
+            break;
+        case LogisticPenalty::elasticnet:
+            p.alpha1 = params.l1_ratio * scale;
+            p.alpha2 = (1.0 - params.l1_ratio) * scale;
+            break;
+    }
+    return p;
+}
+
+// The checked inputs with each row's effective weight.
+struct Problem {
+    detail::LogisticData data{};
+    std::vector<double> weights;
+    double total_weight = 0.0;
+    int n_threads = 1;
+};
+
+Problem make_problem(const Eigen::Ref<const RowMatrix<double>>& X,
+                     const std::uint8_t* y, const double* sample_weight,
+                     const LogisticRegressionParams& params) {
+    params.validate();
+    const std::int64_t n = X.rows();
+    const std::int64_t d = X.cols();
+    detail::require(n > 0 && d > 0, "X",
+                    "is empty; pass at least one sample and feature");
+    detail::require(y != nullptr, "y", "is missing; pass one label per row of X");
+    Problem problem;
+    problem.n_threads = resolve_num_threads(params.n_jobs);
+    problem.weights.resize(static_cast<std::size_t>(n));
+    std::array<double, 2> class_total{0.0, 0.0};
+    for (std::int64_t i = 0; i < n; ++i) {
+        const std::uint8_t label = y[i];
+        detail::require(label <= 1, "y",
+                        "holds " + std::to_string(label) + " at row " +
+                            std::to_string(i) + "; labels must be 0 or 1");
+        const double w = sample_weight ? sample_weight[i] : 1.0;
+        detail::require(std::isfinite(w) && w >= 0.0, "sample_weight",
+                        "must be finite and >= 0; row " + std::to_string(i) +
+                            " holds " + std::to_string(w));
+        problem.weights[static_cast<std::size_t>(i)] = w;
+        class_total[label] += w;
+    }
+    detail::require(class_total[0] > 0.0 && class_total[1] > 0.0, "y",
+                    "needs samples of both classes 0 and 1 with positive weight");
+    std::array<double, 2> class_weight = params.class_weight;
+    if (params.balanced) {
+        const double total = class_total[0] + class_total[1];
+        class_weight = {total / (2.0 * class_total[0]), total / (2.0 * class_total[1])};
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+        double& w = problem.weights[static_cast<std::size_t>(i)];
+        w *= class_weight[y[i]];
+        problem.total_weight += w;
+    }
+    detail::require(problem.total_weight > 0.0 && std::isfinite(problem.total_weight),
+                    "class_weight", "leaves no positive total weight; use weights > 0");
+
+    const std::int64_t n_chunks = detail::loss_chunks(n, 1);
+    std::vector<char> finite(static_cast<std::size_t>(n_chunks), 1);
+    detail::parallel_for(n_chunks, problem.n_threads, [&](std::int64_t chunk) {
+        const std::int64_t b = detail::part_begin(n, n_chunks, chunk);
+        const std::int64_t e = detail::part_begin(n, n_chunks, chunk + 1);
+        finite[static_cast<std::size_t>(chunk)] = X.middleRows(b, e - b).allFinite();
+    });
+    detail::require(std::all_of(finite.begin(), finite.end(), [](char f) { return f; }),
+                    "X", "contains NaN or infinity; drop or impute those values first");
+    problem.data = {X.data(), n, d, y, problem.weights.data()};
+    return problem;
+}
+
+// Mean loss plus penalty and its gradient over theta = (w, b): b present only with an
+// intercept. Remembers the best point seen, as L-BFGS++ may throw from a line search
+// that cannot progress at machine precision.
+class SmoothObjective {
+public:
+    SmoothObjective(const Problem& problem, const Penalty& penalty, bool intercept)
+        : problem_(problem),
+          penalty_(penalty),
+          intercept_(intercept),
+          grad_(static_cast<std::size_t>(problem.data.d + 1)) {}
+
+    double operator()(const Eigen::VectorXd& theta, Eigen::VectorXd& grad) {
+        const std::int64_t d = problem_.data.d;
+        const double b = intercept_ ? theta[d] : 0.0;
+        const double loss = detail::logistic_loss_pass(
+            problem_.data, theta.data(), b, grad_.data(), nullptr, problem_.n_threads);
+        const double inv = 1.0 / problem_.total_weight;
+        double f = loss * inv + penalty_.value(theta.data(), d);
+        for (std::int64_t j = 0; j < d; ++j)
+            grad[j] =
+                grad_[static_cast<std::size_t>(j)] * inv + penalty_.alpha2 * theta[j];
+        if (intercept_) grad[d] = grad_[static_cast<std::size_t>(d)] * inv;
+        ++evaluations;
+        if (!(f >= best_f)) {
+            best_f = f;
+            best_theta = theta;
+            best_grad_max = grad.size() ? grad.cwiseAbs().maxCoeff() : 0.0;
+        }
+        return f;
+    }
+
+    double best_f = std::numeric_limits<double>::infinity();
+    Eigen::VectorXd best_theta;
+    double best_grad_max = std::numeric_limits<double>::infinity();
+    int evaluations = 0;
+
+private:
+    const Problem& problem_;
+    Penalty penalty_;
+    bool intercept_;
+    std::vector<double> grad_;
+};
+
+LogisticRegressionModel fit_lbfgs(const Problem& problem, const Penalty& penalty,
+                                  const LogisticRegressionParams& params) {
+    const std::int64_t d = problem.data.d;
+    const Eigen::Index size =
+        static_cast<Eigen::Index>(d + (params.fit_intercept ? 1 : 0));
+    SmoothObjective objective(problem, penalty, params.fit_intercept);
+    LBFGSpp::LBFGSParam<double> lbfgs;
+    lbfgs.m = 10;
+    lbfgs.epsilon = params.tol;
+    lbfgs.epsilon_rel = 0.0;
+    lbfgs.max_iterations = params.max_iter;
+    lbfgs.max_linesearch = 40;
+    lbfgs.linesearch = LBFGSpp::LBFGS_LINESEARCH_BACKTRACKING_STRONG_WOLFE;
+    LBFGSpp::LBFGSSolver<double, LBFGSpp::LineSearchBacktracking> solver(lbfgs);
+    Eigen::VectorXd theta = Eigen::VectorXd::Zero(size);
+    double f = 0.0;
+    LogisticRegressionModel model;
+    try {
+        model.n_iter = solver.minimize(objective, theta, f);
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception&) {
+        // The line search found no decrease: the iterate is as good as double allows.
+        model.n_iter = std::min(objective.evaluations, params.max_iter);
+    }
+    theta = objective.best_theta;
+    model.converged = objective.best_grad_max <= params.tol;
+    model.coef.assign(theta.data(), theta.data() + d);
+    model.intercept = params.fit_intercept ? theta[d] : 0.0;
+    model.objective = objective.best_f * params.C * problem.total_weight;
+    return model;
+}
+
+double soft_threshold(double z, double t) {
+    return z > t ? z - t : (z < -t ? z + t : 0.0);
+}
+
+// Proximal Newton for the non-smooth penalties: each step minimises the second-order
+// model of the mean loss plus the exact penalty by cyclic coordinate descent, then an
+// Armijo backtracking on the true objective (Yuan, Ho & Lin 2012, newGLMNET).
+LogisticRegressionModel fit_prox_newton(const Problem& problem, const Penalty& penalty,
+                                        const LogisticRegressionParams& params) {
+    const std::int64_t d = problem.data.d;
+    const std::int64_t d1 = d + 1;
+    const std::int64_t n_coords = params.fit_intercept ? d1 : d;
+    const double inv = 1.0 / problem.total_weight;
+    std::vector<double> w(static_cast<std::size_t>(d1), 0.0);  // intercept last
+    std::vector<double> g(static_cast<std::size_t>(d1));
+    std::vector<double> H(static_cast<std::size_t>(d1 * d1));
+    std::vector<double> delta(static_cast<std::size_t>(d1));
+    std::vector<double> Hdelta(static_cast<std::size_t>(d1));
+    std::vector<double> trial(static_cast<std::size_t>(d1));
+    std::vector<double> trial_g(static_cast<std::size_t>(d1));
+    auto at = [](std::vector<double>& v, std::int64_t j) -> double& {
+        return v[static_cast<std::size_t>(j)];
+    };
+
+    LogisticRegressionModel model;
+    double f = 0.0;
+    for (int step = 0;; ++step) {
+        const double loss = detail::logistic_loss_pass(
+            problem.data, w.data(), w[d], g.data(), H.data(), problem.n_threads);
+        for (double& v : g) v *= inv;
+        for (double& v : H) v *= inv;
+        f = loss * inv + penalty.value(w.data(), d);
+
+        // The minimum-norm subgradient: zero exactly at the optimum.
+        double violation = 0.0;
+        for (std::int64_t j = 0; j < n_coords; ++j) {
+            double gj = at(g, j);
+            if (j < d) {
+                gj += penalty.alpha2 * at(w, j);
+                const double wj = at(w, j);
+                if (wj > 0.0)
+                    gj += penalty.alpha1;
+                else if (wj < 0.0)
+                    gj -= penalty.alpha1;
+                else
+                    gj = std::max(std::abs(gj) - penalty.alpha1, 0.0);
+            }
+            violation = std::max(violation, std::abs(gj));
+        }
+        model.n_iter = step;
+        if (violation <= params.tol) {
+            model.converged = true;
+            break;
+        }
+        if (step >= params.max_iter) break;
+
+        // Coordinate descent on the quadratic model, to a tolerance that tightens with
+        // the outer violation.
+        std::fill(delta.begin(), delta.end(), 0.0);
+        std::fill(Hdelta.begin(), Hdelta.end(), 0.0);
+        const double inner_tol =
+            std::max(0.05 * violation * violation, 0.01 * params.tol);
+        for (int sweep = 0; sweep < 1000; ++sweep) {
+            double largest = 0.0;
+            for (std::int64_t j = 0; j < n_coords; ++j) {
+                const bool penalised = j < d;
+                const double c = at(H, j * d1 + j) + (penalised ? penalty.alpha2 : 0.0);
+                if (!(c > 0.0)) continue;
+                const double u0 = at(w, j) + at(delta, j);
+                const double grad =
+                    at(g, j) + at(Hdelta, j) + (penalised ? penalty.alpha2 * u0 : 0.0);
+                const double z = u0 - grad / c;
+                const double u = penalised ? soft_threshold(z, penalty.alpha1 / c) : z;
+                const double change = u - u0;
+                if (change == 0.0) continue;
+                at(delta, j) += change;
+                const double* column = H.data() + j * d1;  // H is symmetric
+                for (std::int64_t k = 0; k < d1; ++k)
+                    at(Hdelta, k) += column[k] * change;
+                largest = std::max(largest, std::abs(change) * c);
+            }
+            if (largest <= inner_tol) break;
+        }
+
+        double decrease = penalty.value(w.data(), d) * -1.0;
+        for (std::int64_t j = 0; j < d; ++j) at(trial, j) = at(w, j) + at(delta, j);
+        decrease += penalty.value(trial.data(), d);
+        for (std::int64_t j = 0; j < n_coords; ++j) decrease += at(g, j) * at(delta, j);
+        if (!(decrease < 0.0)) break;  // no descent direction left at double precision
+
+        bool accepted = false;
+        double t = 1.0;
+        for (int tries = 0; tries < 40; ++tries, t *= 0.5) {
+            for (std::int64_t j = 0; j < d1; ++j)
+                at(trial, j) = at(w, j) + t * at(delta, j);
+            const double trial_loss = detail::logistic_loss_pass(
+                problem.data, trial.data(), trial[static_cast<std::size_t>(d)],
+                trial_g.data(), nullptr, problem.n_threads);
+            const double trial_f = trial_loss * inv + penalty.value(trial.data(), d);
+            if (trial_f <= f + 0.01 * t * decrease) {
+                accepted = true;
+                break;
+            }
+        }
+        if (!accepted) break;
+        w.swap(trial);
+    }
+    model.coef.assign(w.begin(), w.begin() + d);
+    model.intercept = params.fit_intercept ? w[static_cast<std::size_t>(d)] : 0.0;
+    model.objective = f * params.C * problem.total_weight;
+    return model;
+}
+
+template <class Row>
+std::vector<double> linear_scores(const Eigen::Ref<const RowMatrix<double>>& X,
+                                  const std::vector<double>& coef, double intercept,
+                                  int n_jobs, Row&& transform) {
+    const std::int64_t n = X.rows();
+    const std::int64_t d = X.cols();
+    detail::require(static_cast<std::size_t>(d) == coef.size(), "X",
+                    "has " + std::to_string(d) +
+                        " features, but the model was fitted on " +
+                        std::to_string(coef.size()));
+    std::vector<double> out(static_cast<std::size_t>(n));
+    const std::int64_t n_chunks = detail::loss_chunks(n, 1);
+    detail::parallel_for(
+        n_chunks, resolve_num_threads(n_jobs), [&](std::int64_t chunk) {
+            const std::int64_t b = detail::part_begin(n, n_chunks, chunk);
+            const std::int64_t e = detail::part_begin(n, n_chunks, chunk + 1);
+            for (std::int64_t i = b; i < e; ++i) {
+                const double* x = X.data() + i * d;
+                double z = intercept;
+                for (std::int64_t j = 0; j < d; ++j)
+                    z += x[j] * coef[static_cast<std::size_t>(j)];
+                out[static_cast<std::size_t>(i)] = transform(z);
+            }
+        });
+    return out;
+}
+
+}  // namespace
+
+void LogisticRegressionParams::validate() const {
+    detail::require(std::isfinite(C) && C > 0.0, "C",
+                    "must be a finite number > 0, got " + std::to_string(C));
+    detail::require(
+        penalty != LogisticPenalty::elasticnet || (l1_ratio >= 0.0 && l1_ratio <= 1.0),
+        "l1_ratio", "must be in [0, 1], got " + std::to_string(l1_ratio));
+    detail::require(std::isfinite(class_weight[0]) && std::isfinite(class_weight[1]) &&
+                        class_weight[0] >= 0.0 && class_weight[1] >= 0.0,
+                    "class_weight", "must be finite and >= 0");
+    detail::require(max_iter >= 1, "max_iter",
+                    "must be at least 1, got " + std::to_string(max_iter));
+    detail::require(std::isfinite(tol) && tol >= 0.0, "tol",
+                    "must be a finite number >= 0, got " + std::to_string(tol));
+}
+
+LogisticRegressionModel fit(Eigen::Ref<const RowMatrix<double>> X,
+                            const std::uint8_t* y, const double* sample_weight,
+                            const LogisticRegressionParams& params) {
+    const Problem problem = make_problem(X, y, sample_weight, params);
+    const Penalty penalty =
+        penalty_weights(params, 1.0 / (params.C * problem.total_weight));
+    if (penalty.alpha1 == 0.0) return fit_lbfgs(problem, penalty, params);
+    const std::int64_t d1 = problem.data.d + 1;
+    if (d1 * d1 > (std::int64_t{1} << 24))
+        throw ResourceLimitExceeded(
+            "penalty", "l1 and elasticnet keep a (n_features + 1)^2 Hessian; " +
+                           std::to_string(problem.data.d) +
+                           " features need more than 128 MB; use penalty='l2' or fewer "
+                           "features (at most 4095)");
+    return fit_prox_newton(problem, penalty, params);
+}
+
+double logistic_objective(Eigen::Ref<const RowMatrix<double>> X, const std::uint8_t* y,
+                          const double* sample_weight,
+                          const LogisticRegressionParams& params,
+                          const std::vector<double>& coef, double intercept,
+                          std::vector<double>* gradient) {
+    const Problem problem = make_problem(X, y, sample_weight, params);
+    const std::int64_t d = problem.data.d;
+    detail::require(coef.size() == static_cast<std::size_t>(d), "coef",
+                    "needs one entry per column of X");
+    const Penalty penalty = penalty_weights(params, 1.0);
+    std::vector<double> grad(static_cast<std::size_t>(d + 1));
+    const double loss = detail::logistic_loss_pass(
+        problem.data, coef.data(), intercept, grad.data(), nullptr, problem.n_threads);
+    if (gradient) {
+        gradient->resize(static_cast<std::size_t>(d + 1));
+        for (std::int64_t j = 0; j <= d; ++j) {
+            const auto k = static_cast<std::size_t>(j);
+            double gj = params.C * grad[k];
+            if (j < d) {
+                gj += penalty.alpha2 * coef[k];
+                if (coef[k] != 0.0) gj += penalty.alpha1 * (coef[k] > 0.0 ? 1.0 : -1.0);
+            }
+            (*gradient)[k] = gj;
+        }
+    }
+    return params.C * loss + penalty.value(coef.data(), d);
+}
+
+std::vector<double> LogisticRegressionModel::decision_function(
+    Eigen::Ref<const RowMatrix<double>> X, int n_jobs) const {
+    return linear_scores(X, coef, intercept, n_jobs, [](double z) { return z; });
+}
+
+std::vector<double> LogisticRegressionModel::predict_proba(
+    Eigen::Ref<const RowMatrix<double>> X, int n_jobs) const {
+    return linear_scores(X, coef, intercept, n_jobs, detail::sigmoid);
+}
+
+}  // namespace crmmine
