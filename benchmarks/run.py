@@ -18,6 +18,7 @@ import pandas as pd
 
 import crmmine
 import harness
+from basket import bench_itemsets, bench_rules
 from segment import bench_kmeans, bench_rfm
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,7 +28,12 @@ RESULTS_DIR = REPO / "benchmarks" / "results"
 QUICK_RESULTS_DIR = REPO / "benchmarks" / ".cache" / "results"
 
 #: name -> module with TITLE, RESULT_FILE, SIZES, QUICK_SIZES, COLUMNS, NOTES and run()
-SUITES = {"rfm": bench_rfm, "kmeans": bench_kmeans}
+SUITES = {
+    "rfm": bench_rfm,
+    "kmeans": bench_kmeans,
+    "basket": bench_itemsets,
+    "basket-rules": bench_rules,
+}
 
 
 def parse_args() -> argparse.Namespace:

@@ -1,11 +1,21 @@
 """crmmine: customer-analytics data mining with a C++ core.
 
-Segments customers (RFM scores and segments, k-means, value tiers) on one data model
-of purchase logs and baskets.
+Segments customers (RFM scores and segments, k-means, value tiers) and mines market
+baskets (frequent itemsets, association rules, recommendations) on one data model of
+purchase logs and baskets.
 """
 
 from crmmine import datasets
 from crmmine._core import __version__
+from crmmine.basket import (
+    FrequentItemsets,
+    apriori,
+    association_rules,
+    eclat,
+    fpgrowth,
+    frequent_itemsets,
+    recommend,
+)
 from crmmine.core import Baskets, TransactionLog, get_num_threads, set_num_threads
 from crmmine.errors import ResourceLimitError
 from crmmine.segment import (
@@ -28,15 +38,22 @@ __all__ = [
     "RFM_SEGMENT_MAP",
     "Baskets",
     "CustomerSegments",
+    "FrequentItemsets",
     "KMeans",
     "MiniBatchKMeans",
     "ResourceLimitError",
     "TransactionLog",
     "__version__",
+    "apriori",
+    "association_rules",
     "calinski_harabasz_score",
     "datasets",
+    "eclat",
     "elbow",
+    "fpgrowth",
+    "frequent_itemsets",
     "get_num_threads",
+    "recommend",
     "rfm",
     "rfm_segments",
     "scale_rfm",
