@@ -18,6 +18,7 @@ import pandas as pd
 
 import crmmine
 import harness
+from basket import bench_itemsets, bench_rules
 from churn import bench_metrics
 from segment import bench_kmeans, bench_rfm
 
@@ -28,7 +29,13 @@ RESULTS_DIR = REPO / "benchmarks" / "results"
 QUICK_RESULTS_DIR = REPO / "benchmarks" / ".cache" / "results"
 
 #: name -> module with TITLE, RESULT_FILE, SIZES, QUICK_SIZES, COLUMNS, NOTES and run()
-SUITES = {"rfm": bench_rfm, "kmeans": bench_kmeans, "metrics": bench_metrics}
+SUITES = {
+    "rfm": bench_rfm,
+    "kmeans": bench_kmeans,
+    "metrics": bench_metrics,
+    "basket": bench_itemsets,
+    "basket-rules": bench_rules,
+}
 
 
 def parse_args() -> argparse.Namespace:

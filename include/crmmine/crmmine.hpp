@@ -2,6 +2,7 @@
 #pragma once
 
 #include "crmmine/churn.hpp"
+#include "crmmine/basket.hpp"
 #include "crmmine/core.hpp"
 #include "crmmine/segment.hpp"
 #include "crmmine/version.hpp"

@@ -39,6 +39,7 @@ PYBIND11_MODULE(_core, m) {
     py::register_exception_translator(&translate_errors);
     crmmine::set_interrupt_check(&python_interrupt_pending);
     register_core(m);
+    register_basket(m);
     register_segment(m);
     register_churn(m);
 }

@@ -60,5 +60,6 @@ inline crmmine::TransactionLogView transaction_log_view(
             n_invoices};
 }
 
+void register_basket(py::module_& m);
 void register_core(py::module_& m);
 void register_segment(py::module_& m);

@@ -1,12 +1,22 @@
 """crmmine: customer-analytics data mining with a C++ core.
 
-Segments customers (RFM scores and segments, k-means, value tiers) and labels churn
-from behaviour (with the metrics that judge churn scores) on one data model of purchase
-logs and baskets.
+Segments customers (RFM scores and segments, k-means, value tiers), mines market
+baskets (frequent itemsets, association rules, recommendations) and predicts churn
+(labels from behaviour, logistic regression, the metrics that judge churn scores) on one
+data model of purchase logs and baskets.
 """
 
 from crmmine import datasets, metrics
 from crmmine._core import __version__
+from crmmine.basket import (
+    FrequentItemsets,
+    apriori,
+    association_rules,
+    eclat,
+    fpgrowth,
+    frequent_itemsets,
+    recommend,
+)
 from crmmine.churn import LogisticRegression, churn_features
 from crmmine.core import Baskets, TransactionLog, get_num_threads, set_num_threads
 from crmmine.errors import ResourceLimitError
@@ -30,18 +40,25 @@ __all__ = [
     "RFM_SEGMENT_MAP",
     "Baskets",
     "CustomerSegments",
+    "FrequentItemsets",
     "KMeans",
     "LogisticRegression",
     "MiniBatchKMeans",
     "ResourceLimitError",
     "TransactionLog",
     "__version__",
+    "apriori",
+    "association_rules",
     "calinski_harabasz_score",
     "churn_features",
     "datasets",
+    "eclat",
     "elbow",
+    "fpgrowth",
+    "frequent_itemsets",
     "get_num_threads",
     "metrics",
+    "recommend",
     "rfm",
     "rfm_segments",
     "scale_rfm",

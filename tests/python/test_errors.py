@@ -19,6 +19,28 @@ LOG = pd.DataFrame(
 )
 COLUMNS = dict(customer="cust", date="day", amount="spend", invoice="inv")
 FILES = {}  # written afresh for every test by the _files fixture
+BASKETS = [["milk", "bread"], ["milk", "eggs"], ["milk", "bread", "eggs"], ["bread"]]
+
+
+def small_itemsets():
+    return crmmine.fpgrowth(BASKETS, min_support=2)
+
+
+def small_rules():
+    return crmmine.association_rules(small_itemsets(), min_threshold=0.1)
+
+
+def foreign_itemsets():
+    """Itemsets as mlxtend makes them: no crmmine codes attached."""
+    return pd.DataFrame(
+        {"support": [0.5, 0.5, 0.25], "itemsets": [{"a"}, {"b"}, {"a", "b"}]}
+    ).assign(itemsets=lambda f: f["itemsets"].map(frozenset))
+
+
+def sparse_with_nan():
+    from scipy import sparse
+
+    return sparse.csr_matrix(np.array([[1.0, np.nan], [0.0, 1.0]]))
 
 
 def log_with(**changes):
@@ -538,6 +560,260 @@ CASES = {
         ),
         TypeError,
         "value_saved must be a number",
+    ),
+    # frequent itemsets
+    "itemsets from nothing": (
+        lambda: crmmine.fpgrowth([]),
+        ValueError,
+        "data is empty",
+    ),
+    "min_support zero": (
+        lambda: crmmine.fpgrowth(BASKETS, min_support=0.0),
+        ValueError,
+        r"min_support must be a fraction in \(0, 1\]",
+    ),
+    "min_support above one": (
+        lambda: crmmine.apriori(BASKETS, min_support=1.5),
+        ValueError,
+        "min_support must be a fraction",
+    ),
+    "min_support NaN": (
+        lambda: crmmine.eclat(BASKETS, min_support=float("nan")),
+        ValueError,
+        "min_support must be a fraction",
+    ),
+    "min_support count zero": (
+        lambda: crmmine.frequent_itemsets(BASKETS, min_support=0),
+        ValueError,
+        "min_support=0 as an integer is an absolute count",
+    ),
+    "min_support text": (
+        lambda: crmmine.fpgrowth(BASKETS, min_support="0.1"),
+        TypeError,
+        "min_support must be a number",
+    ),
+    "max_len below min_len": (
+        lambda: crmmine.fpgrowth(BASKETS, max_len=1, min_len=2),
+        ValueError,
+        "max_len=1 is below min_len=2",
+    ),
+    "max_len zero": (
+        lambda: crmmine.fpgrowth(BASKETS, max_len=0),
+        ValueError,
+        "max_len must be at least 1",
+    ),
+    "unknown kind": (
+        lambda: crmmine.fpgrowth(BASKETS, kind="frequent"),
+        ValueError,
+        "kind must be one of",
+    ),
+    "unknown algorithm": (
+        lambda: crmmine.frequent_itemsets(BASKETS, algorithm="fp-growth"),
+        ValueError,
+        "algorithm must be one of",
+    ),
+    "itemset explosion": (
+        lambda: crmmine.fpgrowth(BASKETS, min_support=1, max_itemsets=2),
+        crmmine.ResourceLimitError,
+        "min_support=1 .*max_len=None",
+    ),
+    "itemsets n_jobs": (
+        lambda: crmmine.fpgrowth(BASKETS, n_jobs=0),
+        ValueError,
+        "n_jobs must not be 0",
+    ),
+    "NaN label in a basket": (
+        lambda: crmmine.fpgrowth([["milk", np.nan]]),
+        ValueError,
+        "missing items",
+    ),
+    "a string as the baskets": (
+        lambda: crmmine.fpgrowth("milk bread"),
+        ValueError,
+        "path .*is not a file",
+    ),
+    "a number as the baskets": (
+        lambda: crmmine.fpgrowth(3),
+        TypeError,
+        "data must be a one-hot or long DataFrame",
+    ),
+    "item without transaction": (
+        lambda: crmmine.fpgrowth(LOG, item="cust"),
+        ValueError,
+        "transaction and item go together",
+    ),
+    "one-hot with text columns": (
+        lambda: crmmine.fpgrowth(pd.DataFrame({"a": ["x", "y"]})),
+        TypeError,
+        "column 'a' has dtype",
+    ),
+    "null_values": (
+        lambda: crmmine.fpgrowth(pd.DataFrame({"a": [True]}), null_values=True),
+        ValueError,
+        "null_values=True is not supported",
+    ),
+    "sparse matrix with NaN": (
+        lambda: crmmine.fpgrowth(sparse_with_nan()),
+        ValueError,
+        "data holds NaN",
+    ),
+    "3-d array": (
+        lambda: crmmine.fpgrowth(np.ones((2, 2, 2), dtype=bool)),
+        ValueError,
+        "2-d one-hot matrix",
+    ),
+    # association rules
+    "rules from a list": (
+        lambda: crmmine.association_rules([frozenset({"a"})]),
+        TypeError,
+        "df must be a DataFrame of frequent itemsets",
+    ),
+    "rules without itemsets column": (
+        lambda: crmmine.association_rules(pd.DataFrame({"support": [0.5]})),
+        ValueError,
+        "missing: itemsets",
+    ),
+    "rules from no itemsets": (
+        lambda: crmmine.association_rules(crmmine.fpgrowth(BASKETS, 1.0)),
+        ValueError,
+        "df holds no itemsets",
+    ),
+    "unknown metric": (
+        lambda: crmmine.association_rules(small_itemsets(), metric="interest"),
+        ValueError,
+        "metric must be one of",
+    ),
+    "text threshold": (
+        lambda: crmmine.association_rules(small_itemsets(), min_threshold="high"),
+        TypeError,
+        "min_threshold must be a number",
+    ),
+    "NaN threshold": (
+        lambda: crmmine.association_rules(small_itemsets(), min_threshold=float("nan")),
+        ValueError,
+        "min_threshold must be a number, got NaN",
+    ),
+    "unknown return metric": (
+        lambda: crmmine.association_rules(small_itemsets(), return_metrics=["odds"]),
+        ValueError,
+        "return_metrics holds 'odds'",
+    ),
+    "unknown consequents": (
+        lambda: crmmine.association_rules(small_itemsets(), consequents="one"),
+        ValueError,
+        "consequents must be one of",
+    ),
+    "unknown label in must_contain": (
+        lambda: crmmine.association_rules(small_itemsets(), must_contain=["caviar"]),
+        ValueError,
+        "must_contain holds 'caviar'",
+    ),
+    "unknown label in consequent_in": (
+        lambda: crmmine.association_rules(
+            small_itemsets(), consequent_in=["milk", "tea"]
+        ),
+        ValueError,
+        "consequent_in holds 'tea'",
+    ),
+    "zero max_antecedent_len": (
+        lambda: crmmine.association_rules(small_itemsets(), max_antecedent_len=0),
+        ValueError,
+        "max_antecedent_len must be at least 1",
+    ),
+    "rule explosion": (
+        lambda: crmmine.association_rules(
+            small_itemsets(), min_threshold=0, max_rules=1
+        ),
+        crmmine.ResourceLimitError,
+        "max_rules=1",
+    ),
+    "foreign itemsets without num_itemsets": (
+        lambda: crmmine.association_rules(foreign_itemsets()),
+        ValueError,
+        "num_itemsets: these itemsets do not carry",
+    ),
+    "num_itemsets that disagrees": (
+        lambda: crmmine.association_rules(small_itemsets(), num_itemsets=99),
+        ValueError,
+        "num_itemsets=99 but the itemsets were mined from 4",
+    ),
+    "supports that are not counts": (
+        lambda: crmmine.association_rules(foreign_itemsets(), num_itemsets=7),
+        ValueError,
+        "support .*not a whole number of num_itemsets=7",
+    ),
+    "closed itemsets for rules": (
+        lambda: crmmine.association_rules(crmmine.fpgrowth(BASKETS, 1, kind="closed")),
+        ValueError,
+        "itemsets",
+    ),
+    "null_values for rules": (
+        lambda: crmmine.association_rules(small_itemsets(), null_values=True),
+        ValueError,
+        "null_values / df_orig",
+    ),
+    # recommendations
+    "recommend from itemsets": (
+        lambda: crmmine.recommend(small_itemsets(), ["milk"]),
+        ValueError,
+        "rules needs the columns 'antecedents' and 'consequents'",
+    ),
+    "recommend NaN label": (
+        lambda: crmmine.recommend(small_rules(), ["milk", np.nan]),
+        ValueError,
+        "basket holds 1 missing label",
+    ),
+    "recommend a string": (
+        lambda: crmmine.recommend(small_rules(), "milk"),
+        TypeError,
+        "basket must be a list of item labels",
+    ),
+    "recommend top_n zero": (
+        lambda: crmmine.recommend(small_rules(), ["milk"], top_n=0),
+        ValueError,
+        "top_n must be at least 1",
+    ),
+    "recommend unknown metric": (
+        lambda: crmmine.recommend(small_rules(), ["milk"], metric="score"),
+        ValueError,
+        "metric must be one of",
+    ),
+    "recommend metric not in rules": (
+        lambda: crmmine.recommend(
+            small_rules()[["antecedents", "consequents"]], ["milk"]
+        ),
+        ValueError,
+        "metric='lift' is not a column of rules",
+    ),
+    "recommend NaN scores": (
+        lambda: crmmine.recommend(
+            crmmine.association_rules(
+                small_itemsets(), support_only=True, min_threshold=0
+            ),
+            ["milk"],
+        ),
+        ValueError,
+        "metric='lift': the column holds NaN",
+    ),
+    "recommend unknown aggregate": (
+        lambda: crmmine.recommend(small_rules(), ["milk"], aggregate="mean"),
+        ValueError,
+        "aggregate must be one of",
+    ),
+    "recommend long frame without columns": (
+        lambda: crmmine.recommend(small_rules(), LOG),
+        ValueError,
+        "transaction= and item=",
+    ),
+    "recommend missing basket id": (
+        lambda: crmmine.recommend(
+            small_rules(),
+            log_with(inv=["a", None, "c", "d"]),
+            transaction="inv",
+            item="cust",
+        ),
+        ValueError,
+        "transaction .*missing",
     ),
     # threads
     "negative threads": (

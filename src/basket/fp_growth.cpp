@@ -1,0 +1,694 @@
+#include "crmmine/basket/fp_growth.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <numeric>
+#include <vector>
+
+#include "crmmine/basket/detail/mining_common.hpp"
+#include "crmmine/core/error.hpp"
+
+namespace crmmine::basket {
+namespace {
+
+using detail::ItemsetSink;
+using detail::MiningPlan;
+
+// A prefix tree over paths of labels, higher labels (more frequent items) nearer the
+// root. Node 0 is the root. Nodes are numbered in depth-first pre-order, so a run of
+// single children lies in consecutive nodes; walking up a path copies such runs of
+// labels as blocks (top is where the run through a node starts) instead of chasing
+// one parent link per node, and on sparse data most of a path is one run. What a
+// visit to a node reads shares one 16-byte record.
+struct Link {
+    std::int32_t parent;
+    std::int32_t top;
+    std::int32_t count;
+    std::int32_t depth;  // root 0
+};
+
+struct Tree {
+    std::vector<std::int32_t> item;
+    std::vector<Link> link;
+    std::vector<std::int32_t> header_begin;  // n_labels + 1 offsets into header
+    std::vector<std::int32_t> header;        // nodes grouped by label, ascending
+    std::vector<std::int32_t> support;       // label -> support in this database
+    std::vector<std::int32_t> code;          // label -> item code
+    std::vector<std::int32_t> rank;          // label -> label in the full tree
+
+    std::int32_t n_labels() const noexcept {
+        return static_cast<std::int32_t>(support.size());
+    }
+    std::int32_t n_nodes() const noexcept {
+        return static_cast<std::int32_t>(item.size());
+    }
+
+    void clear_nodes() {
+        item.assign(1, -1);
+        link.assign(1, Link{-1, 0, 0, 0});
+    }
+    std::int32_t add_node(std::int32_t parent_node, std::int32_t label,
+                          std::int32_t weight) {
+        const auto x = static_cast<std::int32_t>(item.size());
+        const Link up = link[static_cast<std::size_t>(parent_node)];
+        item.push_back(label);
+        link.push_back({parent_node,
+                        parent_node == x - 1 && parent_node != 0 ? up.top : x, weight,
+                        up.depth + 1});
+        return x;
+    }
+
+    void build_header() {
+        const auto n_l = static_cast<std::size_t>(n_labels());
+        header_begin.assign(n_l + 1, 0);
+        for (std::size_t k = 1; k < item.size(); ++k)
+            ++header_begin[static_cast<std::size_t>(item[k]) + 1];
+        for (std::size_t l = 0; l < n_l; ++l) header_begin[l + 1] += header_begin[l];
+        header.resize(item.size() - 1);
+        // Filled back to front from the bucket ends, so nodes stay ascending.
+        for (std::size_t k = item.size() - 1; k >= 1; --k) {
+            std::int32_t& end = header_begin[static_cast<std::size_t>(item[k]) + 1];
+            header[static_cast<std::size_t>(--end)] = static_cast<std::int32_t>(k);
+        }
+        // header_begin[l + 1] now holds the start of label l; shift back.
+        for (std::size_t l = 0; l < n_l; ++l) header_begin[l] = header_begin[l + 1];
+        header_begin[n_l] = static_cast<std::int32_t>(header.size());
+    }
+};
+
+// Builds the tree of the baskets (labels descending in each) without searching for
+// children: the baskets are bucketed by their label at depth 0, each bucket by its
+// label at depth 1 and so on (a most-significant-digit radix sort), each bucket one
+// node, created depth first.
+void build_tree(Tree& tree, const detail::RankedBaskets& baskets,
+                std::int32_t n_labels) {
+    // Baskets ids[begin, end) share their first `depth` labels, the last of them
+    // `label` (-1 for the root), which becomes a child of `parent`.
+    struct Group {
+        std::int32_t begin, end;
+        std::int32_t depth;
+        std::int32_t parent;
+        std::int32_t label;
+    };
+    const std::int64_t* const starts = baskets.indptr.data();
+    const std::int32_t* const labels = baskets.items.data();
+    const auto n_baskets = static_cast<std::int32_t>(baskets.n_baskets());
+    std::vector<std::int32_t> ids(static_cast<std::size_t>(n_baskets));
+    std::vector<std::int32_t> scratch(ids.size());
+    std::vector<std::int32_t> bucket_count(static_cast<std::size_t>(n_labels), 0);
+    std::vector<std::int32_t> bucket_end(static_cast<std::size_t>(n_labels), 0);
+    std::vector<std::int32_t> touched;
+    std::iota(ids.begin(), ids.end(), 0);
+    std::vector<Group> stack;
+    tree.clear_nodes();
+    tree.item.reserve(baskets.items.size() + 1);
+    tree.link.reserve(baskets.items.size() + 1);
+    if (n_baskets > 0) stack.push_back({0, n_baskets, 0, 0, -1});
+    while (!stack.empty()) {
+        const Group g = stack.back();
+        stack.pop_back();
+        const std::int32_t count = g.end - g.begin;
+        const std::int32_t node =
+            g.label < 0 ? 0 : tree.add_node(g.parent, g.label, count);
+        if (count == 1) {
+            // One basket left: the rest of it is a chain.
+            const std::int32_t b = ids[static_cast<std::size_t>(g.begin)];
+            std::int32_t at = node;
+            for (std::int64_t k = starts[b] + g.depth; k < starts[b + 1]; ++k)
+                at = tree.add_node(at, labels[k], 1);
+            continue;
+        }
+        touched.clear();
+        for (std::int32_t i = g.begin; i < g.end; ++i) {
+            const std::int32_t b = ids[static_cast<std::size_t>(i)];
+            const std::int64_t at = starts[b] + g.depth;
+            if (at == starts[b + 1]) continue;
+            if (bucket_count[static_cast<std::size_t>(labels[at])]++ == 0)
+                touched.push_back(labels[at]);
+        }
+        std::int32_t at = g.begin;
+        for (const std::int32_t key : touched) {
+            bucket_end[static_cast<std::size_t>(key)] = at;
+            at += bucket_count[static_cast<std::size_t>(key)];
+        }
+        const std::int32_t used_end = at;
+        for (std::int32_t i = g.begin; i < g.end; ++i) {
+            const std::int32_t b = ids[static_cast<std::size_t>(i)];
+            const std::int64_t pos = starts[b] + g.depth;
+            if (pos == starts[b + 1]) continue;
+            scratch[static_cast<std::size_t>(
+                bucket_end[static_cast<std::size_t>(labels[pos])]++)] = b;
+        }
+        std::copy(scratch.begin() + g.begin, scratch.begin() + used_end,
+                  ids.begin() + g.begin);
+        // Pushed in reverse, so the first bucket is built (and numbered) first.
+        for (auto k = touched.rbegin(); k != touched.rend(); ++k) {
+            const auto key = static_cast<std::size_t>(*k);
+            const std::int32_t end = bucket_end[key];
+            stack.push_back({end - bucket_count[key], end, g.depth + 1, node, *k});
+            bucket_count[key] = 0;
+        }
+    }
+}
+
+// An item in every basket of a conditional database (Borgelt's perfect extension):
+// it adds nothing to the projections and doubles every itemset found there, so it is
+// carried beside the database and merged into the enumeration by rank. A database
+// that is a single path makes every item of it perfect: all combinations are
+// emitted without projecting (FP-growth's single-path shortcut).
+struct Perfect {
+    std::int32_t rank;  // label in the full tree, which orders the output
+    std::int32_t code;
+};
+
+// A conditional pattern base below the full tree: the prefix paths of the itemset's
+// occurrences as weighted label arrays (labels descending, root first), equal paths
+// merged, with the occurrences of every label listed, so projecting on a label reads
+// the prefixes in memory order. This flattened conditional tree keeps a tree's merging
+// of equal paths but not of shared prefixes, which conditional databases of sparse
+// data rarely have; in exchange there is no node to allocate and no parent link to
+// chase (Liu et al.'s AFOPT makes the same choice).
+struct Occurrence {
+    std::int32_t path;
+    std::int32_t length;  // the labels above it: the first `length` of the path
+};
+
+struct PatternBase {
+    std::vector<std::int32_t> support;  // label -> support in this database
+    std::vector<std::int32_t> code;     // label -> item code
+    std::vector<std::int32_t> rank;     // label -> label in the full tree
+    std::vector<std::int32_t> items;
+    std::vector<std::int64_t> starts;            // one per path, + 1
+    std::vector<std::int32_t> weights;           // one per path
+    std::vector<std::int32_t> occurrence_begin;  // n_labels + 1
+    std::vector<Occurrence> occurrences;         // grouped by label
+
+    std::int32_t n_labels() const noexcept {
+        return static_cast<std::int32_t>(support.size());
+    }
+};
+
+// The scratch of one recursion depth: the pattern base and perfect extensions of the
+// itemset of that length, and the buffers that projecting the database above needs.
+struct Frame {
+    PatternBase base;
+    std::vector<Perfect> perfect;           // by ascending rank
+    std::vector<std::int32_t> raw;          // unfiltered paths, leaf to root
+    std::vector<std::int64_t> raw_starts;   // one per header node, + 1
+    std::vector<std::int32_t> raw_weights;  // count of each path's header node
+    std::vector<std::int32_t> label_count;  // over the labels of the database above
+    std::vector<std::int32_t> new_label;    // likewise, -1 unless kept
+    std::vector<std::int32_t> touched, frequent, frequent_count;
+    std::vector<std::int32_t> table;       // open addressing over the new paths
+    std::vector<std::uint64_t> path_hash;  // one per new path
+};
+
+// The prefix paths of every node of the full tree, root first, grouped by label in
+// header order, written by one pre-order sweep over the tree: the top-level
+// projections then read memory in order instead of each chasing parent links through
+// the whole tree. Made when it takes at most 4 labels per frequent basket entry (or
+// 2^20), which keeps the peak memory near the tree's own, and at most
+// detail::fp_growth_sweep_limit labels: it pays most where baskets share prefixes.
+struct SweptPaths {
+    std::vector<std::int32_t> items;
+    std::vector<std::int32_t> starts;   // one per header entry, + 1
+    std::vector<std::int32_t> weights;  // one per header entry
+};
+
+bool sweep(const Tree& tree, std::int64_t n_entries, SweptPaths& out) {
+    const std::int64_t limit =
+        std::min({detail::fp_growth_sweep_limit, std::int64_t{INT32_MAX},
+                  std::max<std::int64_t>(1 << 20, 4 * n_entries)});
+    const std::size_t n_nodes = tree.item.size();
+    std::int64_t total = 0;
+    for (std::size_t k = 1; k < n_nodes; ++k) total += tree.link[k].depth - 1;
+    if (total > limit) return false;
+    out.starts.assign(n_nodes, 0);
+    for (std::size_t h = 0; h + 1 < n_nodes; ++h)
+        out.starts[h + 1] = out.starts[h] +
+                            tree.link[static_cast<std::size_t>(tree.header[h])].depth -
+                            1;
+    out.items.resize(static_cast<std::size_t>(out.starts.back()));
+    out.weights.resize(n_nodes - 1);
+    std::vector<std::int32_t> cursor(tree.header_begin.begin(),
+                                     tree.header_begin.end() - 1);
+    std::vector<std::int32_t> path;
+    for (std::size_t x = 1; x < n_nodes; ++x) {
+        const Link& node = tree.link[x];
+        const auto depth = static_cast<std::size_t>(node.depth);
+        // Pre-order: the path holds the labels of x's ancestors up to depth - 1.
+        path.resize(depth);
+        path[depth - 1] = tree.item[x];
+        const auto h =
+            static_cast<std::size_t>(cursor[static_cast<std::size_t>(tree.item[x])]++);
+        std::copy(path.begin(), path.end() - 1, out.items.begin() + out.starts[h]);
+        out.weights[h] = node.count;
+    }
+    return true;
+}
+
+class Miner {
+public:
+    Miner(const MiningPlan& plan, ItemsetSink& sink, std::size_t max_depth,
+          const SweptPaths* swept)
+        : plan_(plan), sink_(sink), frames_(max_depth + 2), swept_(swept) {}
+
+    // Emits the itemset of one label of the full tree, then every frequent extension
+    // of it, in the output order.
+    void mine_top(const Tree& tree, std::int32_t label) {
+        const std::int32_t code = tree.code[static_cast<std::size_t>(label)];
+        sink_.push(code);
+        sink_.emit(tree.support[static_cast<std::size_t>(label)]);
+        if (plan_.below_max_len(sink_.size())) {
+            if (swept_ != nullptr)
+                expand_swept(tree, label);
+            else
+                expand_tree(tree, label);
+        }
+        sink_.pop(code);
+    }
+
+private:
+    // Emits, depth first in rank order, every extension of the current itemset (whose
+    // support is `support`) by labels of base and by the perfect extensions from `p`
+    // on.
+    void mine_base(const PatternBase& base, std::int32_t from,
+                   const std::vector<Perfect>& perfect, std::size_t p,
+                   std::int32_t support) {
+        const std::int32_t n = base.n_labels();
+        std::int32_t l = from;
+        while (l < n || p < perfect.size()) {
+            if (p < perfect.size() &&
+                (l == n || perfect[p].rank < base.rank[static_cast<std::size_t>(l)])) {
+                const std::int32_t code = perfect[p].code;
+                sink_.push(code);
+                sink_.emit(support);
+                if (plan_.below_max_len(sink_.size()))
+                    mine_base(base, l, perfect, p + 1, support);
+                sink_.pop(code);
+                ++p;
+            } else {
+                const std::int32_t code = base.code[static_cast<std::size_t>(l)];
+                sink_.push(code);
+                sink_.emit(base.support[static_cast<std::size_t>(l)]);
+                if (plan_.below_max_len(sink_.size())) expand_base(base, l, perfect, p);
+                sink_.pop(code);
+                ++l;
+            }
+        }
+    }
+
+    // The conditional database of a label of the full tree: walk up from its nodes,
+    // copying runs of single children as blocks.
+    void expand_tree(const Tree& tree, std::int32_t label) {
+        Frame& f = frames_[static_cast<std::size_t>(sink_.size())];
+        const auto n_labels = static_cast<std::size_t>(tree.n_labels());
+        prepare(f, n_labels);
+        const auto l = static_cast<std::size_t>(label);
+        const std::int32_t h_begin = tree.header_begin[l];
+        const std::int32_t h_end = tree.header_begin[l + 1];
+        const Link* const link = tree.link.data();
+        std::int64_t n_raw = 0;
+        for (std::int32_t h = h_begin; h < h_end; ++h)
+            n_raw += link[tree.header[static_cast<std::size_t>(h)]].depth - 1;
+        if (f.raw.size() < static_cast<std::size_t>(n_raw))
+            f.raw.resize(static_cast<std::size_t>(n_raw) + 1024);
+        f.raw_starts.resize(static_cast<std::size_t>(h_end - h_begin) + 1);
+        f.raw_weights.resize(static_cast<std::size_t>(h_end - h_begin));
+        const std::int32_t* const item = tree.item.data();
+        std::int32_t* const label_count = f.label_count.data();
+        std::int32_t* const raw = f.raw.data();
+        const bool track = n_labels - l - 1 > 2048;
+        f.touched.clear();
+        std::int64_t at = 0;
+        for (std::int32_t h = h_begin; h < h_end; ++h) {
+            const std::int32_t n = tree.header[static_cast<std::size_t>(h)];
+            const std::int32_t c = link[n].count;
+            f.raw_starts[static_cast<std::size_t>(h - h_begin)] = at;
+            f.raw_weights[static_cast<std::size_t>(h - h_begin)] = c;
+            for (std::int32_t a = link[n].parent; a != 0;) {
+                const std::int32_t run_top = link[a].top;
+                if (track) {
+                    for (std::int32_t x = a; x >= run_top; --x) {
+                        const std::int32_t above = item[x];
+                        raw[at++] = above;
+                        if (label_count[above] == 0) f.touched.push_back(above);
+                        label_count[above] += c;
+                    }
+                } else {
+                    for (std::int32_t x = a; x >= run_top; --x) {
+                        const std::int32_t above = item[x];
+                        raw[at++] = above;
+                        label_count[above] += c;
+                    }
+                }
+                a = link[run_top].parent;
+            }
+        }
+        f.raw_starts[static_cast<std::size_t>(h_end - h_begin)] = at;
+        meter_.add(at + (h_end - h_begin));
+        const std::int32_t support = tree.support[l];
+        if (!split(f, n_labels, l, track, tree.code, tree.rank, support, no_perfect_,
+                   0))
+            return;
+        // Keep the labels of the new database on each path, root first.
+        PatternBase& base = f.base;
+        const std::size_t n_paths = f.raw_weights.size();
+        base.items.resize(static_cast<std::size_t>(at));
+        base.starts.resize(n_paths + 1);
+        base.weights.resize(n_paths);
+        const std::int32_t* const new_label = f.new_label.data();
+        std::int32_t* const kept = base.items.data();
+        std::int64_t n_kept = 0;
+        std::size_t n_made = 0;
+        base.starts[0] = 0;
+        start_paths(f, n_paths);
+        for (std::size_t r = 0; r < n_paths; ++r) {
+            const std::int64_t before = n_kept;
+            for (std::int64_t k = f.raw_starts[r + 1] - 1; k >= f.raw_starts[r]; --k) {
+                const std::int32_t m = new_label[raw[k]];
+                kept[n_kept] = m;
+                n_kept += m >= 0;
+            }
+            add_path(f, before, n_kept, f.raw_weights[r], n_made);
+        }
+        finish_base(f, n_made, n_kept, support);
+    }
+
+    // The conditional database of a label of the full tree from the swept paths.
+    void expand_swept(const Tree& tree, std::int32_t label) {
+        Frame& f = frames_[static_cast<std::size_t>(sink_.size())];
+        const auto n_labels = static_cast<std::size_t>(tree.n_labels());
+        prepare(f, n_labels);
+        const auto l = static_cast<std::size_t>(label);
+        const auto h_begin = static_cast<std::size_t>(tree.header_begin[l]);
+        const auto h_end = static_cast<std::size_t>(tree.header_begin[l + 1]);
+        const std::int32_t* const items = swept_->items.data();
+        const std::int32_t* const starts = swept_->starts.data();
+        const std::int32_t* const weights = swept_->weights.data();
+        std::int32_t* const label_count = f.label_count.data();
+        const bool track = n_labels - l - 1 > 2048;
+        f.touched.clear();
+        for (std::size_t h = h_begin; h < h_end; ++h) {
+            const std::int32_t w = weights[h];
+            if (track) {
+                for (std::int32_t k = starts[h]; k < starts[h + 1]; ++k) {
+                    const std::int32_t above = items[k];
+                    if (label_count[above] == 0) f.touched.push_back(above);
+                    label_count[above] += w;
+                }
+            } else {
+                for (std::int32_t k = starts[h]; k < starts[h + 1]; ++k)
+                    label_count[items[k]] += w;
+            }
+        }
+        const std::int64_t walked = starts[h_end] - starts[h_begin];
+        meter_.add(walked + static_cast<std::int64_t>(h_end - h_begin));
+        const std::int32_t support = tree.support[l];
+        if (!split(f, n_labels, l, track, tree.code, tree.rank, support, no_perfect_,
+                   0))
+            return;
+        PatternBase& base = f.base;
+        const std::size_t n_paths = h_end - h_begin;
+        base.items.resize(static_cast<std::size_t>(walked));
+        base.starts.resize(n_paths + 1);
+        base.weights.resize(n_paths);
+        const std::int32_t* const new_label = f.new_label.data();
+        std::int32_t* const kept = base.items.data();
+        std::int64_t n_kept = 0;
+        std::size_t n_made = 0;
+        base.starts[0] = 0;
+        start_paths(f, n_paths);
+        for (std::size_t h = h_begin; h < h_end; ++h) {
+            const std::int64_t before = n_kept;
+            for (std::int32_t k = starts[h]; k < starts[h + 1]; ++k) {
+                const std::int32_t m = new_label[items[k]];
+                kept[n_kept] = m;
+                n_kept += m >= 0;
+            }
+            add_path(f, before, n_kept, weights[h], n_made);
+        }
+        finish_base(f, n_made, n_kept, support);
+    }
+
+    // The conditional database of a label of a pattern base: its occurrences'
+    // prefixes, read in order.
+    void expand_base(const PatternBase& from, std::int32_t label,
+                     const std::vector<Perfect>& carried, std::size_t p) {
+        Frame& f = frames_[static_cast<std::size_t>(sink_.size())];
+        const auto n_labels = static_cast<std::size_t>(from.n_labels());
+        prepare(f, n_labels);
+        const auto l = static_cast<std::size_t>(label);
+        const Occurrence* const first =
+            from.occurrences.data() + from.occurrence_begin[l];
+        const Occurrence* const last =
+            from.occurrences.data() + from.occurrence_begin[l + 1];
+        const std::int32_t* const items = from.items.data();
+        const std::int64_t* const starts = from.starts.data();
+        const std::int32_t* const weights = from.weights.data();
+        std::int32_t* const label_count = f.label_count.data();
+        std::int64_t walked = 0;
+        for (const Occurrence* o = first; o < last; ++o) {
+            const std::int32_t* const prefix = items + starts[o->path];
+            const std::int32_t w = weights[o->path];
+            for (std::int32_t k = 0; k < o->length; ++k) label_count[prefix[k]] += w;
+            walked += o->length;
+        }
+        meter_.add(walked + (last - first));
+        const std::int32_t support = from.support[l];
+        if (!split(f, n_labels, l, false, from.code, from.rank, support, carried, p))
+            return;
+        PatternBase& base = f.base;
+        base.items.resize(static_cast<std::size_t>(walked));
+        base.starts.resize(static_cast<std::size_t>(last - first) + 1);
+        base.weights.resize(static_cast<std::size_t>(last - first));
+        const std::int32_t* const new_label = f.new_label.data();
+        std::int32_t* const kept = base.items.data();
+        std::int64_t n_kept = 0;
+        std::size_t n_made = 0;
+        base.starts[0] = 0;
+        start_paths(f, static_cast<std::size_t>(last - first));
+        for (const Occurrence* o = first; o < last; ++o) {
+            const std::int64_t before = n_kept;
+            const std::int32_t* const prefix = items + starts[o->path];
+            for (std::int32_t k = 0; k < o->length; ++k) {
+                const std::int32_t m = new_label[prefix[k]];
+                kept[n_kept] = m;
+                n_kept += m >= 0;
+            }
+            add_path(f, before, n_kept, weights[o->path], n_made);
+        }
+        finish_base(f, n_made, n_kept, support);
+    }
+
+    // Identical paths are merged, their weights added: after the infrequent labels
+    // are gone many prefixes coincide, and each merge saves a scan at every level
+    // below.
+    static void start_paths(Frame& f, std::size_t n_paths) {
+        f.base.occurrence_begin.assign(f.base.support.size() + 1, 0);
+        std::size_t capacity = 16;
+        while (capacity < 2 * n_paths) capacity *= 2;
+        f.table.assign(capacity, -1);
+        f.path_hash.resize(n_paths);
+    }
+
+    // Closes the path kept[before, n_kept): merged into an equal one, dropped when
+    // empty, or added as path n_made.
+    static void add_path(Frame& f, std::int64_t before, std::int64_t& n_kept,
+                         std::int32_t weight, std::size_t& n_made) {
+        if (n_kept == before) return;
+        PatternBase& base = f.base;
+        const std::int32_t* const path = base.items.data() + before;
+        const std::int64_t length = n_kept - before;
+        std::uint64_t h = static_cast<std::uint64_t>(length);
+        for (std::int64_t k = 0; k < length; ++k)
+            h = (h ^ static_cast<std::uint64_t>(path[k])) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 29;
+        const std::size_t mask = f.table.size() - 1;
+        for (std::size_t slot = h & mask;; slot = (slot + 1) & mask) {
+            const std::int32_t other = f.table[slot];
+            if (other < 0) {
+                std::int32_t* const count = base.occurrence_begin.data() + 1;
+                for (std::int64_t k = 0; k < length; ++k) ++count[path[k]];
+                f.table[slot] = static_cast<std::int32_t>(n_made);
+                f.path_hash[n_made] = h;
+                base.weights[n_made] = weight;
+                base.starts[++n_made] = n_kept;
+                return;
+            }
+            const auto o = static_cast<std::size_t>(other);
+            if (f.path_hash[o] != h || base.starts[o + 1] - base.starts[o] != length)
+                continue;
+            if (!std::equal(path, path + length, base.items.data() + base.starts[o]))
+                continue;
+            base.weights[o] += weight;
+            n_kept = before;
+            return;
+        }
+    }
+
+    void prepare(Frame& f, std::size_t n_labels) {
+        if (f.label_count.size() < n_labels) {
+            f.label_count.resize(n_labels, 0);
+            f.new_label.resize(n_labels, -1);
+        }
+    }
+
+    // Splits the counted labels above `l` into perfect extensions (merged with the
+    // carried ones into f.perfect) and the labels of the new database, renumbered in
+    // order. Returns whether the new database has to be built; when not, the
+    // extensions have been mined already.
+    bool split(Frame& f, std::size_t n_labels, std::size_t l, bool tracked,
+               const std::vector<std::int32_t>& code,
+               const std::vector<std::int32_t>& rank, std::int32_t support,
+               const std::vector<Perfect>& carried, std::size_t p) {
+        std::int32_t* const label_count = f.label_count.data();
+        const std::size_t range = n_labels - l - 1;
+        if (tracked && f.touched.size() * 8 < range) {
+            std::sort(f.touched.begin(), f.touched.end());
+        } else {
+            f.touched.clear();
+            for (std::size_t t = l + 1; t < n_labels; ++t)
+                if (label_count[t] != 0)
+                    f.touched.push_back(static_cast<std::int32_t>(t));
+        }
+        f.frequent.clear();
+        f.frequent_count.clear();
+        f.perfect.clear();
+        std::size_t q = p;
+        for (const std::int32_t t : f.touched) {
+            const std::int32_t count = label_count[t];
+            label_count[t] = 0;
+            if (count < plan_.min_count) continue;
+            if (count < support) {
+                f.frequent.push_back(t);
+                f.frequent_count.push_back(count);
+                continue;
+            }
+            const Perfect found{rank[static_cast<std::size_t>(t)],
+                                code[static_cast<std::size_t>(t)]};
+            for (; q < carried.size() && carried[q].rank < found.rank; ++q)
+                f.perfect.push_back(carried[q]);
+            f.perfect.push_back(found);
+        }
+        for (; q < carried.size(); ++q) f.perfect.push_back(carried[q]);
+
+        PatternBase& base = f.base;
+        const auto n_frequent = static_cast<std::int32_t>(f.frequent.size());
+        base.support.assign(f.frequent_count.begin(), f.frequent_count.end());
+        base.code.resize(static_cast<std::size_t>(n_frequent));
+        base.rank.resize(static_cast<std::size_t>(n_frequent));
+        for (std::int32_t k = 0; k < n_frequent; ++k) {
+            const auto t =
+                static_cast<std::size_t>(f.frequent[static_cast<std::size_t>(k)]);
+            base.code[static_cast<std::size_t>(k)] = code[t];
+            base.rank[static_cast<std::size_t>(k)] = rank[t];
+        }
+        // A database is only worth building when some label of it gets expanded.
+        if (!plan_.below_max_len(sink_.size() + 1) || n_frequent <= 1) {
+            base.occurrence_begin.assign(static_cast<std::size_t>(n_frequent) + 1, 0);
+            mine_base(base, 0, f.perfect, 0, support);
+            return false;
+        }
+        for (std::int32_t k = 0; k < n_frequent; ++k)
+            f.new_label[static_cast<std::size_t>(
+                f.frequent[static_cast<std::size_t>(k)])] = k;
+        return true;
+    }
+
+    // Lists the occurrences of every label of the frame's new database, then mines it.
+    void finish_base(Frame& f, std::size_t n_paths, std::int64_t n_items,
+                     std::int32_t support) {
+        for (const std::int32_t t : f.frequent)
+            f.new_label[static_cast<std::size_t>(t)] = -1;
+        PatternBase& base = f.base;
+        const auto n_labels = static_cast<std::size_t>(base.n_labels());
+        std::vector<std::int32_t>& begin = base.occurrence_begin;
+        for (std::size_t m = 0; m < n_labels; ++m) begin[m + 1] += begin[m];
+        base.occurrences.resize(static_cast<std::size_t>(n_items));
+        Occurrence* const out = base.occurrences.data();
+        const std::int32_t* const items = base.items.data();
+        // Fill through the bucket starts, shifted back afterwards.
+        for (std::size_t r = 0; r < n_paths; ++r) {
+            const std::int64_t start = base.starts[r];
+            for (std::int64_t k = start; k < base.starts[r + 1]; ++k)
+                out[begin[static_cast<std::size_t>(items[k])]++] = Occurrence{
+                    static_cast<std::int32_t>(r), static_cast<std::int32_t>(k - start)};
+        }
+        for (std::size_t m = n_labels; m > 0; --m) begin[m] = begin[m - 1];
+        begin[0] = 0;
+        meter_.add(n_items);
+        mine_base(base, 0, f.perfect, 0, support);
+    }
+
+    const MiningPlan& plan_;
+    ItemsetSink& sink_;
+    std::vector<Frame> frames_;
+    std::vector<Perfect> no_perfect_;
+    const SweptPaths* swept_;
+    detail::WorkMeter meter_;
+};
+
+}  // namespace
+
+FrequentItemsets fp_growth(const BasketsView& baskets, const MiningParams& params) {
+    MiningPlan plan = detail::plan_mining(baskets, params);
+    detail::RankedBaskets ranked = detail::rank_baskets(baskets, plan, true);
+    crmmine::detail::require(
+        ranked.items.size() < static_cast<std::size_t>(INT32_MAX), "baskets",
+        "fp_growth holds at most 2^31 - 1 frequent basket entries; "
+        "raise min_support or use eclat");
+    Tree tree;
+    tree.support = std::move(ranked.support);
+    tree.code = std::move(ranked.code);
+    build_tree(tree, ranked, tree.n_labels());
+    const std::size_t max_depth = static_cast<std::size_t>(
+        plan.max_len > 0 ? std::min<std::int64_t>(plan.max_len, ranked.max_length)
+                         : ranked.max_length);
+    const auto n_entries = static_cast<std::int64_t>(ranked.items.size());
+    plan.n_threads = detail::threads_for(plan, n_entries);
+    std::vector<std::int32_t>().swap(ranked.items);
+    std::vector<std::int64_t>().swap(ranked.indptr);
+
+    detail::OutputGuard guard(plan);
+    tree.build_header();
+    const std::int32_t n_labels = tree.n_labels();
+    tree.rank.resize(static_cast<std::size_t>(n_labels));
+    std::iota(tree.rank.begin(), tree.rank.end(), 0);
+    std::vector<std::int32_t> order(static_cast<std::size_t>(n_labels));
+    std::iota(order.begin(), order.end(), 0);
+    if (plan.n_threads > 1) {
+        // Heaviest first for the dynamic schedule: the work of a label grows with the
+        // length of the paths above its nodes.
+        std::vector<std::int64_t> cost(static_cast<std::size_t>(n_labels), 0);
+        for (std::size_t k = 1; k < tree.item.size(); ++k)
+            cost[static_cast<std::size_t>(tree.item[k])] += tree.link[k].depth;
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::int32_t a, std::int32_t b) {
+                             return cost[static_cast<std::size_t>(a)] >
+                                    cost[static_cast<std::size_t>(b)];
+                         });
+    }
+    SweptPaths swept;
+    const bool swept_fits = plan.below_max_len(1) && sweep(tree, n_entries, swept);
+    if (swept_fits) {
+        // The projections read the swept paths; the nodes are done with.
+        std::vector<std::int32_t>().swap(tree.item);
+        std::vector<Link>().swap(tree.link);
+        std::vector<std::int32_t>().swap(tree.header);
+    }
+    FrequentItemsets sets = detail::run_tasks(
+        plan, guard, order,
+        [&](ItemsetSink& sink) {
+            return std::make_unique<Miner>(plan, sink, max_depth,
+                                           swept_fits ? &swept : nullptr);
+        },
+        [&](std::int32_t label, Miner& miner, ItemsetSink&) {
+            miner.mine_top(tree, label);
+        });
+    detail::finish(sets, plan);
+    return sets;
+}
+
+}  // namespace crmmine::basket

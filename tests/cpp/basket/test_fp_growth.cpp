@@ -1,0 +1,126 @@
+#include <doctest/doctest.h>
+
+#include <random>
+#include <vector>
+
+#include "crmmine/basket/detail/mining_common.hpp"
+#include "crmmine/basket/fp_growth.hpp"
+#include "crmmine/core/error.hpp"
+#include "crmmine/core/interrupt.hpp"
+#include "mining_oracle.hpp"
+
+using namespace crmmine;
+using namespace crmmine::basket;
+using mining_test::oracle;
+using mining_test::RawBaskets;
+using mining_test::same;
+
+TEST_CASE("fp_growth finds the 13 patterns of Han, Kamber & Pei's worked example") {
+    // Table 6.1 of "Data Mining: Concepts and Techniques" (items I1..I5 as 1..5),
+    // minimum support count 2.
+    RawBaskets raw;
+    raw.n_items = 6;
+    for (const std::vector<std::int32_t>& t :
+         std::vector<std::vector<std::int32_t>>{{1, 2, 5},
+                                                {2, 4},
+                                                {2, 3},
+                                                {1, 2, 4},
+                                                {1, 3},
+                                                {2, 3},
+                                                {1, 3},
+                                                {1, 2, 3, 5},
+                                                {1, 2, 3}})
+        raw.add(t);
+    MiningParams params;
+    params.min_count = 2;
+    const FrequentItemsets sets = fp_growth(raw.view(), params);
+    REQUIRE(sets.size() == 13);
+    // The order of itemsets.hpp: items by ascending support (I4:2, I5:2, I1:6, I3:6,
+    // I2:7), each itemset written in that order, the sequences sorted.
+    std::vector<std::vector<std::int32_t>> got;
+    for (std::int64_t i = 0; i < sets.size(); ++i)
+        got.emplace_back(sets.itemset(i).begin(), sets.itemset(i).end());
+    const std::vector<std::vector<std::int32_t>> in_order = {
+        {4},    {2, 4},    {5},    {1, 5}, {1, 2, 5}, {2, 5}, {1},
+        {1, 3}, {1, 2, 3}, {1, 2}, {3},    {2, 3},    {2}};
+    CHECK(got == in_order);
+    const std::vector<std::int64_t> counts_in_order = {2, 2, 2, 2, 2, 2, 6,
+                                                       4, 2, 4, 6, 4, 7};
+    CHECK(sets.counts == counts_in_order);
+    CHECK(sets.n_transactions == 9);
+}
+
+TEST_CASE("fp_growth enumerates a single path directly, within max_len") {
+    RawBaskets raw;
+    raw.n_items = 20;
+    std::vector<std::int32_t> basket;
+    for (std::int32_t i = 19; i >= 0; --i) basket.push_back(i);
+    raw.add(basket);
+    MiningParams params;
+    params.min_count = 1;
+    params.max_len = 3;
+    CHECK(fp_growth(raw.view(), params).size() == 20 + 190 + 1140);
+    params.min_len = 3;
+    const FrequentItemsets triples = fp_growth(raw.view(), params);
+    CHECK(triples.size() == 1140);
+    CHECK(static_cast<std::int64_t>(triples.items.size()) == 3 * 1140);
+    CHECK(same(triples, oracle(raw, 1, 3, 3, ItemsetKind::all)));
+}
+
+TEST_CASE("fp_growth reads FIMI-style baskets that repeat an item once per basket") {
+    RawBaskets raw;
+    raw.n_items = 4;
+    raw.add({3, 3, 1});
+    raw.add({1, 3, 1, 3});
+    raw.add({2});
+    MiningParams params;
+    params.min_count = 2;
+    const FrequentItemsets sets = fp_growth(raw.view(), params);
+    CHECK(same(sets, oracle(raw, 2, 1, 0, ItemsetKind::all)));
+    CHECK(sets.size() == 3);  // {1}, {3}, {1, 3}, each in 2 baskets
+}
+
+namespace {
+bool always_interrupt() {
+    return true;
+}
+}  // namespace
+
+TEST_CASE("a long fp_growth run stops on an interrupt from the host") {
+    RawBaskets dense;
+    dense.n_items = 22;
+    std::vector<std::int32_t> basket;
+    for (std::int32_t i = 0; i < 22; ++i) basket.push_back(i);
+    for (int b = 0; b < 5; ++b) dense.add(basket);
+    dense.add({0, 1});
+    MiningParams params;
+    params.min_count = 1;
+    params.n_jobs = 1;
+    set_interrupt_check(&always_interrupt);
+    CHECK_THROWS_AS(fp_growth(dense.view(), params), Interrupted);
+    set_interrupt_check(nullptr);
+    params.max_len = 2;
+    CHECK(fp_growth(dense.view(), params).size() == 22 + 231);
+}
+
+TEST_CASE("fp_growth walks the tree when the swept prefix paths would not fit") {
+    const std::int64_t limit = basket::detail::fp_growth_sweep_limit;
+    const std::int64_t saved = basket::detail::min_parallel_entries;
+    basket::detail::fp_growth_sweep_limit = 0;
+    basket::detail::min_parallel_entries = 0;
+    std::mt19937 rng(17);
+    for (int trial = 0; trial < 30; ++trial) {
+        const auto n_items = static_cast<std::int32_t>(1 + rng() % 12);
+        const RawBaskets raw =
+            mining_test::random_baskets(rng, n_items, 40, trial % 2 == 0);
+        for (const std::int64_t min_count : {1, 2, 4}) {
+            MiningParams params;
+            params.min_count = min_count;
+            params.n_jobs = 1 + trial % 2;
+            CHECK(same(fp_growth(raw.view(), params),
+                       oracle(raw, min_count, 1, 0, ItemsetKind::all)));
+        }
+    }
+    basket::detail::fp_growth_sweep_limit = limit;
+    basket::detail::min_parallel_entries = saved;
+}
