@@ -18,6 +18,7 @@ import pandas as pd
 
 import crmmine
 import harness
+from clv import bench_clv
 from segment import bench_kmeans, bench_rfm
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,7 +28,7 @@ RESULTS_DIR = REPO / "benchmarks" / "results"
 QUICK_RESULTS_DIR = REPO / "benchmarks" / ".cache" / "results"
 
 #: name -> module with TITLE, RESULT_FILE, SIZES, QUICK_SIZES, COLUMNS, NOTES and run()
-SUITES = {"rfm": bench_rfm, "kmeans": bench_kmeans}
+SUITES = {"rfm": bench_rfm, "kmeans": bench_kmeans, "clv": bench_clv}
 
 
 def parse_args() -> argparse.Namespace:

@@ -1,6 +1,7 @@
 // Everything crmmine offers, in one include.
 #pragma once
 
+#include "crmmine/clv.hpp"
 #include "crmmine/core.hpp"
 #include "crmmine/segment.hpp"
 #include "crmmine/version.hpp"

@@ -33,5 +33,6 @@ const T* data_or_null(const std::optional<In<T>>& array) {
     return array ? array->data() : nullptr;
 }
 
+void register_clv(py::module_& m);
 void register_core(py::module_& m);
 void register_segment(py::module_& m);

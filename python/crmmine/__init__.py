@@ -4,7 +4,7 @@ Segments customers (RFM scores and segments, k-means, value tiers) on one data m
 of purchase logs and baskets.
 """
 
-from crmmine import datasets
+from crmmine import clv, datasets
 from crmmine._core import __version__
 from crmmine.core import Baskets, TransactionLog, get_num_threads, set_num_threads
 from crmmine.errors import ResourceLimitError
@@ -34,6 +34,7 @@ __all__ = [
     "TransactionLog",
     "__version__",
     "calinski_harabasz_score",
+    "clv",
     "datasets",
     "elbow",
     "get_num_threads",
