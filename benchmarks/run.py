@@ -20,6 +20,7 @@ import crmmine
 import harness
 from basket import bench_itemsets, bench_rules
 from churn import bench_metrics
+from clv import bench_clv
 from segment import bench_kmeans, bench_rfm
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,6 +36,7 @@ SUITES = {
     "metrics": bench_metrics,
     "basket": bench_itemsets,
     "basket-rules": bench_rules,
+    "clv": bench_clv,
 }
 
 

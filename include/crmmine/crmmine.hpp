@@ -3,6 +3,7 @@
 
 #include "crmmine/churn.hpp"
 #include "crmmine/basket.hpp"
+#include "crmmine/clv.hpp"
 #include "crmmine/core.hpp"
 #include "crmmine/segment.hpp"
 #include "crmmine/version.hpp"

@@ -38,6 +38,7 @@ PYBIND11_MODULE(_core, m) {
                                                            PyExc_MemoryError);
     py::register_exception_translator(&translate_errors);
     crmmine::set_interrupt_check(&python_interrupt_pending);
+    register_clv(m);
     register_core(m);
     register_basket(m);
     register_segment(m);

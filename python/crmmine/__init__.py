@@ -6,7 +6,7 @@ baskets (frequent itemsets, association rules, recommendations) and predicts chu
 data model of purchase logs and baskets.
 """
 
-from crmmine import datasets, metrics
+from crmmine import clv, datasets, metrics
 from crmmine._core import __version__
 from crmmine.basket import (
     FrequentItemsets,
@@ -51,6 +51,7 @@ __all__ = [
     "association_rules",
     "calinski_harabasz_score",
     "churn_features",
+    "clv",
     "datasets",
     "eclat",
     "elbow",

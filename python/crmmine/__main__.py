@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from crmmine import datasets
-from crmmine.report import rfm_report
+from crmmine.report import clv_report, rfm_report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,16 +34,16 @@ def main(argv: list[str] | None = None) -> int:
         log = datasets.load_online_retail_sample()
         source = "bundled Online Retail sample (UCI, CC BY 4.0)"
     print(f"crmmine report on {source}: {len(log):,} rows\n")
+    columns = dict(
+        customer=arguments.customer,
+        date=arguments.date,
+        amount=arguments.amount,
+        invoice=arguments.invoice,
+    )
     try:
-        print(
-            rfm_report(
-                log,
-                customer=arguments.customer,
-                date=arguments.date,
-                amount=arguments.amount,
-                invoice=arguments.invoice,
-            )
-        )
+        print(rfm_report(log, **columns))
+        print()
+        print(clv_report(log, **columns))
     except (ValueError, TypeError) as error:
         print(f"crmmine: {error}", file=sys.stderr)
         return 2

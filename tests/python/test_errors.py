@@ -815,6 +815,201 @@ CASES = {
         ValueError,
         "transaction .*missing",
     ),
+    # customer lifetime value
+    "clv summary unknown column": (
+        lambda: crmmine.clv.summary(LOG, "client", "day", "spend"),
+        ValueError,
+        "customer='client' is not a column",
+    ),
+    "clv summary unknown freq": (
+        lambda: crmmine.clv.summary(LOG, "cust", "day", "spend", freq="fortnight"),
+        ValueError,
+        "freq='fortnight' is not supported",
+    ),
+    "clv summary bad week": (
+        lambda: crmmine.clv.summary(LOG, "cust", "day", "spend", freq="W-XYZ"),
+        ValueError,
+        "freq='W-XYZ'",
+    ),
+    "clv summary zero multiplier": (
+        lambda: crmmine.clv.summary(LOG, "cust", "day", "spend", freq_multiplier=0),
+        ValueError,
+        "freq_multiplier must be positive",
+    ),
+    "clv summary early end": (
+        lambda: crmmine.clv.summary(
+            LOG, "cust", "day", "spend", observation_end="2023-12-01"
+        ),
+        ValueError,
+        "observation_end: leaves no purchase",
+    ),
+    "clv summary only returns": (
+        lambda: crmmine.clv.summary(
+            log_with(spend=[-1.0, -2.0, -3.0, -4.0]), "cust", "day", "spend"
+        ),
+        ValueError,
+        "log: holds no purchase",
+    ),
+    "clv calibration end too late": (
+        lambda: crmmine.clv.calibration_and_holdout(
+            LOG, "cust", "day", "spend", calibration_end="2024-02-01"
+        ),
+        ValueError,
+        "calibration_end: must precede observation_end",
+    ),
+    "clv calibration end too early": (
+        lambda: crmmine.clv.calibration_and_holdout(
+            LOG, "cust", "day", "spend", calibration_end="2023-01-01"
+        ),
+        ValueError,
+        "calibration_end: precedes every purchase",
+    ),
+    "clv calibration end not a date": (
+        lambda: crmmine.clv.calibration_and_holdout(
+            LOG, "cust", "day", "spend", calibration_end="soon"
+        ),
+        ValueError,
+        "calibration_end=.*does not parse",
+    ),
+    "clv negative frequency": (
+        lambda: crmmine.clv.BetaGeo().fit([1, -1], [1.0, 0.0], [5.0, 5.0]),
+        ValueError,
+        "frequency must not be negative",
+    ),
+    "clv recency after T": (
+        lambda: crmmine.clv.BetaGeo().fit([1, 2], [1.0, 6.0], [5.0, 5.0]),
+        ValueError,
+        "recency must not exceed T",
+    ),
+    "clv NaN recency": (
+        lambda: crmmine.clv.ParetoNBD().fit([1, 2], [1.0, np.nan], [5.0, 5.0]),
+        ValueError,
+        "recency has 1 missing",
+    ),
+    "clv fractional frequency": (
+        lambda: crmmine.clv.BetaGeo().fit([1.5, 2], [1.0, 2.0], [5.0, 5.0]),
+        ValueError,
+        "frequency must hold whole numbers",
+    ),
+    "clv recency without repeats": (
+        lambda: crmmine.clv.BetaGeo().fit([0, 2], [1.0, 2.0], [5.0, 5.0]),
+        ValueError,
+        "recency must be 0 where frequency is 0",
+    ),
+    "clv lengths differ": (
+        lambda: crmmine.clv.BetaGeo().fit([1, 2, 3], [1.0, 2.0], [5.0, 5.0]),
+        ValueError,
+        "recency has 2 values",
+    ),
+    "clv text frequency": (
+        lambda: crmmine.clv.BetaGeo().fit(["1", "2"], [1.0, 2.0], [5.0, 5.0]),
+        TypeError,
+        "frequency must be numeric",
+    ),
+    "clv table without T": (
+        lambda: crmmine.clv.BetaGeo().fit(
+            pd.DataFrame({"frequency": [1], "recency": [1.0]})
+        ),
+        ValueError,
+        "frequency: the DataFrame needs columns frequency, recency, T",
+    ),
+    "clv table and columns": (
+        lambda: crmmine.clv.BetaGeo().fit(
+            pd.DataFrame({"frequency": [1], "recency": [1.0], "T": [2.0]}), [1.0]
+        ),
+        ValueError,
+        "drop those arguments",
+    ),
+    "clv negative penalizer": (
+        lambda: crmmine.clv.BetaGeo(penalizer_coef=-1).fit([1], [1.0], [2.0]),
+        ValueError,
+        "penalizer_coef must be >= 0",
+    ),
+    "clv bad initial params": (
+        lambda: crmmine.clv.BetaGeo(initial_params=[1.0, 2.0]).fit([1], [1.0], [2.0]),
+        ValueError,
+        "initial_params needs 4 positive values",
+    ),
+    "clv negative weights": (
+        lambda: crmmine.clv.BetaGeo().fit(
+            [1, 2], [1.0, 2.0], [5.0, 5.0], weights=[1, -1]
+        ),
+        ValueError,
+        "weights must be positive",
+    ),
+    "clv unfitted predict": (
+        lambda: crmmine.clv.BetaGeo().predict(10, 1, 1.0, 2.0),
+        ValueError,
+        "not fitted",
+    ),
+    "clv negative horizon": (
+        lambda: _fitted_bg().predict(-1, 1, 1.0, 2.0),
+        ValueError,
+        "t must not be negative",
+    ),
+    "clv negative n": (
+        lambda: _fitted_bg().probability_of_n_purchases_up_to_time(10, -1),
+        ValueError,
+        "n must be a whole number",
+    ),
+    "clv gamma-gamma without repeat buyers": (
+        lambda: crmmine.clv.GammaGamma().fit([0, 0], [0.0, 0.0]),
+        ValueError,
+        "frequency: no customer has a repeat purchase",
+    ),
+    "clv gamma-gamma zero spend": (
+        lambda: crmmine.clv.GammaGamma().fit([1, 2], [10.0, 0.0]),
+        ValueError,
+        "monetary_value must be positive",
+    ),
+    "clv lifetime value of a spend model": (
+        lambda: crmmine.clv.lifetime_value(
+            crmmine.clv.GammaGamma(), crmmine.clv.GammaGamma(), pd.DataFrame()
+        ),
+        TypeError,
+        "transaction_model must be a fitted",
+    ),
+    "clv lifetime value without spend": (
+        lambda: crmmine.clv.lifetime_value(
+            _fitted_bg(),
+            crmmine.clv.GammaGamma(),
+            pd.DataFrame({"frequency": [1], "recency": [1.0], "T": [2.0]}),
+        ),
+        ValueError,
+        "summary: the DataFrame needs columns frequency, recency, T, monetary_value",
+    ),
+    "clv lifetime value unknown unit": (
+        lambda: crmmine.clv.lifetime_value(
+            _fitted_bg(),
+            crmmine.clv.GammaGamma(),
+            pd.DataFrame(
+                {
+                    "frequency": [1],
+                    "recency": [1.0],
+                    "T": [2.0],
+                    "monetary_value": [3.0],
+                }
+            ),
+            freq="fortnight",
+        ),
+        ValueError,
+        "freq='fortnight'",
+    ),
+    "clv retention above 1": (
+        lambda: crmmine.clv.retention_clv(100.0, 1.5, 0.1),
+        ValueError,
+        "retention must be a probability",
+    ),
+    "clv negative discount": (
+        lambda: crmmine.clv.retention_clv(100.0, 0.5, -0.1),
+        ValueError,
+        "discount_rate must be a number >= 0",
+    ),
+    "clv zero horizon": (
+        lambda: crmmine.clv.retention_clv(100.0, 0.5, 0.1, horizon=0),
+        ValueError,
+        "horizon must be a whole number",
+    ),
     # threads
     "negative threads": (
         lambda: crmmine.set_num_threads(-1),
@@ -827,6 +1022,14 @@ CASES = {
         "n must be an integer",
     ),
 }
+
+
+def _fitted_bg():
+    """A BG/NBD with parameters set by hand: the bad-input checks run before any
+    kernel, so no fit is needed."""
+    model = crmmine.clv.BetaGeo()
+    model.params_ = pd.Series([0.24, 4.4, 0.79, 2.4], index=["r", "alpha", "a", "b"])
+    return model
 
 
 @pytest.fixture(autouse=True)

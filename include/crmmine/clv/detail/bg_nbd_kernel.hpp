@@ -1,0 +1,224 @@
+// Likelihood and predictions shared by the BG/NBD (Fader, Hardie & Lee 2005) and the
+// MBG/NBD (Batislam et al. 2007), which differs only in allowing a dropout right after
+// the first purchase: everywhere the BG/NBD has b + x - 1 and x > 0, the MBG/NBD has
+// b + x and every x.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "crmmine/clv/detail/likelihood.hpp"
+#include "crmmine/clv/detail/quadrature.hpp"
+#include "crmmine/clv/detail/special_functions.hpp"
+
+namespace crmmine {
+namespace detail {
+
+template <bool Modified>
+struct BgNbdKernel {
+    static constexpr int n_params = 4;
+    double r, alpha, a, b, log_alpha, log_a;
+
+    explicit BgNbdKernel(const double* params)
+        : r(params[0]),
+          alpha(params[1]),
+          a(params[2]),
+          b(params[3]),
+          log_alpha(std::log(params[1])),
+          log_a(std::log(params[2])) {}
+
+    // Purchases the dropout Beta term counts: x (BG/NBD), x + 1 (MBG/NBD).
+    static double dropout_count(double x) { return Modified ? x + 1.0 : x; }
+    // Whether the "dropped out after the last purchase" branch exists.
+    static bool has_dropout_branch(double x) { return Modified || x > 0.0; }
+    // b + x - 1 (BG/NBD) or b + x (MBG/NBD): the Beta weight of dropping out; grouped
+    // so that a tiny b survives x = 1.
+    double dropout_denominator(double x) const {
+        return Modified ? b + x : b + (x - 1.0);
+    }
+
+    struct XTerms {
+        double log_rising_r = 0.0;    // log Gamma(r + x) / Gamma(r)
+        double log_beta_ratio = 0.0;  // log B(a, b + k) / B(a, b), k = dropout_count
+        double digamma_r = 0.0;       // digamma(r + x) - digamma(r)
+        double digamma_b = 0.0;       // digamma(b + k) - digamma(b)
+        double digamma_ab = 0.0;      // digamma(a + b + k) - digamma(a + b)
+        double log_odds_base = 0.0;   // log(a / (b + x - 1)), BG/NBD; log(a / (b + x))
+        double inverse_denominator = 0.0;  // 1 / (b + x - 1) or 1 / (b + x)
+    };
+
+    XTerms x_terms(double x, bool gradient) const {
+        XTerms terms;
+        const double k = dropout_count(x);
+        terms.log_rising_r = log_gamma_ratio(r, x);
+        terms.log_beta_ratio = log_gamma_ratio(b, k) - log_gamma_ratio(a + b, k);
+        if (has_dropout_branch(x)) {
+            terms.log_odds_base = log_a - std::log(dropout_denominator(x));
+            terms.inverse_denominator = 1.0 / dropout_denominator(x);
+        }
+        if (gradient) {
+            terms.digamma_r = digamma_difference(r, x);
+            terms.digamma_b = digamma_difference(b, k);
+            terms.digamma_ab = digamma_difference(a + b, k);
+        }
+        return terms;
+    }
+
+    // log of the odds of "dropped out after the last purchase" against "still alive":
+    // log(a / (b + x - 1)) + (r + x) log((alpha + T) / (alpha + t_x)).
+    double log_dropout_odds(double x, double t_x, double T) const {
+        return log_a - std::log(dropout_denominator(x)) +
+               (r + x) * (std::log(alpha + T) - std::log(alpha + t_x));
+    }
+
+    // r log alpha - (r + x) log(alpha + T) is written -r log1p(T / alpha) - x log(alpha
+    // + T): the two large logarithms of a far-off alpha cancel exactly instead of
+    // numerically, which keeps the objective smooth for the line search.
+    double log_likelihood(const XTerms& terms, const CustomerRow& row,
+                          double* g) const {
+        const double x = row.x, T = row.T;
+        const double e = r + x;
+        const double shift_T = log1p_fast(T / alpha);  // log((alpha + T) / alpha)
+        const double log_alpha_T = log_alpha + shift_T;
+        double ll =
+            terms.log_rising_r - r * shift_T - x * log_alpha_T + terms.log_beta_ratio;
+        double sigma = 0.0;      // posterior weight of the dropped-out branch
+        double log_ratio = 0.0;  // log((alpha + T) / (alpha + t_x))
+        if (has_dropout_branch(x)) {
+            log_ratio = shift_T - log1p_fast(row.t_x / alpha);
+            const double odds = terms.log_odds_base + e * log_ratio;
+            // log1p(exp(odds)) and sigmoid(odds) from one exponential
+            const double small = std::exp(-std::fabs(odds));
+            ll += std::fmax(odds, 0.0) + log1p_fast(small);
+            sigma = odds >= 0.0 ? 1.0 / (1.0 + small) : small / (1.0 + small);
+        }
+        if (g != nullptr) {
+            g[0] = terms.digamma_r - shift_T;
+            g[1] = (r * T - x * alpha) / (alpha * (alpha + T));
+            g[2] = -terms.digamma_ab;
+            g[3] = terms.digamma_b - terms.digamma_ab;
+            if (sigma > 0.0) {
+                g[0] += sigma * log_ratio;
+                g[1] += sigma * e * (row.t_x - T) / ((alpha + T) * (alpha + row.t_x));
+                g[2] += sigma / a;
+                g[3] -= sigma * terms.inverse_denominator;
+            }
+        }
+        return ll;
+    }
+
+    double probability_alive(double x, double t_x, double T) const {
+        if (!has_dropout_branch(x)) return 1.0;
+        return sigmoid(-log_dropout_odds(x, t_x, T));
+    }
+
+    // (C / (a - 1)) [1 - (1 - z)^A 2F1(A, B; C; z)] with A = r + x, B = b + k, C = B +
+    // a - 1 (k = x for the BG/NBD, x + 1 for the MBG/NBD), z = t / (alpha + T + t): the
+    // numerator of the conditional expectation. Euler's transformation turns it into
+    //   C phi(a - 1) - (1 - z)^(a - 1) sum_{k>=1} (C - A)_k (a)_(k-1) / ((C + 1)_(k-1)
+    //   k!) z^k,
+    // phi(e) = (1 - (1 - z)^e) / e, which is finite at a = 1 and for C <= 0, and whose
+    // series converges fast however many purchases the customer made. Its terms
+    // alternate while k < A - C; when (A - C) z is large (nearly equal purchase rates,
+    // r far above a + b, over a long horizon) they would cancel, and the expectation
+    // is integrated over the dropout probability instead.
+    double expected_numerator(double x, double t, double T) const {
+        if (t == 0.0) return 0.0;
+        // C and C - A grouped so that neither tiny a + b nor a huge x loses them.
+        const double C = (a + b) + (dropout_count(x) - 1.0);
+        const double c_minus_a = (a + b) - (r + (Modified ? 0.0 : 1.0));
+        const double z = t / (alpha + T + t);
+        if (-c_minus_a * z > 3.0) return expected_alive_by_quadrature(x, t, T);
+        const double log_w = -std::log1p(t / (alpha + T));  // log(1 - z)
+        // Plain products, rescaled by 2^-900 when they grow large (a customer with
+        // thousands of purchases), so each term costs a few flops.
+        constexpr double big = 0x1p900, shrink = 0x1p-900;
+        constexpr double log_shrink = 900.0 * 0.69314718055994530942;
+        double term = c_minus_a * z, sum = 0.0, log_scale = 0.0;
+        constexpr int max_terms = 1000000;
+        for (int k = 1; k <= max_terms && term != 0.0; ++k) {
+            sum += term;
+            const double kd = static_cast<double>(k);
+            const double ratio =
+                (c_minus_a + kd) * (a + kd - 1.0) / ((C + kd) * (kd + 1.0)) * z;
+            term *= ratio;
+            if (std::fabs(term) > big) {
+                term *= shrink;
+                sum *= shrink;
+                log_scale += log_shrink;
+            }
+            // Past the sign changes the later ratios tend to z; the tail is below
+            // term * rho / (1 - rho) with rho the larger of this ratio and z.
+            const double rho = std::fmax(ratio, z);
+            if (kd + 1.0 > -c_minus_a && rho < 1.0 &&
+                std::fabs(term) * rho <= 1e-17 * std::fabs(sum) * (1.0 - rho))
+                break;
+        }
+        const double first = C * one_minus_power_over(a - 1.0, log_w);
+        if (sum == 0.0) return first;
+        const double second =
+            (sum < 0.0 ? -1.0 : 1.0) *
+            std::exp((a - 1.0) * log_w + std::log(std::fabs(sum)) + log_scale);
+        return std::fmax(first - second, 0.0);
+    }
+
+    // The same expectation as an integral over the dropout probability p ~ Beta(a, B)
+    // of a customer alive at T (B = b + x, or b + x + 1 for the MBG/NBD), the rate
+    // integrated out: E[(1 - (1 + p tau)^-(r+x)) / p], tau = t / (alpha + T). In
+    // u = logit(p) the integrand is log-concave.
+    double expected_alive_by_quadrature(double x, double t, double T) const {
+        const double A = r + x, B = b + dropout_count(x), tau = t / (alpha + T);
+        auto psi = [&](double u, double& dpsi) {
+            const double log_p = -log1p_exp(-u), log_q = -log1p_exp(u);
+            const double p = std::exp(log_p), q = std::exp(log_q);
+            const double y = A * std::log1p(p * tau);
+            // d log g / dp with g(p) = (1 - e^-y) / p
+            const double dlog_g = A * tau / ((1.0 + p * tau) * std::expm1(y)) - 1.0 / p;
+            dpsi = a * q - B * p + dlog_g * p * q;
+            return a * log_p + B * log_q + std::log(-std::expm1(-y)) - log_p;
+        };
+        // The slope falls from a at u = -infinity to -B at +infinity: bracket its zero.
+        double lo = -1.0, hi = 1.0, slope = 0.0;
+        for (psi(lo, slope); slope < 0.0 && lo > -700.0; psi(lo, slope)) lo *= 2.0;
+        for (psi(hi, slope); slope > 0.0 && hi < 700.0; psi(hi, slope)) hi *= 2.0;
+        for (int i = 0; i < 200 && hi - lo > 1e-10 * (1.0 + std::fabs(lo)); ++i) {
+            const double mid = 0.5 * (lo + hi);
+            psi(mid, slope);
+            (slope > 0.0 ? lo : hi) = mid;
+        }
+        LogConcaveRule rule;
+        constexpr double infinity = std::numeric_limits<double>::infinity();
+        log_concave_rule(psi, -infinity, infinity, 0.5 * (lo + hi), rule);
+        double sum = 0.0;
+        for (const QuadratureNode& node : rule.nodes) sum += node.weight;
+        return std::exp(rule.psi_ref + std::log(sum) - log_beta(a, B));
+    }
+
+    double conditional_expected(double t, double x, double t_x, double T) const {
+        const double numerator = expected_numerator(x, t, T);
+        return numerator * probability_alive(x, t_x, T);
+    }
+
+    // P(N(t) = n) for a new customer (Fader, Hardie & Lee 2005, eq. 8; lifetimes for
+    // the MBG/NBD); the finite sum 1 - sum_{j<n} NB(j) is the regularized incomplete
+    // beta I_{t/(alpha+t)}(n, r), which keeps its digits when it is tiny.
+    double probability_n(double t, std::int64_t n) const {
+        if (t == 0.0) return n == 0 ? 1.0 : 0.0;
+        const double nd = static_cast<double>(n);
+        const double k = dropout_count(nd);
+        const double log_beta_ratio = log_gamma_ratio(b, k) - log_gamma_ratio(a + b, k);
+        const double log_nb = log_gamma_ratio(r, nd) - log_gamma(nd + 1.0) -
+                              r * std::log1p(t / alpha) +
+                              nd * (std::log(t) - std::log(alpha + t));
+        const double first = std::exp(log_beta_ratio + log_nb);
+        if (!Modified && n == 0) return first;
+        const double tail = n == 0 ? 1.0 : regularized_beta(nd, r, t / (alpha + t));
+        const double second =
+            std::exp(log_a - std::log(dropout_denominator(nd)) + log_beta_ratio) * tail;
+        return first + second;
+    }
+};
+
+}  // namespace detail
+}  // namespace crmmine

@@ -1,0 +1,353 @@
+// The machinery every CLV likelihood shares: validated customer rows, duplicates
+// collapsed into weights, sums over customers in fixed chunks reduced in chunk order
+// (bit-identical for any thread count), and the maximum-likelihood driver on
+// log-parameters with the covariance from the Hessian.
+//
+// A model plugs in as a Kernel:
+//   static constexpr int n_params;
+//   explicit Kernel(const double* params);          // natural parameters
+//   struct XTerms;                                   // what depends on x only
+//   XTerms x_terms(double x, bool gradient) const;
+//   double log_likelihood(const XTerms&, const CustomerRow&, double* gradient) const;
+// where gradient (nullptr: value only) receives d log L / d params (natural).
+#pragma once
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "crmmine/clv/detail/optimize.hpp"
+#include "crmmine/clv/model_fit.hpp"
+#include "crmmine/core/parallel.hpp"
+
+namespace crmmine {
+namespace detail {
+
+// One customer (or, after collapsing, every customer with these values). Purchase
+// models: x, t_x, T. Gamma-Gamma: x, t_x = monetary value, T = its logarithm.
+struct CustomerRow {
+    double x = 0.0;
+    double t_x = 0.0;
+    double T = 0.0;
+    double weight = 1.0;
+};
+
+// Rows per chunk of every parallel loop over customers. Fixed, so chunk sums and the
+// order they are added in do not depend on the thread count.
+constexpr std::size_t clv_chunk = 512;
+
+inline std::int64_t clv_chunk_count(std::size_t n) {
+    return static_cast<std::int64_t>((n + clv_chunk - 1) / clv_chunk);
+}
+
+// Throws InvalidArgument naming the column and the first offending row.
+void check_purchase_history(const PurchaseHistoryView& data, int n_threads);
+
+// Validates the history and copies it into rows. for_fit: rows of weight 0 are left
+// out and at least one row of positive weight is required. Throws InvalidArgument
+// naming the column and the first offending row.
+std::vector<CustomerRow> purchase_rows(const PurchaseHistoryView& data, bool for_fit,
+                                       int n_threads);
+std::vector<CustomerRow> spend_rows(const SpendHistoryView& data, bool for_fit,
+                                    int n_threads);
+
+// Rows sorted by (x, t_x, T) with equal rows merged and their weights added: sorted in
+// a fixed number of parts, merged in part order, so the result is the same for any
+// thread count.
+std::vector<CustomerRow> collapse_rows(const std::vector<CustomerRow>& rows,
+                                       int n_threads);
+
+// Validates natural parameters: k values, finite and positive.
+void require_positive_params(const std::vector<double>& params, std::size_t k,
+                             const char* names);
+
+// Prediction inputs: horizons t (finite, >= 0) and purchase counts n (>= 0).
+void require_horizons(const double* t, std::size_t n_t);
+void require_counts(const std::int64_t* n, std::size_t n_n);
+// The length two arrays broadcast to: each is 1 or the common length.
+std::size_t broadcast_length(std::size_t n_a, const char* name_a, std::size_t n_b,
+                             const char* name_b);
+
+// Sum over rows of weight * log L and, when gradient is not null, of weight *
+// d log L / d params.
+template <class Kernel>
+double sum_log_likelihood(const Kernel& kernel, const std::vector<CustomerRow>& rows,
+                          double* gradient, int n_threads) {
+    constexpr int k = Kernel::n_params;
+    const std::int64_t n_chunks = clv_chunk_count(rows.size());
+    std::vector<std::array<double, k + 1>> partial(static_cast<std::size_t>(n_chunks));
+    const bool with_gradient = gradient != nullptr;
+    parallel_for(n_chunks, n_threads, [&](std::int64_t chunk) {
+        std::array<double, k + 1> sum{};
+        std::array<double, k> g{};
+        typename Kernel::XTerms terms{};
+        double last_x = std::numeric_limits<double>::quiet_NaN();
+        const std::size_t begin = static_cast<std::size_t>(chunk) * clv_chunk;
+        const std::size_t end = std::min(rows.size(), begin + clv_chunk);
+        for (std::size_t i = begin; i < end; ++i) {
+            const CustomerRow& row = rows[i];
+            if (!(row.x == last_x)) {
+                terms = kernel.x_terms(row.x, with_gradient);
+                last_x = row.x;
+            }
+            const double ll =
+                kernel.log_likelihood(terms, row, with_gradient ? g.data() : nullptr);
+            sum[0] += row.weight * ll;
+            if (with_gradient)
+                for (int j = 0; j < k; ++j)
+                    sum[static_cast<std::size_t>(j) + 1] +=
+                        row.weight * g[static_cast<std::size_t>(j)];
+        }
+        partial[static_cast<std::size_t>(chunk)] = sum;
+    });
+    std::array<double, k + 1> total{};
+    for (const auto& part : partial)
+        for (std::size_t j = 0; j <= static_cast<std::size_t>(k); ++j)
+            total[j] += part[j];
+    if (with_gradient)
+        for (int j = 0; j < k; ++j)
+            gradient[j] = total[static_cast<std::size_t>(j) + 1];
+    return total[0];
+}
+
+// log L of every row, in row order.
+template <class Kernel>
+std::vector<double> row_log_likelihoods(const Kernel& kernel,
+                                        const std::vector<CustomerRow>& rows,
+                                        int n_threads) {
+    std::vector<double> out(rows.size());
+    parallel_for(clv_chunk_count(rows.size()), n_threads, [&](std::int64_t chunk) {
+        typename Kernel::XTerms terms{};
+        double last_x = std::numeric_limits<double>::quiet_NaN();
+        const std::size_t begin = static_cast<std::size_t>(chunk) * clv_chunk;
+        const std::size_t end = std::min(rows.size(), begin + clv_chunk);
+        for (std::size_t i = begin; i < end; ++i) {
+            if (!(rows[i].x == last_x)) {
+                terms = kernel.x_terms(rows[i].x, false);
+                last_x = rows[i].x;
+            }
+            out[i] = kernel.log_likelihood(terms, rows[i], nullptr);
+        }
+    });
+    return out;
+}
+
+// out[i] = f(i) for i in [0, n), in parallel chunks.
+template <class F>
+std::vector<double> parallel_map(std::size_t n, int n_threads, F&& f) {
+    std::vector<double> out(n);
+    parallel_for(clv_chunk_count(n), n_threads, [&](std::int64_t chunk) {
+        const std::size_t begin = static_cast<std::size_t>(chunk) * clv_chunk;
+        const std::size_t end = std::min(n, begin + clv_chunk);
+        for (std::size_t i = begin; i < end; ++i) out[i] = f(i);
+    });
+    return out;
+}
+
+template <class Kernel>
+ClvLogLikelihood total_log_likelihood(const std::vector<double>& params,
+                                      const std::vector<CustomerRow>& rows,
+                                      int n_threads) {
+    constexpr int k = Kernel::n_params;
+    const Kernel kernel(params.data());
+    std::array<double, k> g{};
+    ClvLogLikelihood out;
+    out.total = sum_log_likelihood(kernel, rows, g.data(), n_threads);
+    out.gradient.resize(static_cast<std::size_t>(k));
+    for (std::size_t j = 0; j < static_cast<std::size_t>(k); ++j)
+        out.gradient[j] = g[j] * params[j];
+    return out;
+}
+
+// A fit on collapsed rows. The optimizer works on rescaled data (time so that the
+// largest T is 1, money so that the mean spend is 1): param_scale[j] converts a
+// natural parameter to that scale, penalty_scale[j] from it to the scale the penalty
+// is defined on.
+struct FitProblem {
+    std::vector<CustomerRow> rows;         // original units
+    std::vector<CustomerRow> scaled_rows;  // optimizer units
+    std::vector<double> param_scale;
+    std::vector<double> penalty_scale;
+    std::vector<double> start;  // optimizer units
+    double total_weight = 0.0;
+};
+
+// Validates the data and settings and builds the problem: rows collapsed, time scaled
+// so that the largest T is 1 (purchase models) or money so that the weighted mean
+// monetary value is 1 (Gamma-Gamma).
+FitProblem purchase_fit_problem(ClvModel model, const PurchaseHistoryView& data,
+                                const ClvFitParams& params, int n_threads);
+FitProblem spend_fit_problem(const SpendHistoryView& data, const ClvFitParams& params,
+                             int n_threads);
+
+// Rows of a history for a log-likelihood (validated and collapsed).
+std::vector<CustomerRow> collapsed_purchase_rows(const PurchaseHistoryView& data,
+                                                 int n_threads);
+
+template <class Kernel>
+ClvFit fit_model(ClvModel model, const FitProblem& problem,
+                 const ClvFitParams& params) {
+    constexpr int k = Kernel::n_params;
+    const int n_threads = resolve_num_threads(params.n_jobs);
+    const double weight = problem.total_weight;
+    const double penalizer = params.penalizer;
+
+    // The penalized negative mean log-likelihood on log-parameters.
+    auto objective = [&](const Eigen::VectorXd& y, Eigen::VectorXd& grad) -> double {
+        std::array<double, k> theta{};
+        for (int j = 0; j < k; ++j) {
+            theta[static_cast<std::size_t>(j)] = std::exp(y[j]);
+            if (!(theta[static_cast<std::size_t>(j)] > 0.0) ||
+                !std::isfinite(theta[static_cast<std::size_t>(j)]))
+                return std::numeric_limits<double>::infinity();
+        }
+        const Kernel kernel(theta.data());
+        std::array<double, k> g{};
+        const double total =
+            sum_log_likelihood(kernel, problem.scaled_rows, g.data(), n_threads);
+        double f = -total / weight;
+        for (int j = 0; j < k; ++j) {
+            const auto js = static_cast<std::size_t>(j);
+            grad[j] = -g[js] * theta[js] / weight;
+            if (penalizer > 0.0) {
+                const double t = theta[js] * problem.penalty_scale[js];
+                f += penalizer * t * t;
+                grad[j] += 2.0 * penalizer * t * t;
+            }
+        }
+        return f;
+    };
+
+    Eigen::VectorXd y0(k);
+    for (int j = 0; j < k; ++j)
+        y0[j] = std::log(problem.start[static_cast<std::size_t>(j)]);
+    LbfgsSettings settings;
+    settings.max_iter = params.max_iter;
+    settings.tol = params.tol;
+    const LbfgsResult result = lbfgs_minimize(objective, y0, settings);
+
+    ClvFit fit;
+    fit.model = model;
+    fit.n_iter = result.n_iter;
+    fit.converged = result.converged;
+    fit.message = result.message;
+    fit.n_unique = static_cast<std::int64_t>(problem.rows.size());
+    fit.params.resize(static_cast<std::size_t>(k));
+    for (int j = 0; j < k; ++j)
+        fit.params[static_cast<std::size_t>(j)] =
+            std::exp(result.x[j]) / problem.param_scale[static_cast<std::size_t>(j)];
+    const Kernel original(fit.params.data());
+    fit.log_likelihood = sum_log_likelihood(original, problem.rows, nullptr, n_threads);
+    fit.mean_log_likelihood = fit.log_likelihood / weight;
+
+    // Rescaling shifts log-parameters by constants, so the Hessian on log-parameters
+    // is the same in either unit; the chain rule takes it to natural parameters:
+    // H_natural = D^-1 (H_log - diag(g_log)) D^-1 with D = diag(params).
+    fit.covariance =
+        RowMatrix<double>::Constant(k, k, std::numeric_limits<double>::quiet_NaN());
+    if (result.x.allFinite()) {
+        auto total_gradient = [&](const Eigen::VectorXd& y, Eigen::VectorXd& g) {
+            objective(y, g);
+            g *= weight;
+        };
+        Eigen::MatrixXd hessian = hessian_from_gradient(total_gradient, result.x, 1e-4);
+        Eigen::VectorXd g(k);
+        total_gradient(result.x, g);
+        hessian.diagonal() -= g;
+        Eigen::LLT<Eigen::MatrixXd> llt(hessian);
+        if (hessian.allFinite() && llt.info() == Eigen::Success) {
+            const Eigen::MatrixXd inverse = llt.solve(Eigen::MatrixXd::Identity(k, k));
+            if (inverse.allFinite())
+                for (int i = 0; i < k; ++i)
+                    for (int j = 0; j < k; ++j)
+                        fit.covariance(i, j) = inverse(i, j) *
+                                               fit.params[static_cast<std::size_t>(i)] *
+                                               fit.params[static_cast<std::size_t>(j)];
+        }
+    }
+    return fit;
+}
+
+// The typed API of a purchase model, on its Kernel. Besides the likelihood a purchase
+// Kernel offers probability_alive(x, t_x, T), conditional_expected(t, x, t_x, T) and
+// probability_n(t, n); the unconditional expectation is the conditional one of a
+// customer just acquired (x = t_x = T = 0).
+template <class Kernel>
+ClvLogLikelihood purchase_log_likelihood(const std::vector<double>& params,
+                                         const PurchaseHistoryView& data, int n_jobs) {
+    const int n_threads = resolve_num_threads(n_jobs);
+    return total_log_likelihood<Kernel>(
+        params, collapsed_purchase_rows(data, n_threads), n_threads);
+}
+
+template <class Kernel>
+std::vector<double> purchase_individual_log_likelihood(
+    const std::vector<double>& params, const PurchaseHistoryView& data, int n_jobs) {
+    const int n_threads = resolve_num_threads(n_jobs);
+    PurchaseHistoryView unweighted = data;
+    unweighted.weights = nullptr;
+    return row_log_likelihoods(Kernel(params.data()),
+                               purchase_rows(unweighted, false, n_threads), n_threads);
+}
+
+template <class Kernel>
+std::vector<double> purchase_conditional_expected(const std::vector<double>& params,
+                                                  const double* t, std::size_t n_t,
+                                                  const PurchaseHistoryView& data,
+                                                  int n_jobs) {
+    const int n_threads = resolve_num_threads(n_jobs);
+    const std::size_t n = broadcast_length(data.n, "frequency", n_t, "t");
+    require(n == data.n, "t", "needs 1 value or one per customer");
+    require_horizons(t, n_t);
+    check_purchase_history(data, n_threads);
+    const Kernel kernel(params.data());
+    return parallel_map(n, n_threads, [&](std::size_t i) {
+        return kernel.conditional_expected(t[n_t == 1 ? 0 : i], data.frequency[i],
+                                           data.recency[i], data.T[i]);
+    });
+}
+
+template <class Kernel>
+std::vector<double> purchase_expected(const std::vector<double>& params,
+                                      const double* t, std::size_t n_t, int n_jobs) {
+    require_horizons(t, n_t);
+    const Kernel kernel(params.data());
+    return parallel_map(n_t, resolve_num_threads(n_jobs), [&](std::size_t i) {
+        return kernel.conditional_expected(t[i], 0.0, 0.0, 0.0);
+    });
+}
+
+template <class Kernel>
+std::vector<double> purchase_probability_alive(const std::vector<double>& params,
+                                               const PurchaseHistoryView& data,
+                                               int n_jobs) {
+    const int n_threads = resolve_num_threads(n_jobs);
+    check_purchase_history(data, n_threads);
+    const Kernel kernel(params.data());
+    return parallel_map(data.n, n_threads, [&](std::size_t i) {
+        return kernel.probability_alive(data.frequency[i], data.recency[i], data.T[i]);
+    });
+}
+
+template <class Kernel>
+std::vector<double> purchase_probability_n(const std::vector<double>& params,
+                                           const double* t, std::size_t n_t,
+                                           const std::int64_t* n, std::size_t n_n,
+                                           int n_jobs) {
+    const std::size_t length = broadcast_length(n_t, "t", n_n, "n");
+    require_horizons(t, n_t);
+    require_counts(n, n_n);
+    const Kernel kernel(params.data());
+    return parallel_map(length, resolve_num_threads(n_jobs), [&](std::size_t i) {
+        return kernel.probability_n(t[n_t == 1 ? 0 : i], n[n_n == 1 ? 0 : i]);
+    });
+}
+
+}  // namespace detail
+}  // namespace crmmine

@@ -1,0 +1,328 @@
+// Likelihood and predictions of the Pareto/NBD model (Schmittlein, Morrison & Colombo
+// 1987) after Fader & Hardie (2005), "A Note on Deriving the Pareto/NBD Model and
+// Related Expressions", eq. (18)-(20):
+//   L = Gamma(r+x) alpha^r beta^s / Gamma(r)
+//       * [(alpha+T)^-(r+x) (beta+T)^-s + s I],
+//   I = int_{t_x}^{T} (alpha+tau)^-(r+x) (beta+tau)^-(s+1) dtau = A_0 / (r+s+x).
+// I is evaluated about the larger of alpha and beta, as in the note and lifetimes'
+// _log_A_0: with u = max + tau, v = min + tau and b, p the exponents on the smaller and
+// the larger, I = [J(t_x) - J(T)] / (b + p - 1) where
+//   J(tau) = v^(1-b) u^-p 2F1(1, p; b + p; (max - min) / u),
+// Euler's transform of the note's 2F1(r+s+x, .; r+s+x+1; .) whose terms are all
+// positive and bounded, taken in logs. Where that series would converge slowly or the
+// difference cancels, I is integrated directly (log-concave in log(min + tau)).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "crmmine/clv/detail/likelihood.hpp"
+#include "crmmine/clv/detail/quadrature.hpp"
+#include "crmmine/clv/detail/special_functions.hpp"
+
+namespace crmmine {
+namespace detail {
+
+// K = log[(alpha + t1)^e1 (beta + t1)^e2 I] with I = int_{t0}^{t1} (alpha + tau)^-e1
+// (beta + tau)^-e2 dtau, and its partial derivatives with respect to the exponents e1,
+// e2 and to alpha and beta. Scaling by the integrand's value at t1 keeps K of the size
+// of the answer: the likelihood needs only I relative to (alpha + T)^-(r+x) (beta +
+// T)^-s, and the two are astronomically small together when r or s runs off to 1e14.
+struct ParetoIntegral {
+    double log_value = -std::numeric_limits<double>::infinity();
+    double d_e1 = 0.0, d_e2 = 0.0, d_alpha = 0.0, d_beta = 0.0;
+};
+
+// The interval [t0, t1] of the integral with the logarithms the likelihood computes
+// anyway: log(alpha + t0), log(beta + t0), log(alpha + t1), log(beta + t1).
+struct ParetoSpan {
+    double t0, t1;
+    double log_alpha_t0, log_beta_t0, log_alpha_t1, log_beta_t1;
+};
+
+// K for e1 > 0, e2 > 0, e1 + e2 > 1, alpha, beta > 0, 0 <= t0 <= t1 (-infinity when
+// t0 == t1); log_a is log(e1 + e2 - 1).
+inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
+                                          double beta, const ParetoSpan& span,
+                                          double log_a, bool gradient) {
+    ParetoIntegral out;
+    const double t0 = span.t0, t1 = span.t1;
+    if (!(t1 > t0)) return out;
+    const bool alpha_smaller = alpha <= beta;
+    const double small = alpha_smaller ? alpha : beta;
+    const double large = alpha_smaller ? beta : alpha;
+    const double b = alpha_smaller ? e1 : e2;  // exponent on small + tau
+    const double p = alpha_smaller ? e2 : e1;  // exponent on large + tau
+    const double d = large - small;
+    const double a = std::exp(log_a);  // b + p - 1, passed exactly
+    const double delta = t1 - t0;
+    // dK / d (b, p, small, large)
+    double g_b = 0.0, g_p = 0.0, g_small = 0.0, g_large = 0.0;
+
+    // kappa(tau) = log[(small + t1)^b (large + t1)^p J(tau)]
+    //            = log v + b log((small + t1) / v) + p log((large + t1) / u)
+    //              + log 2F1(1, p; b + p; d / u),  v = small + tau, u = large + tau.
+    struct End {
+        double kappa, d_b, d_p, d_small, d_large;
+    };
+    auto end = [&](double tau, double log_v, End& e) {
+        const double v = small + tau, u = large + tau;
+        const Hyp2f1Series series = log_hyp2f1_1pq(p, b + p, d / u, gradient);
+        if (!series.converged) return false;
+        const double rest = t1 - tau;
+        const double log_small = log1p_fast(rest / v), log_large = log1p_fast(rest / u);
+        e.kappa = log_v + b * log_small + p * log_large + series.log_value;
+        if (gradient) {
+            e.d_b = log_small + series.d_q;
+            e.d_p = log_large + series.d_p + series.d_q;
+            e.d_small = 1.0 / v - b * rest / ((small + t1) * v) - series.d_z / u;
+            e.d_large = -p * rest / ((large + t1) * u) + series.d_z * v / (u * u);
+        }
+        return true;
+    };
+    End lower{}, upper{};
+    bool done = false;
+    if (end(t0, alpha_smaller ? span.log_alpha_t0 : span.log_beta_t0, lower) &&
+        end(t1, alpha_smaller ? span.log_alpha_t1 : span.log_beta_t1, upper)) {
+        const double one_minus_w = -std::expm1(upper.kappa - lower.kappa);
+        // Below this the difference of the two ends would lose more than three digits.
+        if (one_minus_w > 1e-3) {
+            done = true;
+            out.log_value = lower.kappa + std::log(one_minus_w) - log_a;
+            if (gradient) {
+                const double w = 1.0 - one_minus_w;
+                auto combine = [&](double lo, double hi) {
+                    return (lo - w * hi) / one_minus_w;
+                };
+                g_b = combine(lower.d_b, upper.d_b) - 1.0 / a;
+                g_p = combine(lower.d_p, upper.d_p) - 1.0 / a;
+                g_small = combine(lower.d_small, upper.d_small);
+                g_large = combine(lower.d_large, upper.d_large);
+            }
+        }
+    }
+    if (!done) {
+        // In u = log((small + tau) / (small + t0)) the scaled integrand is exp(psi),
+        //   psi(u) = log v + b (L - u) + p log1p((t1 - tau) / (large + tau)),
+        // L = log((small + t1) / (small + t0)), v = small + tau = v0 e^u: concave, with
+        // its mode where (1 - b)(v + d) = p v. Measuring u from t0 keeps the nodes
+        // exact on a short interval.
+        const double v0 = small + t0;
+        const double length = std::log1p(delta / v0);
+        struct Node {
+            double v, u_large, rest;
+        };
+        auto at = [&](double u) {
+            const double grown = v0 * std::expm1(u);  // tau - t0
+            return Node{v0 + grown, large + t0 + grown, std::fmax(delta - grown, 0.0)};
+        };
+        auto psi = [&](double u, double& dpsi) {
+            const Node n = at(u);
+            dpsi = (1.0 - b) - p * n.v / n.u_large;
+            return u + b * (length - u) + p * std::log1p(n.rest / n.u_large);
+        };
+        double slope = 0.0;
+        psi(0.0, slope);
+        double mode = 0.0;
+        if (slope > 0.0) {
+            double slope1 = 0.0;
+            psi(length, slope1);
+            mode = slope1 >= 0.0
+                       ? length
+                       : std::fmin(length,
+                                   std::fmax(0.0, std::log((1.0 - b) * d / (a * v0))));
+        }
+        LogConcaveRule rule;
+        log_concave_rule(psi, 0.0, length, mode, rule);
+        double sum = 0.0, s_b = 0.0, s_p = 0.0, s_small = 0.0, s_large = 0.0;
+        for (const QuadratureNode& node : rule.nodes) {
+            sum += node.weight;
+            if (gradient) {
+                const Node n = at(node.u);
+                s_b += node.weight * (length - node.u);
+                s_p += node.weight * std::log1p(n.rest / n.u_large);
+                s_small -= node.weight * b * n.rest / ((small + t1) * n.v);
+                s_large -= node.weight * p * n.rest / ((large + t1) * n.u_large);
+            }
+        }
+        out.log_value = std::log(v0) + rule.psi_ref + std::log(sum);
+        if (gradient) {
+            g_b = s_b / sum;
+            g_p = s_p / sum;
+            g_small = s_small / sum;
+            g_large = s_large / sum;
+        }
+    }
+    if (gradient) {
+        out.d_e1 = alpha_smaller ? g_b : g_p;
+        out.d_e2 = alpha_smaller ? g_p : g_b;
+        out.d_alpha = alpha_smaller ? g_small : g_large;
+        out.d_beta = alpha_smaller ? g_large : g_small;
+    }
+    return out;
+}
+
+// The same for a bare interval.
+inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
+                                          double beta, double t0, double t1,
+                                          bool gradient) {
+    const ParetoSpan span{t0,
+                          t1,
+                          std::log(alpha + t0),
+                          std::log(beta + t0),
+                          std::log(alpha + t1),
+                          std::log(beta + t1)};
+    return pareto_log_integral(e1, e2, alpha, beta, span, std::log(e1 + e2 - 1.0),
+                               gradient);
+}
+
+struct ParetoNbdKernel {
+    static constexpr int n_params = 4;
+    double r, alpha, s, beta, log_alpha, log_beta, log_s;
+
+    explicit ParetoNbdKernel(const double* params)
+        : r(params[0]),
+          alpha(params[1]),
+          s(params[2]),
+          beta(params[3]),
+          log_alpha(std::log(params[1])),
+          log_beta(std::log(params[3])),
+          log_s(std::log(params[2])) {}
+
+    struct XTerms {
+        double log_rising_r = 0.0;  // log Gamma(r + x) / Gamma(r)
+        double digamma_r = 0.0;     // digamma(r + x) - digamma(r)
+        double log_rsx = 0.0;       // log(r + s + x)
+    };
+
+    XTerms x_terms(double x, bool gradient) const {
+        XTerms terms;
+        terms.log_rising_r = log_gamma_ratio(r, x);
+        terms.log_rsx = std::log(r + s + x);
+        if (gradient) terms.digamma_r = digamma_difference(r, x);
+        return terms;
+    }
+
+    // The two branches of the likelihood: alive at T, and dropped out in (t_x, T];
+    // odds = log(gone / alive) = log s + K - log(beta + T), with K the scaled
+    // integral. shift_alpha = log1p(T / alpha), shift_beta = log1p(T / beta).
+    struct Branches {
+        double odds, shift_alpha, shift_beta, log_beta_T;
+        ParetoIntegral integral;
+    };
+
+    Branches branches(double x, double t_x, double T, double log_rsx,
+                      bool gradient) const {
+        Branches out;
+        out.shift_alpha = log1p_fast(T / alpha);
+        out.shift_beta = log1p_fast(T / beta);
+        out.log_beta_T = log_beta + out.shift_beta;
+        const ParetoSpan span{t_x,
+                              T,
+                              log_alpha + log1p_fast(t_x / alpha),
+                              log_beta + log1p_fast(t_x / beta),
+                              log_alpha + out.shift_alpha,
+                              out.log_beta_T};
+        out.integral =
+            pareto_log_integral(r + x, s + 1.0, alpha, beta, span, log_rsx, gradient);
+        out.odds = log_s + out.integral.log_value - out.log_beta_T;
+        return out;
+    }
+
+    // The common factor alpha^r beta^s times the "alive" branch is written
+    // -r log1p(T / alpha) - x log(alpha + T) - s log1p(T / beta), so that large
+    // parameters (s log beta in the thousands) cancel exactly; the "gone" branch enters
+    // through log1p(exp(odds)).
+    double log_likelihood(const XTerms& terms, const CustomerRow& row,
+                          double* g) const {
+        const double x = row.x, T = row.T;
+        const Branches both = branches(x, row.t_x, T, terms.log_rsx, g != nullptr);
+        const double odds = both.odds;
+        // log1p(exp(odds)) and sigmoid(odds) from one exponential
+        const double small = std::exp(-std::fabs(odds));
+        if (g != nullptr) {
+            // posterior weight of "gone"
+            const double sigma =
+                odds >= 0.0 ? 1.0 / (1.0 + small) : small / (1.0 + small);
+            const ParetoIntegral& K = both.integral;
+            g[0] = terms.digamma_r - both.shift_alpha + sigma * K.d_e1;
+            g[1] = (r * T - x * alpha) / (alpha * (alpha + T)) + sigma * K.d_alpha;
+            g[2] = -both.shift_beta + sigma * (1.0 / s + K.d_e2);
+            g[3] = s * T / (beta * (beta + T)) + sigma * (K.d_beta - 1.0 / (beta + T));
+        }
+        return terms.log_rising_r - r * both.shift_alpha -
+               x * (log_alpha + both.shift_alpha) - s * both.shift_beta +
+               std::fmax(odds, 0.0) + log1p_fast(small);
+    }
+
+    double probability_alive(double x, double t_x, double T) const {
+        return sigmoid(-branches(x, t_x, T, std::log(r + s + x), false).odds);
+    }
+
+    // Fader & Hardie (2005) eq. (41): P(alive) (r + x)(beta + T) / (alpha + T)
+    // * (1 - ((beta + T) / (beta + T + t))^(s-1)) / (s - 1).
+    double conditional_expected(double t, double x, double t_x, double T) const {
+        if (t == 0.0) return 0.0;
+        const double horizon =
+            one_minus_power_over(s - 1.0, -std::log1p(t / (beta + T)));
+        return probability_alive(x, t_x, T) * (r + x) * (beta + T) / (alpha + T) *
+               horizon;
+    }
+
+    // P(X(t) = n) for a new customer (Fader & Hardie, "Deriving an Expression for
+    // P(X(t) = x) Under the Pareto/NBD Model"): alive at t with n purchases, or dropped
+    // out at tau < t after n purchases,
+    //   NB(n; r, alpha/(alpha+t)) (beta/(beta+t))^s + s alpha^r beta^s Gamma(r+n) /
+    //   (Gamma(r) n!) int_0^t tau^n (alpha+tau)^-(r+n) (beta+tau)^-(s+1) dtau.
+    // The integral is taken directly (log-concave in log tau) rather than through the
+    // note's difference of hypergeometric sums, which cancels for large n.
+    double probability_n(double t, std::int64_t n) const {
+        if (t == 0.0) return n == 0 ? 1.0 : 0.0;
+        const double nd = static_cast<double>(n);
+        const double log_count = log_gamma_ratio(r, nd) - log_gamma(nd + 1.0);
+        const double alive = log_count - r * std::log1p(t / alpha) +
+                             nd * (std::log(t) - std::log(alpha + t)) -
+                             s * std::log1p(t / beta);
+        // Relative to alpha^r beta^s, so that huge parameters cancel exactly:
+        // tau^n (alpha + tau)^-(r+n) (beta + tau)^-(s+1) alpha^r beta^s, tau = e^u.
+        auto psi = [&](double u, double& dpsi) {
+            const double tau = std::exp(u);
+            dpsi = (nd + 1.0) - (r + nd) * tau / (alpha + tau) -
+                   (s + 1.0) * tau / (beta + tau);
+            return (nd + 1.0) * u - nd * std::log(alpha + tau) -
+                   r * std::log1p(tau / alpha) - std::log(beta + tau) -
+                   s * std::log1p(tau / beta);
+        };
+        const double hi = std::log(t);
+        double slope = 0.0;
+        psi(hi, slope);
+        double mode = hi;
+        if (slope < 0.0) {
+            // psi' falls from n + 1 at -infinity; bracket its root, then bisect.
+            double lo = hi - 1.0, step = 1.0;
+            for (;;) {
+                psi(lo, slope);
+                if (slope > 0.0) break;
+                step *= 2.0;
+                lo -= step;
+            }
+            double top = hi;
+            for (int i = 0; i < 100 && top - lo > 1e-9 * (1.0 + std::fabs(lo)); ++i) {
+                const double mid = 0.5 * (lo + top);
+                psi(mid, slope);
+                (slope > 0.0 ? lo : top) = mid;
+            }
+            mode = 0.5 * (lo + top);
+        }
+        LogConcaveRule rule;
+        log_concave_rule(psi, -std::numeric_limits<double>::infinity(), hi, mode, rule);
+        double sum = 0.0;
+        for (const QuadratureNode& node : rule.nodes) sum += node.weight;
+        const double gone = log_s + log_count + rule.psi_ref + std::log(sum);
+        return std::exp(alive) + std::exp(gone);
+    }
+};
+
+}  // namespace detail
+}  // namespace crmmine

@@ -1,0 +1,52 @@
+// The MBG/NBD model (Batislam, Denizel & Filiztekin 2007; Wagner & Hoppe 2008): the
+// BG/NBD with a chance to drop out right after the first purchase too, so customers
+// without repeat purchases may also be gone. Likelihood and predictions as lifetimes'
+// ModifiedBetaGeoFitter.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "crmmine/clv/model_fit.hpp"
+
+namespace crmmine {
+
+struct ModifiedBgNbd {
+    double r = 1.0, alpha = 1.0, a = 1.0, b = 1.0;
+
+    static ModifiedBgNbd from_params(
+        const std::vector<double>& params);  // r, alpha, a, b
+    std::vector<double> params() const { return {r, alpha, a, b}; }
+    void validate() const;  // every parameter finite and positive
+};
+
+ClvFit modified_bg_nbd_fit(const PurchaseHistoryView& data,
+                           const ClvFitParams& params = {});
+
+ClvLogLikelihood log_likelihood(const ModifiedBgNbd& model,
+                                const PurchaseHistoryView& data, int n_jobs = 0);
+std::vector<double> individual_log_likelihood(const ModifiedBgNbd& model,
+                                              const PurchaseHistoryView& data,
+                                              int n_jobs = 0);
+
+// Expected repeat purchases in (T, T + t] given the history; t holds 1 or data.n
+// horizons.
+std::vector<double> conditional_expected_number_of_purchases_up_to_time(
+    const ModifiedBgNbd& model, const double* t, std::size_t n_t,
+    const PurchaseHistoryView& data, int n_jobs = 0);
+// Expected repeat purchases in (0, t] of a new customer.
+std::vector<double> expected_number_of_purchases_up_to_time(const ModifiedBgNbd& model,
+                                                            const double* t,
+                                                            std::size_t n_t,
+                                                            int n_jobs = 0);
+// Probability that the customer has not dropped out by T.
+std::vector<double> conditional_probability_alive(const ModifiedBgNbd& model,
+                                                  const PurchaseHistoryView& data,
+                                                  int n_jobs = 0);
+// P(N(t) = n) for a new customer; t and n broadcast (length 1 or a common length).
+std::vector<double> probability_of_n_purchases_up_to_time(
+    const ModifiedBgNbd& model, const double* t, std::size_t n_t, const std::int64_t* n,
+    std::size_t n_n, int n_jobs = 0);
+
+}  // namespace crmmine

@@ -1,0 +1,497 @@
+#include "crmmine/clv/model_fit.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "crmmine/clv/bg_nbd.hpp"
+#include "crmmine/clv/detail/likelihood.hpp"
+#include "crmmine/clv/gamma_gamma.hpp"
+#include "crmmine/clv/modified_bg_nbd.hpp"
+#include "crmmine/clv/pareto_nbd.hpp"
+#include "crmmine/core/error.hpp"
+#include "crmmine/core/parallel.hpp"
+
+namespace crmmine {
+namespace {
+
+std::string show(double value) {
+    std::ostringstream out;
+    out.precision(17);
+    out << value;
+    return out.str();
+}
+
+std::string at_row(std::size_t i, double value) {
+    return " (row " + std::to_string(i) + " holds " + show(value) + ")";
+}
+
+bool is_whole(double value) {
+    return std::floor(value) == value;
+}
+
+void check_weight(const double* weights, std::size_t i) {
+    if (weights == nullptr) return;
+    const double w = weights[i];
+    if (!(std::isfinite(w) && w >= 0.0))
+        detail::throw_invalid(
+            "weights",
+            "must be finite and >= 0 (the number of customers sharing the row)" +
+                at_row(i, w));
+}
+
+// Runs check(i) over [0, n) in chunks; the lowest failing row is the one reported.
+template <class Check>
+void check_rows(std::size_t n, int n_threads, Check&& check) {
+    detail::parallel_for(
+        detail::clv_chunk_count(n), n_threads, [&](std::int64_t chunk) {
+            const std::size_t begin =
+                static_cast<std::size_t>(chunk) * detail::clv_chunk;
+            const std::size_t end = std::min(n, begin + detail::clv_chunk);
+            for (std::size_t i = begin; i < end; ++i) check(i);
+        });
+}
+
+std::vector<detail::CustomerRow> drop_unweighted(
+    std::vector<detail::CustomerRow> rows) {
+    rows.erase(std::remove_if(
+                   rows.begin(), rows.end(),
+                   [](const detail::CustomerRow& row) { return !(row.weight > 0.0); }),
+               rows.end());
+    detail::require(
+        !rows.empty(), "weights",
+        "no customer has a positive weight; pass at least one customer to fit");
+    return rows;
+}
+
+bool row_less(const detail::CustomerRow& a, const detail::CustomerRow& b) {
+    if (a.x != b.x) return a.x < b.x;
+    if (a.t_x != b.t_x) return a.t_x < b.t_x;
+    return a.T < b.T;
+}
+
+bool row_equal(const detail::CustomerRow& a, const detail::CustomerRow& b) {
+    return a.x == b.x && a.t_x == b.t_x && a.T == b.T;
+}
+
+// Merges runs of equal rows in a sorted range, adding their weights in order.
+void merge_equal(std::vector<detail::CustomerRow>& rows) {
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (out > 0 && row_equal(rows[out - 1], rows[i]))
+            rows[out - 1].weight += rows[i].weight;
+        else
+            rows[out++] = rows[i];
+    }
+    rows.resize(out);
+}
+
+double total_weight(const std::vector<detail::CustomerRow>& rows) {
+    double total = 0.0;
+    for (const auto& row : rows) total += row.weight;
+    return total;
+}
+
+std::vector<double> fit_start(const ClvFitParams& params,
+                              const std::vector<double>& param_scale) {
+    std::vector<double> start(param_scale.size(), 1.0);
+    if (!params.initial.empty())
+        for (std::size_t j = 0; j < start.size(); ++j)
+            start[j] = params.initial[j] * param_scale[j];
+    return start;
+}
+
+}  // namespace
+
+ClvModel clv_model_from_name(const std::string& name) {
+    if (name == "bg_nbd") return ClvModel::bg_nbd;
+    if (name == "modified_bg_nbd") return ClvModel::modified_bg_nbd;
+    if (name == "pareto_nbd") return ClvModel::pareto_nbd;
+    if (name == "gamma_gamma") return ClvModel::gamma_gamma;
+    throw InvalidArgument("model",
+                          "must be one of 'bg_nbd', 'modified_bg_nbd', 'pareto_nbd', "
+                          "'gamma_gamma', got '" +
+                              name + "'");
+}
+
+const char* clv_model_name(ClvModel model) noexcept {
+    switch (model) {
+        case ClvModel::modified_bg_nbd:
+            return "modified_bg_nbd";
+        case ClvModel::pareto_nbd:
+            return "pareto_nbd";
+        case ClvModel::gamma_gamma:
+            return "gamma_gamma";
+        case ClvModel::bg_nbd:
+            break;
+    }
+    return "bg_nbd";
+}
+
+std::vector<std::string> clv_parameter_names(ClvModel model) {
+    switch (model) {
+        case ClvModel::pareto_nbd:
+            return {"r", "alpha", "s", "beta"};
+        case ClvModel::gamma_gamma:
+            return {"p", "q", "v"};
+        case ClvModel::bg_nbd:
+        case ClvModel::modified_bg_nbd:
+            break;
+    }
+    return {"r", "alpha", "a", "b"};
+}
+
+void ClvFitParams::validate(ClvModel model) const {
+    detail::require(std::isfinite(penalizer) && penalizer >= 0.0, "penalizer",
+                    "must be finite and >= 0, got " + show(penalizer));
+    const std::size_t k = clv_parameter_names(model).size();
+    if (!initial.empty()) detail::require_positive_params(initial, k, "initial");
+    detail::require(max_iter >= 0, "max_iter",
+                    "must be >= 0, got " + std::to_string(max_iter));
+    detail::require(std::isfinite(tol) && tol >= 0.0, "tol",
+                    "must be finite and >= 0, got " + show(tol));
+}
+
+std::vector<double> ClvFit::standard_errors() const {
+    std::vector<double> out(params.size(), std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t j = 0;
+         j < out.size() && static_cast<Eigen::Index>(j) < covariance.rows(); ++j) {
+        const double variance =
+            covariance(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(j));
+        if (variance >= 0.0) out[j] = std::sqrt(variance);
+    }
+    return out;
+}
+
+namespace detail {
+
+void require_positive_params(const std::vector<double>& params, std::size_t k,
+                             const char* names) {
+    require(
+        params.size() == k, names,
+        "needs " + std::to_string(k) + " values, got " + std::to_string(params.size()));
+    for (std::size_t j = 0; j < k; ++j)
+        if (!(std::isfinite(params[j]) && params[j] > 0.0))
+            throw_invalid(names, "every parameter must be finite and > 0; value " +
+                                     std::to_string(j) + " is " + show(params[j]));
+}
+
+void require_horizons(const double* t, std::size_t n_t) {
+    for (std::size_t i = 0; i < n_t; ++i)
+        if (!(std::isfinite(t[i]) && t[i] >= 0.0))
+            throw_invalid("t",
+                          "must be finite and >= 0 (a time span in the data's unit)" +
+                              at_row(i, t[i]));
+}
+
+void require_counts(const std::int64_t* n, std::size_t n_n) {
+    for (std::size_t i = 0; i < n_n; ++i)
+        if (!(n[i] >= 0))
+            throw_invalid("n", "must be >= 0 (a number of purchases)" +
+                                   at_row(i, static_cast<double>(n[i])));
+}
+
+std::size_t broadcast_length(std::size_t n_a, const char* name_a, std::size_t n_b,
+                             const char* name_b) {
+    if (n_a == n_b || n_b == 1) return n_a;
+    if (n_a == 1) return n_b;
+    throw TypeMismatch(name_b, std::string("needs 1 value or as many as ") + name_a +
+                                   " (" + std::to_string(n_a) + "), got " +
+                                   std::to_string(n_b));
+}
+
+void check_purchase_history(const PurchaseHistoryView& data, int n_threads) {
+    check_rows(data.n, n_threads, [&](std::size_t i) {
+        const double x = data.frequency[i], t_x = data.recency[i], T = data.T[i];
+        if (!(std::isfinite(x) && x >= 0.0 && is_whole(x)))
+            throw_invalid(
+                "frequency",
+                "must hold whole numbers >= 0 (repeat purchases)" + at_row(i, x));
+        if (!(std::isfinite(t_x) && t_x >= 0.0))
+            throw_invalid("recency", "must be finite and >= 0" + at_row(i, t_x));
+        if (!(std::isfinite(T) && T >= 0.0))
+            throw_invalid("T", "must be finite and >= 0" + at_row(i, T));
+        if (!(t_x <= T))
+            throw_invalid(
+                "recency",
+                "must not exceed T (the age at the last purchase is at most the age)" +
+                    at_row(i, t_x) + " while T is " + show(T));
+        if (!(x > 0.0 || t_x == 0.0))
+            throw_invalid(
+                "recency",
+                "must be 0 where frequency is 0 (no repeat purchase)" + at_row(i, t_x));
+        check_weight(data.weights, i);
+    });
+}
+
+std::vector<CustomerRow> purchase_rows(const PurchaseHistoryView& data, bool for_fit,
+                                       int n_threads) {
+    if (for_fit)
+        require(data.n > 0, "frequency", "is empty; pass at least one customer to fit");
+    check_purchase_history(data, n_threads);
+    std::vector<CustomerRow> rows(data.n);
+    for (std::size_t i = 0; i < data.n; ++i)
+        rows[i] = {data.frequency[i], data.recency[i], data.T[i],
+                   data.weights != nullptr ? data.weights[i] : 1.0};
+    return for_fit ? drop_unweighted(std::move(rows)) : rows;
+}
+
+std::vector<CustomerRow> spend_rows(const SpendHistoryView& data, bool for_fit,
+                                    int n_threads) {
+    const std::size_t n = data.n;
+    if (for_fit)
+        require(n > 0, "frequency", "is empty; pass at least one customer to fit");
+    std::vector<CustomerRow> rows(n);
+    check_rows(n, n_threads, [&](std::size_t i) {
+        const double x = data.frequency[i], m = data.monetary_value[i];
+        if (!(std::isfinite(x) && x >= 0.0 && is_whole(x)))
+            throw_invalid(
+                "frequency",
+                "must hold whole numbers >= 0 (repeat purchases)" + at_row(i, x));
+        if (for_fit) {
+            if (!(x >= 1.0))
+                throw_invalid(
+                    "frequency",
+                    "must be >= 1: the Gamma-Gamma model is fitted on customers with "
+                    "repeat purchases; drop the others" +
+                        at_row(i, x));
+            if (!(std::isfinite(m) && m > 0.0))
+                throw_invalid(
+                    "monetary_value",
+                    "must be finite and > 0 (the mean value of the repeat purchases)" +
+                        at_row(i, m));
+        } else {
+            if (!(std::isfinite(m) && m >= 0.0))
+                throw_invalid("monetary_value",
+                              "must be finite and >= 0" + at_row(i, m));
+        }
+        check_weight(data.weights, i);
+        rows[i] = {x, m, m > 0.0 ? std::log(m) : 0.0,
+                   data.weights != nullptr ? data.weights[i] : 1.0};
+    });
+    return for_fit ? drop_unweighted(std::move(rows)) : rows;
+}
+
+std::vector<CustomerRow> collapse_rows(const std::vector<CustomerRow>& rows,
+                                       int n_threads) {
+    // Parts of at least 64k rows, at most 16: a function of the size alone.
+    const auto n = static_cast<std::int64_t>(rows.size());
+    const std::int64_t n_parts = std::clamp<std::int64_t>(n / 65536, 1, 16);
+    std::vector<std::vector<CustomerRow>> parts(static_cast<std::size_t>(n_parts));
+    parallel_for(n_parts, n_threads, [&](std::int64_t part) {
+        auto& mine = parts[static_cast<std::size_t>(part)];
+        mine.assign(rows.begin() + part_begin(n, n_parts, part),
+                    rows.begin() + part_begin(n, n_parts, part + 1));
+        std::sort(mine.begin(), mine.end(), row_less);
+        merge_equal(mine);
+    });
+    std::vector<CustomerRow> out;
+    for (auto& part : parts) {
+        const auto middle = static_cast<std::ptrdiff_t>(out.size());
+        out.insert(out.end(), part.begin(), part.end());
+        std::inplace_merge(out.begin(), out.begin() + middle, out.end(), row_less);
+        merge_equal(out);
+        std::vector<CustomerRow>().swap(part);
+    }
+    return out;
+}
+
+std::vector<CustomerRow> collapsed_purchase_rows(const PurchaseHistoryView& data,
+                                                 int n_threads) {
+    return collapse_rows(purchase_rows(data, false, n_threads), n_threads);
+}
+
+FitProblem purchase_fit_problem(ClvModel model, const PurchaseHistoryView& data,
+                                const ClvFitParams& params, int n_threads) {
+    params.validate(model);
+    FitProblem problem;
+    problem.rows = collapse_rows(purchase_rows(data, true, n_threads), n_threads);
+    double max_T = 0.0;
+    for (const auto& row : problem.rows) max_T = std::max(max_T, row.T);
+    require(max_T > 0.0, "T",
+            "is 0 for every customer; the purchase models need customers observed for "
+            "some time");
+    const double scale = 1.0 / max_T;
+    problem.scaled_rows = problem.rows;
+    for (auto& row : problem.scaled_rows) {
+        row.t_x *= scale;
+        row.T *= scale;
+    }
+    problem.param_scale = {1.0, scale, 1.0,
+                           model == ClvModel::pareto_nbd ? scale : 1.0};
+    problem.penalty_scale.assign(4, 1.0);
+    problem.start = fit_start(params, problem.param_scale);
+    problem.total_weight = total_weight(problem.rows);
+    return problem;
+}
+
+FitProblem spend_fit_problem(const SpendHistoryView& data, const ClvFitParams& params,
+                             int n_threads) {
+    params.validate(ClvModel::gamma_gamma);
+    FitProblem problem;
+    problem.rows = collapse_rows(spend_rows(data, true, n_threads), n_threads);
+    problem.total_weight = total_weight(problem.rows);
+    double money = 0.0;
+    for (const auto& row : problem.rows) money += row.weight * row.t_x;
+    const double scale = problem.total_weight / money;
+    const double log_scale = std::log(scale);
+    problem.scaled_rows = problem.rows;
+    for (auto& row : problem.scaled_rows) {
+        row.t_x *= scale;
+        row.T += log_scale;
+    }
+    problem.param_scale = {1.0, 1.0, scale};
+    problem.penalty_scale = {1.0, 1.0, 1.0 / scale};
+    problem.start = fit_start(params, problem.param_scale);
+    return problem;
+}
+
+}  // namespace detail
+
+namespace {
+
+SpendHistoryView spend_view(const PurchaseHistoryView& data) {
+    return {data.frequency, data.recency, data.weights, data.n};
+}
+
+[[noreturn]] void no_purchase_process(const char* what) {
+    throw InvalidArgument("model", std::string("'gamma_gamma' models spend, not ") +
+                                       what +
+                                       "; use 'bg_nbd', 'modified_bg_nbd' or "
+                                       "'pareto_nbd'");
+}
+
+}  // namespace
+
+ClvFit clv_fit(ClvModel model, const PurchaseHistoryView& data,
+               const ClvFitParams& params) {
+    switch (model) {
+        case ClvModel::modified_bg_nbd:
+            return modified_bg_nbd_fit(data, params);
+        case ClvModel::pareto_nbd:
+            return pareto_nbd_fit(data, params);
+        case ClvModel::gamma_gamma:
+            return gamma_gamma_fit(spend_view(data), params);
+        case ClvModel::bg_nbd:
+            break;
+    }
+    return bg_nbd_fit(data, params);
+}
+
+ClvLogLikelihood clv_log_likelihood(ClvModel model, const std::vector<double>& params,
+                                    const PurchaseHistoryView& data, int n_jobs) {
+    switch (model) {
+        case ClvModel::modified_bg_nbd:
+            return log_likelihood(ModifiedBgNbd::from_params(params), data, n_jobs);
+        case ClvModel::pareto_nbd:
+            return log_likelihood(ParetoNbd::from_params(params), data, n_jobs);
+        case ClvModel::gamma_gamma:
+            return log_likelihood(GammaGamma::from_params(params), spend_view(data),
+                                  n_jobs);
+        case ClvModel::bg_nbd:
+            break;
+    }
+    return log_likelihood(BgNbd::from_params(params), data, n_jobs);
+}
+
+std::vector<double> clv_individual_log_likelihood(ClvModel model,
+                                                  const std::vector<double>& params,
+                                                  const PurchaseHistoryView& data,
+                                                  int n_jobs) {
+    switch (model) {
+        case ClvModel::modified_bg_nbd:
+            return individual_log_likelihood(ModifiedBgNbd::from_params(params), data,
+                                             n_jobs);
+        case ClvModel::pareto_nbd:
+            return individual_log_likelihood(ParetoNbd::from_params(params), data,
+                                             n_jobs);
+        case ClvModel::gamma_gamma:
+            return individual_log_likelihood(GammaGamma::from_params(params),
+                                             spend_view(data), n_jobs);
+        case ClvModel::bg_nbd:
+            break;
+    }
+    return individual_log_likelihood(BgNbd::from_params(params), data, n_jobs);
+}
+
+std::vector<double> clv_conditional_expected_purchases(
+    ClvModel model, const std::vector<double>& params, const double* t, std::size_t n_t,
+    const PurchaseHistoryView& data, int n_jobs) {
+    switch (model) {
+        case ClvModel::modified_bg_nbd:
+            return conditional_expected_number_of_purchases_up_to_time(
+                ModifiedBgNbd::from_params(params), t, n_t, data, n_jobs);
+        case ClvModel::pareto_nbd:
+            return conditional_expected_number_of_purchases_up_to_time(
+                ParetoNbd::from_params(params), t, n_t, data, n_jobs);
+        case ClvModel::gamma_gamma:
+            no_purchase_process("purchases");
+        case ClvModel::bg_nbd:
+            break;
+    }
+    return conditional_expected_number_of_purchases_up_to_time(
+        BgNbd::from_params(params), t, n_t, data, n_jobs);
+}
+
+std::vector<double> clv_expected_purchases(ClvModel model,
+                                           const std::vector<double>& params,
+                                           const double* t, std::size_t n_t,
+                                           int n_jobs) {
+    switch (model) {
+        case ClvModel::modified_bg_nbd:
+            return expected_number_of_purchases_up_to_time(
+                ModifiedBgNbd::from_params(params), t, n_t, n_jobs);
+        case ClvModel::pareto_nbd:
+            return expected_number_of_purchases_up_to_time(
+                ParetoNbd::from_params(params), t, n_t, n_jobs);
+        case ClvModel::gamma_gamma:
+            no_purchase_process("purchases");
+        case ClvModel::bg_nbd:
+            break;
+    }
+    return expected_number_of_purchases_up_to_time(BgNbd::from_params(params), t, n_t,
+                                                   n_jobs);
+}
+
+std::vector<double> clv_probability_alive(ClvModel model,
+                                          const std::vector<double>& params,
+                                          const PurchaseHistoryView& data, int n_jobs) {
+    switch (model) {
+        case ClvModel::modified_bg_nbd:
+            return conditional_probability_alive(ModifiedBgNbd::from_params(params),
+                                                 data, n_jobs);
+        case ClvModel::pareto_nbd:
+            return conditional_probability_alive(ParetoNbd::from_params(params), data,
+                                                 n_jobs);
+        case ClvModel::gamma_gamma:
+            no_purchase_process("dropout");
+        case ClvModel::bg_nbd:
+            break;
+    }
+    return conditional_probability_alive(BgNbd::from_params(params), data, n_jobs);
+}
+
+std::vector<double> clv_probability_n_purchases(ClvModel model,
+                                                const std::vector<double>& params,
+                                                const double* t, std::size_t n_t,
+                                                const std::int64_t* n, std::size_t n_n,
+                                                int n_jobs) {
+    switch (model) {
+        case ClvModel::modified_bg_nbd:
+            return probability_of_n_purchases_up_to_time(
+                ModifiedBgNbd::from_params(params), t, n_t, n, n_n, n_jobs);
+        case ClvModel::pareto_nbd:
+            return probability_of_n_purchases_up_to_time(ParetoNbd::from_params(params),
+                                                         t, n_t, n, n_n, n_jobs);
+        case ClvModel::gamma_gamma:
+            no_purchase_process("purchases");
+        case ClvModel::bg_nbd:
+            break;
+    }
+    return probability_of_n_purchases_up_to_time(BgNbd::from_params(params), t, n_t, n,
+                                                 n_n, n_jobs);
+}
+
+}  // namespace crmmine

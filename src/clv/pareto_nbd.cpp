@@ -1,0 +1,78 @@
+#include "crmmine/clv/pareto_nbd.hpp"
+
+#include "crmmine/clv/detail/likelihood.hpp"
+#include "crmmine/clv/detail/pareto_nbd_kernel.hpp"
+#include "crmmine/core/parallel.hpp"
+
+namespace crmmine {
+namespace {
+
+using Kernel = detail::ParetoNbdKernel;
+
+}  // namespace
+
+ParetoNbd ParetoNbd::from_params(const std::vector<double>& params) {
+    detail::require_positive_params(params, 4, "params");
+    return {params[0], params[1], params[2], params[3]};
+}
+
+void ParetoNbd::validate() const {
+    detail::require_positive_params(params(), 4, "params");
+}
+
+ClvFit pareto_nbd_fit(const PurchaseHistoryView& data, const ClvFitParams& params) {
+    const int n_threads = resolve_num_threads(params.n_jobs);
+    return detail::fit_model<Kernel>(
+        ClvModel::pareto_nbd,
+        detail::purchase_fit_problem(ClvModel::pareto_nbd, data, params, n_threads),
+        params);
+}
+
+ClvLogLikelihood log_likelihood(const ParetoNbd& model, const PurchaseHistoryView& data,
+                                int n_jobs) {
+    model.validate();
+    return detail::purchase_log_likelihood<Kernel>(model.params(), data, n_jobs);
+}
+
+std::vector<double> individual_log_likelihood(const ParetoNbd& model,
+                                              const PurchaseHistoryView& data,
+                                              int n_jobs) {
+    model.validate();
+    return detail::purchase_individual_log_likelihood<Kernel>(model.params(), data,
+                                                              n_jobs);
+}
+
+std::vector<double> conditional_expected_number_of_purchases_up_to_time(
+    const ParetoNbd& model, const double* t, std::size_t n_t,
+    const PurchaseHistoryView& data, int n_jobs) {
+    model.validate();
+    return detail::purchase_conditional_expected<Kernel>(model.params(), t, n_t, data,
+                                                         n_jobs);
+}
+
+std::vector<double> expected_number_of_purchases_up_to_time(const ParetoNbd& model,
+                                                            const double* t,
+                                                            std::size_t n_t,
+                                                            int n_jobs) {
+    model.validate();
+    return detail::purchase_expected<Kernel>(model.params(), t, n_t, n_jobs);
+}
+
+std::vector<double> conditional_probability_alive(const ParetoNbd& model,
+                                                  const PurchaseHistoryView& data,
+                                                  int n_jobs) {
+    model.validate();
+    return detail::purchase_probability_alive<Kernel>(model.params(), data, n_jobs);
+}
+
+std::vector<double> probability_of_n_purchases_up_to_time(const ParetoNbd& model,
+                                                          const double* t,
+                                                          std::size_t n_t,
+                                                          const std::int64_t* n,
+                                                          std::size_t n_n, int n_jobs) {
+    model.validate();
+    return detail::purchase_probability_n<Kernel>(model.params(), t, n_t, n, n_n,
+                                                  n_jobs);
+}
+
+}  // namespace crmmine

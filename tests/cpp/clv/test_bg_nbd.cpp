@@ -1,0 +1,383 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "crmmine/clv/bg_nbd.hpp"
+#include "crmmine/core/error.hpp"
+#include "oracles.hpp"
+
+using namespace crmmine;
+using clv_test::History;
+
+namespace {
+
+// Fader, Hardie & Lee (2005), table 1 / section 6: the CDNOW cohort estimates.
+const BgNbd published{0.243, 4.414, 0.793, 2.426};
+
+History mixed_customers() {
+    History h;
+    h.add(0, 0, 38.86);
+    h.add(2, 30.43, 38.86);
+    h.add(1, 1.71, 38.86);
+    h.add(7, 29.43, 32.0);
+    h.add(1, 0.0, 5.0);  // repeat purchase on the first day
+    h.add(12, 27.0, 27.0);
+    h.add(3, 0.5, 36.1);
+    h.add(25, 35.9, 36.0);
+    return h;
+}
+
+double total_ll(const BgNbd& model, const History& h, bool weighted = false) {
+    return log_likelihood(model, h.view(weighted), 1).total;
+}
+
+}  // namespace
+
+TEST_CASE("BG/NBD individual log-likelihood equals the paper's formula") {
+    const History h = mixed_customers();
+    const std::vector<double> ll = individual_log_likelihood(published, h.view(), 1);
+    REQUIRE(ll.size() == h.x.size());
+    for (std::size_t i = 0; i < ll.size(); ++i)
+        CHECK(ll[i] == doctest::Approx(clv_test::bg_nbd_ll(published.r, published.alpha,
+                                                           published.a, published.b,
+                                                           h.x[i], h.t_x[i], h.T[i]))
+                           .epsilon(1e-12));
+    double sum = 0.0;
+    for (const double v : ll) sum += v;
+    CHECK(total_ll(published, h) == doctest::Approx(sum).epsilon(1e-13));
+}
+
+TEST_CASE("BG/NBD gradient equals finite differences, extreme customers included") {
+    History h = mixed_customers();
+    h.add(200, 1e-3, 1e-3);
+    h.add(200, 0.5, 40.0);
+    h.add(0, 0, 1e-3);
+    const std::vector<BgNbd> models = {published,
+                                       {2.0, 0.01, 3.5, 0.2},
+                                       {0.05, 300.0, 0.01, 1e4},
+                                       {1.0, 1.0, 1.0, 1.0}};
+    for (const BgNbd& model : models) {
+        for (std::size_t i = 0; i < h.x.size(); ++i) {
+            History one;
+            one.add(h.x[i], h.t_x[i], h.T[i]);
+            const ClvLogLikelihood ll = log_likelihood(model, one.view(), 1);
+            REQUIRE(std::isfinite(ll.total));
+            for (std::size_t j = 0; j < 4; ++j) {
+                auto shifted = [&](double e) {
+                    std::vector<double> p = model.params();
+                    p[j] *= std::exp(e);
+                    return total_ll(BgNbd::from_params(p), one);
+                };
+                const double fd = clv_test::derivative(shifted, 1e-4);
+                CAPTURE(j);
+                CAPTURE(ll.gradient[j]);
+                CAPTURE(fd);
+                CHECK(clv_test::gradient_close(ll.gradient[j], fd, ll.total, h.x[i],
+                                               model.params()));
+            }
+        }
+    }
+}
+
+TEST_CASE("BG/NBD predictions equal the paper's formulas") {
+    const double r = published.r, alpha = published.alpha, a = published.a,
+                 b = published.b;
+    // Eq. (10): expected purchases in (T, T + t]; the paper's example, x = 2, t_x =
+    // 30.43, T = 38.86, t = 39, gives 1.226.
+    History h = mixed_customers();
+    const double t = 39.0;
+    const auto expected = conditional_expected_number_of_purchases_up_to_time(
+        published, &t, 1, h.view(), 1);
+    const auto alive = conditional_probability_alive(published, h.view(), 1);
+    CHECK(expected[1] == doctest::Approx(1.226).epsilon(5e-4));
+    for (std::size_t i = 0; i < h.x.size(); ++i) {
+        const double x = h.x[i], t_x = h.t_x[i], T = h.T[i];
+        const double hyp =
+            clv_test::naive_hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t));
+        const double numerator =
+            (a + b + x - 1) / (a - 1) *
+            (1 - hyp * std::pow((alpha + T) / (alpha + T + t), r + x));
+        const double odds =
+            x > 0 ? a / (b + x - 1) * std::pow((alpha + T) / (alpha + t_x), r + x)
+                  : 0.0;
+        CHECK(expected[i] == doctest::Approx(numerator / (1 + odds)).epsilon(1e-11));
+        CHECK(alive[i] == doctest::Approx(1 / (1 + odds)).epsilon(1e-13));
+    }
+    // Eq. (9) and (8), unconditional.
+    const std::vector<double> times = {0.0, 1.0, 13.0, 52.0, 104.0};
+    const auto unconditional =
+        expected_number_of_purchases_up_to_time(published, times.data(), times.size());
+    for (std::size_t i = 0; i < times.size(); ++i) {
+        const double u = times[i];
+        const double naive =
+            (a + b - 1) / (a - 1) *
+            (1 - clv_test::naive_hyp2f1(r, b, a + b - 1, u / (alpha + u)) *
+                     std::pow(alpha / (alpha + u), r));
+        CHECK(unconditional[i] == doctest::Approx(naive).epsilon(1e-11).scale(1e-12));
+    }
+    std::vector<std::int64_t> counts;
+    for (std::int64_t n = 0; n <= 60; ++n) counts.push_back(n);
+    const double horizon = 26.0;
+    const auto pmf = probability_of_n_purchases_up_to_time(
+        published, &horizon, 1, counts.data(), counts.size(), 1);
+    double total = 0.0;
+    for (std::size_t k = 0; k < counts.size(); ++k) {
+        const double n = static_cast<double>(counts[k]);
+        const double q = horizon / (alpha + horizon);
+        auto nb = [&](double j) {
+            return std::exp(std::lgamma(r + j) - std::lgamma(r) - std::lgamma(j + 1) +
+                            r * std::log1p(-q) + j * std::log(q));
+        };
+        double finite_sum = 0.0;
+        for (double j = 0; j < n; ++j) finite_sum += nb(j) / std::pow(1 - q, r);
+        double naive =
+            std::exp(clv_test::lbeta(a, b + n) - clv_test::lbeta(a, b)) * nb(n);
+        if (n > 0)
+            naive +=
+                std::exp(clv_test::lbeta(a + 1, b + n - 1) - clv_test::lbeta(a, b)) *
+                (1 - std::pow(1 - q, r) * finite_sum);
+        if (n < 20) CHECK(pmf[k] == doctest::Approx(naive).epsilon(1e-10).scale(1e-12));
+        CHECK(pmf[k] >= 0.0);
+        total += pmf[k];
+    }
+    CHECK(total == doctest::Approx(1.0).epsilon(1e-3));
+}
+
+TEST_CASE("BG/NBD conditional expectation when r far exceeds a + b (integrated)") {
+    // (r + x) - (a + b + x - 1) = 4.5: the Euler series would alternate, so the
+    // expectation is integrated over the dropout probability; the paper's formula
+    // (positive terms here) is the reference.
+    const BgNbd m{6.0, 2.0, 1.5, 1.0};
+    History h;
+    h.add(2, 0.5, 1.0);
+    h.add(0, 0, 1.0);
+    h.add(7, 3.0, 4.0);
+    for (const double t : {10.0, 40.0}) {
+        const auto e =
+            conditional_expected_number_of_purchases_up_to_time(m, &t, 1, h.view(), 1);
+        for (std::size_t i = 0; i < h.x.size(); ++i) {
+            const double x = h.x[i], t_x = h.t_x[i], T = h.T[i];
+            const double hyp = clv_test::naive_hyp2f1(
+                m.r + x, m.b + x, m.a + m.b + x - 1, t / (m.alpha + T + t));
+            const double numerator =
+                (m.a + m.b + x - 1) / (m.a - 1) *
+                (1 - hyp * std::pow((m.alpha + T) / (m.alpha + T + t), m.r + x));
+            const double odds =
+                x > 0 ? m.a / (m.b + x - 1) *
+                            std::pow((m.alpha + T) / (m.alpha + t_x), m.r + x)
+                      : 0.0;
+            CHECK(e[i] == doctest::Approx(numerator / (1 + odds)).epsilon(1e-10));
+        }
+    }
+}
+
+TEST_CASE("BG/NBD stays finite for extreme customers and horizons") {
+    History h;
+    h.add(200, 1e-3, 1e-3);
+    h.add(200, 0.0, 1e-3);
+    h.add(5000, 10.0, 10.0);
+    h.add(0, 0, 0);
+    h.add(200, 1e-3, 1e4);
+    h.add(1, 3.0, 30.0);
+    h.add(0, 0, 30.0);
+    // Parameters an optimizer reaches on degenerate data: dropout Beta collapsing to
+    // {0, 1} (a, b -> 0; b + x - 1 must keep the tiny b at x = 1), or Poisson-like
+    // purchasing (r, alpha -> infinity).
+    for (const BgNbd& model :
+         {published, BgNbd{0.01, 1e-3, 50.0, 0.05}, BgNbd{40.0, 1e4, 1.0, 1.0},
+          BgNbd{0.32, 13.4, 1e-15, 2.5e-17}, BgNbd{1.2e17, 3.9e17, 5.9e4, 29.8}}) {
+        for (const double t : {0.0, 1e-3, 39.0, 1e5}) {
+            const auto e = conditional_expected_number_of_purchases_up_to_time(
+                model, &t, 1, h.view(), 1);
+            for (const double v : e) CHECK((std::isfinite(v) && v >= 0.0));
+        }
+        for (const double v : conditional_probability_alive(model, h.view(), 1))
+            CHECK((v >= 0.0 && v <= 1.0));
+        const auto individual = individual_log_likelihood(model, h.view(), 1);
+        for (std::size_t i = 0; i < individual.size(); ++i) {
+            CHECK(std::isfinite(individual[i]));
+            // without repeat purchases the likelihood is a probability
+            if (h.x[i] == 0) CHECK(individual[i] <= 0.0);
+        }
+        const ClvLogLikelihood ll = log_likelihood(model, h.view(), 1);
+        for (const double g : ll.gradient) CHECK(std::isfinite(g));
+    }
+    // 200 purchases in a blink: the paper's formula still fits in a double here.
+    const double t = 1.0, x = 200.0, T = 1e-3;
+    const auto busy = conditional_expected_number_of_purchases_up_to_time(
+        published, &t, 1, h.view(), 1);
+    const double r = published.r, alpha = published.alpha, a = published.a,
+                 b = published.b;
+    const double hyp =
+        clv_test::naive_hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t));
+    const double naive = (a + b + x - 1) / (a - 1) *
+                         (1 - hyp * std::pow((alpha + T) / (alpha + T + t), r + x)) /
+                         (1 + a / (b + x - 1));
+    CHECK(busy[0] == doctest::Approx(naive).epsilon(1e-10));
+}
+
+TEST_CASE(
+    "BG/NBD fit: weights equal duplicated rows; 1 and 2 threads agree bit for bit") {
+    const History sim =
+        clv_test::simulate_bg_nbd(0.5, 6.0, 0.8, 2.5, 3000, 20.0, 40.0, 7);
+    History weighted, duplicated;
+    for (std::size_t i = 0; i < sim.x.size(); ++i) {
+        const double w = static_cast<double>(1 + i % 4);
+        weighted.add(sim.x[i], sim.t_x[i], sim.T[i], w);
+        for (int k = 0; k < static_cast<int>(w); ++k)
+            duplicated.add(sim.x[i], sim.t_x[i], sim.T[i]);
+    }
+    ClvFitParams params;
+    params.n_jobs = 1;
+    const ClvFit a = bg_nbd_fit(weighted.view(true), params);
+    const ClvFit b = bg_nbd_fit(duplicated.view(), params);
+    CHECK(a.converged);
+    CHECK(a.n_unique == static_cast<std::int64_t>(sim.x.size()));
+    CHECK(b.n_unique == a.n_unique);
+    CHECK(a.params == b.params);
+    CHECK(a.log_likelihood == b.log_likelihood);
+    params.n_jobs = 2;
+    const ClvFit c = bg_nbd_fit(weighted.view(true), params);
+    CHECK(c.params == a.params);
+    CHECK(c.log_likelihood == a.log_likelihood);
+    CHECK(std::memcmp(c.covariance.data(), a.covariance.data(), 16 * sizeof(double)) ==
+          0);
+    const double t = 10.0;
+    const BgNbd model = BgNbd::from_params(a.params);
+    CHECK(conditional_expected_number_of_purchases_up_to_time(model, &t, 1, sim.view(),
+                                                              1) ==
+          conditional_expected_number_of_purchases_up_to_time(model, &t, 1, sim.view(),
+                                                              2));
+    CHECK(log_likelihood(model, duplicated.view(), 1).gradient ==
+          log_likelihood(model, duplicated.view(), 2).gradient);
+}
+
+TEST_CASE("BG/NBD fit recovers the parameters of 20,000 simulated customers") {
+    const double truth[] = {0.5, 6.0, 0.8, 2.5};
+    const History sim = clv_test::simulate_bg_nbd(truth[0], truth[1], truth[2],
+                                                  truth[3], 20000, 26.0, 52.0, 2024);
+    const ClvFit fit = bg_nbd_fit(sim.view(), {});
+    REQUIRE(fit.converged);
+    const std::vector<double> se = fit.standard_errors();
+    for (std::size_t j = 0; j < 4; ++j) {
+        CAPTURE(j);
+        CHECK(std::isfinite(se[j]));
+        CHECK(std::fabs(fit.params[j] - truth[j]) < 4.0 * se[j]);
+    }
+    // The covariance is the inverse of the observed information: its diagonal matches
+    // the curvature of the log-likelihood in each parameter only up to correlation, but
+    // it must be symmetric positive definite.
+    for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 4; ++j)
+            CHECK(fit.covariance(i, j) == doctest::Approx(fit.covariance(j, i)));
+    CHECK(fit.mean_log_likelihood ==
+          doctest::Approx(fit.log_likelihood / 20000.0).epsilon(1e-14));
+}
+
+TEST_CASE("BG/NBD fit is a stationary point of the documented penalized objective") {
+    const History sim =
+        clv_test::simulate_bg_nbd(0.5, 6.0, 0.8, 2.5, 2000, 20.0, 40.0, 3);
+    ClvFitParams params;
+    params.penalizer = 0.1;
+    params.tol = 1e-10;
+    const ClvFit fit = bg_nbd_fit(sim.view(), params);
+    CAPTURE(fit.message);
+    REQUIRE(fit.converged);
+    // -LL / n + penalizer * (r^2 + (alpha / max T)^2 + a^2 + b^2) on log-parameters.
+    double max_T = 0.0;
+    for (const double T : sim.T) max_T = std::max(max_T, T);
+    const BgNbd model = BgNbd::from_params(fit.params);
+    const ClvLogLikelihood ll = log_likelihood(model, sim.view(), 1);
+    const double n = static_cast<double>(sim.x.size());
+    const double scaled[] = {model.r, model.alpha / max_T, model.a, model.b};
+    for (std::size_t j = 0; j < 4; ++j)
+        CHECK(std::fabs(-ll.gradient[j] / n +
+                        2.0 * params.penalizer * scaled[j] * scaled[j]) < 1e-9);
+    const ClvFit plain = bg_nbd_fit(sim.view(), {});
+    CHECK(fit.log_likelihood < plain.log_likelihood);
+}
+
+TEST_CASE("BG/NBD fit converges on degenerate data") {
+    // Almost no repeat buyers, and a crowd of identical customers: lifetimes' BFGS
+    // stops with ConvergenceError on such data; the likelihood keeps rising towards a
+    // boundary, where the gradient vanishes.
+    History few;
+    for (int i = 0; i < 3000; ++i) few.add(0, 0, 30.0 + i % 7);
+    few.add(1, 3.0, 35.0);
+    few.add(1, 12.0, 31.0);
+    History identical;
+    for (int i = 0; i < 5000; ++i) identical.add(1, 5.0, 10.0);
+    for (int i = 0; i < 10; ++i) identical.add(0, 0, 10.0);
+    // Forty CDNOW-like customers, of whom a third bought again: the dropout Beta
+    // collapses to {0, 1} (a, b -> 0).
+    History small;
+    const double tx[] = {30.4, 1.7, 12.0, 5.1,  20.3, 33.0, 2.4,
+                         26.1, 7.7, 15.0, 36.3, 9.9,  3.3};
+    const double xs[] = {2, 1, 1, 3, 1, 6, 1, 2, 1, 1, 4, 1, 2};
+    for (int i = 0; i < 13; ++i) small.add(xs[i], tx[i], 38.0 - i % 5);
+    for (int i = 0; i < 27; ++i) small.add(0, 0, 38.0 - i % 7);
+    for (const History* h : {&few, &identical, &small}) {
+        const ClvFit fit = bg_nbd_fit(h->view(), {});
+        CAPTURE(fit.message);
+        CHECK(fit.converged);
+        for (const double p : fit.params) CHECK((std::isfinite(p) && p > 0.0));
+        CHECK(std::isfinite(fit.log_likelihood));
+        // The fitted log-likelihood is at least that of the default start.
+        CHECK(fit.log_likelihood >= total_ll(BgNbd{1.0, 35.0, 1.0, 1.0}, *h) - 1e-6);
+    }
+}
+
+TEST_CASE("BG/NBD rejects bad input naming the argument") {
+    auto message = [](auto&& call) -> std::string {
+        try {
+            call();
+        } catch (const InvalidArgument& e) {
+            return e.what();
+        } catch (const TypeMismatch& e) {
+            return e.what();
+        }
+        return "";
+    };
+    History good = mixed_customers();
+    auto fit_with = [&](double x, double t_x, double T, double w = 1.0) {
+        History h = good;
+        h.add(x, t_x, T, w);
+        return message([&] { bg_nbd_fit(h.view(true), {}); });
+    };
+    CHECK(fit_with(-1, 0, 5).rfind("frequency", 0) == 0);
+    CHECK(fit_with(1.5, 1, 5).rfind("frequency", 0) == 0);
+    CHECK(fit_with(std::nan(""), 1, 5).rfind("frequency", 0) == 0);
+    CHECK(fit_with(2, 6, 5).rfind("recency", 0) == 0);
+    CHECK(fit_with(0, 1, 5).rfind("recency", 0) == 0);
+    CHECK(fit_with(2, -1, 5).rfind("recency", 0) == 0);
+    CHECK(fit_with(2, 1, std::numeric_limits<double>::infinity()).rfind("T", 0) == 0);
+    CHECK(fit_with(2, 1, 5, -1).rfind("weights", 0) == 0);
+    CHECK(message([] { bg_nbd_fit(History().view(), {}); }).rfind("frequency", 0) == 0);
+    ClvFitParams bad;
+    bad.penalizer = -1;
+    CHECK(message([&] { bg_nbd_fit(good.view(), bad); }).rfind("penalizer", 0) == 0);
+    bad = {};
+    bad.initial = {1, 2, 3};
+    CHECK(message([&] { bg_nbd_fit(good.view(), bad); }).rfind("initial", 0) == 0);
+    bad.initial = {1, 2, 0, 4};
+    CHECK(message([&] { bg_nbd_fit(good.view(), bad); }).rfind("initial", 0) == 0);
+    CHECK(message([] { BgNbd::from_params({1, -2, 3, 4}); }).rfind("params", 0) == 0);
+    const double negative = -1.0;
+    CHECK(message([&] {
+              conditional_expected_number_of_purchases_up_to_time(published, &negative,
+                                                                  1, good.view());
+          }).rfind("t", 0) == 0);
+    const std::int64_t minus = -2;
+    const double one = 1.0;
+    CHECK(message([&] {
+              probability_of_n_purchases_up_to_time(published, &one, 1, &minus, 1);
+          }).rfind("n", 0) == 0);
+    const std::vector<double> two = {1.0, 2.0};
+    CHECK(message([&] {
+              conditional_expected_number_of_purchases_up_to_time(published, two.data(),
+                                                                  2, good.view());
+          }).rfind("t", 0) == 0);
+}

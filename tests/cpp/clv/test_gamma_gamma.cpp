@@ -1,0 +1,137 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "crmmine/clv/gamma_gamma.hpp"
+#include "crmmine/core/error.hpp"
+#include "oracles.hpp"
+
+using namespace crmmine;
+
+namespace {
+
+struct Spend {
+    std::vector<double> x, m, w;
+    SpendHistoryView view(bool weighted = false) const {
+        return {x.data(), m.data(), weighted ? w.data() : nullptr, x.size()};
+    }
+    void add(double x_, double m_, double w_ = 1.0) {
+        x.push_back(x_);
+        m.push_back(m_);
+        w.push_back(w_);
+    }
+};
+
+// Fader & Hardie (2013): the CDNOW estimates.
+const GammaGamma published{6.25, 3.74, 15.44};
+
+}  // namespace
+
+TEST_CASE("Gamma-Gamma log-likelihood equals eq. (1a); gradient equals differences") {
+    Spend s;
+    s.add(1, 20.0);
+    s.add(2, 35.5);
+    s.add(7, 12.25);
+    s.add(200, 0.01);
+    s.add(1, 1e5);
+    s.add(29, 299.6);
+    const auto ll = individual_log_likelihood(published, s.view(), 1);
+    for (std::size_t i = 0; i < 3; ++i)
+        CHECK(ll[i] ==
+              doctest::Approx(clv_test::gamma_gamma_ll(published.p, published.q,
+                                                       published.v, s.x[i], s.m[i]))
+                  .epsilon(1e-12));
+    for (const GammaGamma& model :
+         {published, GammaGamma{0.05, 80.0, 1e-3}, GammaGamma{300.0, 0.2, 5e4}}) {
+        for (std::size_t i = 0; i < s.x.size(); ++i) {
+            Spend one;
+            one.add(s.x[i], s.m[i]);
+            const ClvLogLikelihood g = log_likelihood(model, one.view(), 1);
+            for (std::size_t j = 0; j < 3; ++j) {
+                auto shifted = [&](double e) {
+                    std::vector<double> p = model.params();
+                    p[j] *= std::exp(e);
+                    return log_likelihood(GammaGamma::from_params(p), one.view(), 1)
+                        .total;
+                };
+                const double fd = clv_test::derivative(shifted, 1e-4);
+                CAPTURE(j);
+                CAPTURE(g.gradient[j]);
+                CAPTURE(fd);
+                CHECK(clv_test::gradient_close(g.gradient[j], fd, g.total, s.x[i],
+                                               model.params()));
+            }
+        }
+    }
+}
+
+TEST_CASE("Gamma-Gamma fit recovers simulated parameters; expected spend formula") {
+    // Transactions of a customer ~ Gamma(p, rate nu), nu ~ Gamma(q, rate v).
+    const double p = 6.0, q = 3.7, v = 15.0;
+    std::mt19937_64 rng(5);
+    std::gamma_distribution<double> nu_dist(q, 1.0 / v);
+    std::poisson_distribution<int> extra(3.0);
+    Spend s;
+    for (int i = 0; i < 20000; ++i) {
+        const double nu = nu_dist(rng);
+        std::gamma_distribution<double> spend(p, 1.0 / nu);
+        const int x = 1 + extra(rng);
+        double total = 0.0;
+        for (int k = 0; k < x; ++k) total += spend(rng);
+        s.add(x, total / x);
+    }
+    const ClvFit fit = gamma_gamma_fit(s.view(), {});
+    REQUIRE(fit.converged);
+    const auto se = fit.standard_errors();
+    const double truth[] = {p, q, v};
+    for (std::size_t j = 0; j < 3; ++j) {
+        CAPTURE(j);
+        CHECK(std::fabs(fit.params[j] - truth[j]) < 4.0 * se[j]);
+    }
+    ClvFitParams two;
+    two.n_jobs = 2;
+    CHECK(gamma_gamma_fit(s.view(), two).params == fit.params);
+
+    // E[spend | x, m] = (1 - w) p v / (q - 1) + w m, w = p x / (p x + q - 1).
+    Spend q_s;
+    q_s.add(0, 0.0);
+    q_s.add(1, 20.0);
+    q_s.add(10, 5.0);
+    const auto e = conditional_expected_average_profit(published, q_s.view(), 1);
+    for (std::size_t i = 0; i < 3; ++i) {
+        const double w =
+            published.p * q_s.x[i] / (published.p * q_s.x[i] + published.q - 1);
+        CHECK(e[i] ==
+              doctest::Approx((1 - w) * published.p * published.v / (published.q - 1) +
+                              w * q_s.m[i])
+                  .epsilon(1e-14));
+    }
+    // q <= 1: no population mean, so no expectation for a customer without purchases.
+    const auto none =
+        conditional_expected_average_profit(GammaGamma{2.0, 0.5, 10.0}, q_s.view(), 1);
+    CHECK(std::isinf(none[0]));
+    CHECK(std::isfinite(none[1]));
+}
+
+TEST_CASE("Gamma-Gamma rejects customers without repeat purchases or spend") {
+    auto argument = [](const Spend& s) -> std::string {
+        try {
+            gamma_gamma_fit(s.view(), {});
+        } catch (const InvalidArgument& e) {
+            return e.argument();
+        }
+        return "";
+    };
+    Spend zero;
+    zero.add(0, 10.0);
+    CHECK(argument(zero) == "frequency");
+    Spend free;
+    free.add(2, 0.0);
+    CHECK(argument(free) == "monetary_value");
+    Spend fractional;
+    fractional.add(2.5, 3.0);
+    CHECK(argument(fractional) == "frequency");
+}

@@ -1,0 +1,248 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "crmmine/clv/pareto_nbd.hpp"
+#include "oracles.hpp"
+
+using namespace crmmine;
+using clv_test::History;
+
+namespace {
+
+// Schmittlein et al. / Fader & Hardie: the CDNOW cohort estimates.
+const ParetoNbd published{0.553, 10.578, 0.606, 11.669};
+const ParetoNbd alpha_larger{0.8, 15.0, 1.3, 6.0};
+
+struct HypCase {
+    double x, t_x, T, f_tx, f_T;
+};
+
+// For each customer the two values 2F1(r+s+x, t; r+s+x+1; |alpha-beta| / (max + t_x
+// or T)) of Fader & Hardie (2005) eq. (19)/(20), from scipy.special.hyp2f1 (SciPy
+// 1.17), t = r + x when alpha < beta, s + 1 otherwise.
+const std::vector<HypCase> published_cases = {
+    {2.0, 30.43, 38.86, 1.0521818117335944, 1.0432004614521748},
+    {0.0, 0, 38.86, 1.0292217536891886, 1.0064842207040574},
+    {5.0, 10.0, 30.0, 1.2796969362097268, 1.1350801053412831},
+    {1.0, 1.71, 38.86, 1.093972592658193, 1.0234068979825048},
+    {12.0, 20.5, 21.0, 1.4955231067925105, 1.486183032965458},
+};
+const std::vector<HypCase> alpha_larger_cases = {
+    {2.0, 30.43, 38.86, 1.498045271453677, 1.3983459595819552},
+    {0.0, 0, 38.86, 4.007528729298652, 1.327437982569898},
+    {5.0, 10.0, 30.0, 2.419057864638749, 1.5618100453171027},
+    {1.0, 1.71, 38.86, 3.673585393341914, 1.3709050153456686},
+    {12.0, 20.5, 21.0, 1.864274177449028, 1.8458341593520002},
+};
+
+History history_of(const std::vector<HypCase>& cases) {
+    History h;
+    for (const auto& c : cases) h.add(c.x, c.t_x, c.T);
+    return h;
+}
+
+}  // namespace
+
+TEST_CASE("Pareto/NBD individual log-likelihood equals eq. (18) with scipy's 2F1") {
+    for (const auto& [model, cases] : {std::pair{published, published_cases},
+                                       std::pair{alpha_larger, alpha_larger_cases}}) {
+        const History h = history_of(cases);
+        const auto ll = individual_log_likelihood(model, h.view(), 1);
+        for (std::size_t i = 0; i < cases.size(); ++i) {
+            const HypCase& c = cases[i];
+            CHECK(ll[i] ==
+                  doctest::Approx(clv_test::pareto_nbd_ll(model.r, model.alpha, model.s,
+                                                          model.beta, c.x, c.t_x, c.T,
+                                                          c.f_tx, c.f_T))
+                      .epsilon(1e-12));
+        }
+    }
+}
+
+TEST_CASE("Pareto/NBD gradient equals finite differences, extreme customers included") {
+    History h = history_of(published_cases);
+    h.add(200, 1e-3, 1e-3);
+    h.add(200, 0.5, 40.0);
+    h.add(0, 0, 1e-3);
+    h.add(3, 39.999999, 40.0);
+    const std::vector<ParetoNbd> models = {
+        published, alpha_larger, ParetoNbd{0.3, 1e-3, 0.8, 50.0},
+        ParetoNbd{2.0, 80.0, 0.05, 1e-3}, ParetoNbd{1.0, 5.0, 500.0, 4000.0}};
+    for (const ParetoNbd& model : models) {
+        for (std::size_t i = 0; i < h.x.size(); ++i) {
+            CAPTURE(i);
+            History one;
+            one.add(h.x[i], h.t_x[i], h.T[i]);
+            const ClvLogLikelihood ll = log_likelihood(model, one.view(), 1);
+            REQUIRE(std::isfinite(ll.total));
+            for (std::size_t j = 0; j < 4; ++j) {
+                auto shifted = [&](double e) {
+                    std::vector<double> p = model.params();
+                    p[j] *= std::exp(e);
+                    return log_likelihood(ParetoNbd::from_params(p), one.view(), 1)
+                        .total;
+                };
+                const double fd = clv_test::derivative(shifted, 1e-4);
+                CAPTURE(j);
+                CAPTURE(ll.gradient[j]);
+                CAPTURE(fd);
+                CHECK(clv_test::gradient_close(ll.gradient[j], fd, ll.total, h.x[i],
+                                               model.params()));
+            }
+        }
+    }
+}
+
+TEST_CASE("Pareto/NBD predictions equal Fader & Hardie's expressions") {
+    const ParetoNbd& m = published;
+    const History h = history_of(published_cases);
+    const double t = 39.0;
+    const auto expected =
+        conditional_expected_number_of_purchases_up_to_time(m, &t, 1, h.view(), 1);
+    const auto alive = conditional_probability_alive(m, h.view(), 1);
+    for (std::size_t i = 0; i < published_cases.size(); ++i) {
+        const HypCase& c = published_cases[i];
+        // Eq. (18) splits into "alive at T" and "gone"; P(alive) is the first share.
+        const double ll = clv_test::pareto_nbd_ll(m.r, m.alpha, m.s, m.beta, c.x, c.t_x,
+                                                  c.T, c.f_tx, c.f_T);
+        const double first = std::lgamma(m.r + c.x) - std::lgamma(m.r) +
+                             m.r * std::log(m.alpha) + m.s * std::log(m.beta) -
+                             (m.r + c.x) * std::log(m.alpha + c.T) -
+                             m.s * std::log(m.beta + c.T);
+        const double p_alive = std::exp(first - ll);
+        CHECK(alive[i] == doctest::Approx(p_alive).epsilon(1e-12));
+        // Eq. (41).
+        const double naive =
+            p_alive * (m.r + c.x) * (m.beta + c.T) / ((m.alpha + c.T) * (m.s - 1)) *
+            (1 - std::pow((m.beta + c.T) / (m.beta + c.T + t), m.s - 1));
+        CHECK(expected[i] == doctest::Approx(naive).epsilon(1e-12));
+    }
+    const double u = 52.0;
+    const double unconditional =
+        expected_number_of_purchases_up_to_time(m, &u, 1).front();
+    CHECK(unconditional ==
+          doctest::Approx(m.r * m.beta / (m.alpha * (m.s - 1)) *
+                          (1 - std::pow(m.beta / (m.beta + u), m.s - 1)))
+              .epsilon(1e-13));
+}
+
+TEST_CASE("Pareto/NBD P(X(t) = n) equals the closed form and sums to one") {
+    // Fader & Hardie's closed form with plain 2F1 series, fine for small n (it
+    // subtracts nearly equal sums as n grows).
+    for (const ParetoNbd& m : {published, alpha_larger}) {
+        const double r = m.r, alpha = m.alpha, s = m.s, beta = m.beta;
+        const double t = 26.0;
+        const double big = std::max(alpha, beta), d = std::fabs(alpha - beta);
+        double total = 0.0;
+        for (std::int64_t n = 0; n < 400; ++n) {
+            const double p =
+                probability_of_n_purchases_up_to_time(m, &t, 1, &n, 1, 1).front();
+            CHECK((p >= 0.0 && p <= 1.0));
+            total += p;
+            if (n > 6) continue;
+            const double x = static_cast<double>(n);
+            const double b_param = alpha < beta ? r + x : s + 1;
+            const double first = std::exp(
+                std::lgamma(r + x) - std::lgamma(r) - std::lgamma(x + 1) +
+                r * std::log(alpha / (alpha + t)) + x * std::log(t / (alpha + t)) +
+                s * std::log(beta / (beta + t)));
+            const double B1 =
+                clv_test::naive_hyp2f1(r + s, b_param, r + s + x + 1, d / big) /
+                std::pow(big, r + s);
+            double B2 = 0.0;
+            for (double i = 0; i <= x; ++i)
+                B2 += std::exp(std::lgamma(r + s + i) - std::lgamma(r + s) -
+                               std::lgamma(i + 1) + i * std::log(t)) *
+                      clv_test::naive_hyp2f1(r + s + i, b_param, r + s + x + 1,
+                                             d / (big + t)) /
+                      std::pow(big + t, r + s + i);
+            const double second =
+                std::pow(alpha, r) * std::pow(beta, s) *
+                std::exp(clv_test::lbeta(r + x, s + 1) - clv_test::lbeta(r, s)) *
+                (B1 - B2);
+            CHECK(p == doctest::Approx(first + second).epsilon(1e-9));
+        }
+        CHECK(total == doctest::Approx(1.0).epsilon(1e-9));
+    }
+}
+
+TEST_CASE("Pareto/NBD stays finite for extreme customers; fit on simulated data") {
+    History extreme;
+    extreme.add(200, 1e-3, 1e-3);
+    extreme.add(200, 0.0, 1e-3);
+    extreme.add(0, 0, 0);
+    extreme.add(5000, 3.0, 100.0);
+    extreme.add(0, 0, 40.0);
+    extreme.add(1, 12.0, 40.0);
+    // The last two are where fits on data with hardly any repeat buyer wander: rates
+    // and dropout without heterogeneity (r, alpha or s, beta -> infinity).
+    for (const ParetoNbd& m :
+         {published, alpha_larger, ParetoNbd{0.2, 1e-4, 0.3, 1e3},
+          ParetoNbd{3e14, 2.8e18, 87.0, 3439.0}, ParetoNbd{0.7, 8.0, 5e6, 1.6e8}}) {
+        for (const double t : {0.0, 1.0, 1e5}) {
+            for (const double v : conditional_expected_number_of_purchases_up_to_time(
+                     m, &t, 1, extreme.view(), 1))
+                CHECK((std::isfinite(v) && v >= 0.0));
+        }
+        for (const double v : conditional_probability_alive(m, extreme.view(), 1))
+            CHECK((v >= 0.0 && v <= 1.0));
+        const auto individual = individual_log_likelihood(m, extreme.view(), 1);
+        for (std::size_t i = 0; i < individual.size(); ++i) {
+            CHECK(std::isfinite(individual[i]));
+            if (extreme.x[i] == 0) CHECK(individual[i] <= 0.0);  // a probability
+        }
+        const ClvLogLikelihood ll = log_likelihood(m, extreme.view(), 1);
+        for (const double g : ll.gradient) CHECK(std::isfinite(g));
+    }
+
+    // Simulated Pareto/NBD customers: rate ~ Gamma(r, alpha), lifetime ~ Exp(mu), mu ~
+    // Gamma(s, beta).
+    const double truth[] = {0.7, 8.0, 0.9, 12.0};
+    std::mt19937_64 rng(11);
+    std::gamma_distribution<double> rate(truth[0], 1.0 / truth[1]),
+        death(truth[2], 1.0 / truth[3]);
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    History sim;
+    for (int i = 0; i < 20000; ++i) {
+        const double lambda = rate(rng), mu = death(rng);
+        const double T = 26.0 + 26.0 * uniform(rng);
+        const double end = std::min(T, -std::log1p(-uniform(rng)) / mu);
+        double t = 0.0, last = 0.0, x = 0.0;
+        for (;;) {
+            t += -std::log1p(-uniform(rng)) / lambda;
+            if (t > end) break;
+            x += 1.0;
+            last = t;
+        }
+        sim.add(x, last, T);
+    }
+    const ClvFit fit = pareto_nbd_fit(sim.view(), {});
+    REQUIRE(fit.converged);
+    const auto se = fit.standard_errors();
+    for (std::size_t j = 0; j < 4; ++j) {
+        CAPTURE(j);
+        CHECK(std::fabs(fit.params[j] - truth[j]) < 4.0 * se[j]);
+    }
+    ClvFitParams two;
+    two.n_jobs = 2;
+    const ClvFit again = pareto_nbd_fit(sim.view(), two);
+    CHECK(again.params == fit.params);
+    CHECK(again.log_likelihood == fit.log_likelihood);
+}
+
+TEST_CASE("Pareto/NBD fit converges when hardly anybody buys again") {
+    for (const int buyers : {1, 3, 5}) {
+        History h;
+        for (int i = 0; i < 2000; ++i) h.add(0, 0, 20.0 + i % 20);
+        for (int i = 0; i < buyers; ++i) h.add(1, 3.0 + 4 * i, 30.0);
+        const ClvFit fit = pareto_nbd_fit(h.view(), {});
+        CAPTURE(buyers);
+        CAPTURE(fit.message);
+        CHECK(fit.converged);
+        // the data are almost all "no purchase": probabilities, so log L <= 0 for them
+        CHECK(fit.log_likelihood < 0.0);
+    }
+}
