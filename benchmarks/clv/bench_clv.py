@@ -88,6 +88,9 @@ finite). Times are the best of several runs after a warm-up.
 lifetimes and pymc-marketing run single-threaded (numpy and scipy kernels); they are
 measured once, with BLAS limited to the larger thread count, and repeated on each
 threads row. Speed-ups above 1 favour crmmine.
+On a shared machine, 2-thread rows of fits that take milliseconds can be far slower
+than the 1-thread rows (OpenMP waits for a core another process holds): read the
+1-thread rows for the small data sets.
 """
 
 
