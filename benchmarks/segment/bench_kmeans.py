@@ -46,9 +46,13 @@ resampled with replacement to n rows plus a little noise (`benchmarks/data.py`);
 `sklearn.datasets.make_blobs` with 20 centers. Both sides start from the same k-means++
 centers, run n_init=1, max_iter={MAX_ITER}, tol=1e-4 and the same thread count
 (scikit-learn through threadpoolctl), so they do the same exact Lloyd iterations;
-crmmine runs `algorithm="auto"`. The inertia ratio checks the answers (1.000 = same).
+crmmine runs `algorithm="auto"`, which is Lloyd in every cell here (Hamerly's bounds
+pay from k * (d + 6) = 1536 on). The inertia ratio checks the answers (1.000 = same);
+at float32 scikit-learn's own inertia figure comes from float32 arithmetic and can read
+a few 1e-6 low (recomputed in float64 from each side's centers and labels, the two
+agreed to 1e-9 at n=1M, d=16, k=4 and d=3, k=8).
 
-Speed-ups are sklearn time / crmmine time (best of 2). "distances skipped" is the share
+Speed-ups are sklearn time / crmmine time (best of 2, the two sides timed in turn). "distances skipped" is the share
 of point-center distances crmmine's bounds avoided, against what Lloyd computes.
 "Lloyd iteration / memory pass" is the time of one crmmine Lloyd iteration
 (`algorithm="lloyd"`) divided by the time to stream X once from memory at the bandwidth
@@ -83,11 +87,15 @@ def compare(X: np.ndarray, k: int, threads: int, bandwidth: float) -> dict[str, 
     theirs = partial(fit_sklearn, X, start, threads)
     ours_model, theirs_model = ours(), theirs()  # warm-ups, and the answers to compare
     repeats = 2
-    ours_s = harness.best_time(ours, repeats)
-    theirs_s = harness.best_time(theirs, repeats)
-    ours_predict = harness.best_time(partial(ours_model.predict, X), repeats)
-    with threadpool_limits(threads):
-        theirs_predict = harness.best_time(partial(theirs_model.predict, X), repeats)
+    ours_s, theirs_s = alternating_best(ours, theirs, repeats)
+
+    def theirs_predict_call():
+        with threadpool_limits(threads):
+            return theirs_model.predict(X)
+
+    ours_predict, theirs_predict = alternating_best(
+        partial(ours_model.predict, X), theirs_predict_call, repeats
+    )
     lloyd = crmmine.KMeans(
         k, init=start, max_iter=MAX_ITER, algorithm="lloyd", n_jobs=threads
     )
@@ -114,6 +122,16 @@ def compare(X: np.ndarray, k: int, threads: int, bandwidth: float) -> dict[str, 
         "distances skipped": skipped,
         "Lloyd iteration / memory pass": per_iteration / (X.nbytes / bandwidth),
     }
+
+
+def alternating_best(ours, theirs, repeats: int) -> tuple[float, float]:
+    """Best of ``repeats`` timings of each, taken in turn, so a burst of load on the
+    machine slows both sides rather than one."""
+    ours_s = theirs_s = float("inf")
+    for _ in range(repeats):
+        ours_s = min(ours_s, harness.best_time(ours, 1))
+        theirs_s = min(theirs_s, harness.best_time(theirs, 1))
+    return ours_s, theirs_s
 
 
 def fit_crmmine(X, start, threads):

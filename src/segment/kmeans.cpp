@@ -45,13 +45,13 @@ void validate_tol(double tol) {
 // True when rows [b, e) hold finite numbers only.
 template <class T>
 bool rows_finite(const detail::KMeansData<T>& data, std::int64_t b, std::int64_t e) {
-    // x - x is 0 for finite x and NaN otherwise; the sum vectorises.
-    T sum = 0;
-    for (std::int64_t i = b; i < e; ++i) {
-        const T* x = data.row(i);
-        for (std::int64_t j = 0; j < data.d; ++j) sum += x[j] - x[j];
-    }
-    return sum == 0;
+    auto finite = [](const T* x, std::int64_t len) {
+        return detail::all_finite(x, len);
+    };
+    if (data.stride == data.d) return finite(data.row(b), (e - b) * data.d);
+    bool all = true;
+    for (std::int64_t i = b; i < e; ++i) all &= finite(data.row(i), data.d);
+    return all;
 }
 
 void require_finite(bool finite) {
@@ -70,28 +70,27 @@ detail::KMeansData<T> view_of(const Eigen::Ref<const RowMatrix<T>>& X) {
     return data;
 }
 
-// Views X and the weights (all ones when sample_weight is null, kept in `ones`),
-// after checking both hold finite numbers.
+// Views X and the weights (null: all ones), after checking both hold finite numbers.
+template <class T>
+bool all_rows_finite(const detail::KMeansData<T>& data, int n_threads) {
+    return detail::chunked_sum(detail::make_chunks(data.n), n_threads,
+                               [&](std::int64_t b, std::int64_t e) {
+                                   return rows_finite(data, b, e) ? 0.0 : 1.0;
+                               }) == 0.0;
+}
+
+// check_finite false: the caller checks X for NaN and infinity itself.
 template <class T>
 detail::KMeansData<T> checked_data(const Eigen::Ref<const RowMatrix<T>>& X,
-                                   const T* sample_weight, std::vector<T>& ones,
-                                   int n_threads) {
+                                   const T* sample_weight, int n_threads,
+                                   bool check_finite = true) {
     detail::KMeansData<T> data = view_of<T>(X);
     detail::require(data.n > 0 && data.d > 0, "X",
                     "is empty (" + std::to_string(data.n) + " x " +
                         std::to_string(data.d) +
                         "); k-means needs at least one sample and one feature");
-    const detail::Chunks chunks = detail::make_chunks(data.n);
-    const double bad =
-        detail::chunked_sum(chunks, n_threads, [&](std::int64_t b, std::int64_t e) {
-            return rows_finite(data, b, e) ? 0.0 : 1.0;
-        });
-    require_finite(bad == 0.0);
-    if (sample_weight == nullptr) {
-        ones.assign(static_cast<std::size_t>(data.n), T(1));
-        data.weight = ones.data();
-        return data;
-    }
+    if (check_finite) require_finite(all_rows_finite(data, n_threads));
+    if (sample_weight == nullptr) return data;
     double total = 0.0;
     for (std::int64_t i = 0; i < data.n; ++i) {
         const T w = sample_weight[i];
@@ -168,13 +167,14 @@ void validate_shared(const Params& params, std::int64_t n_samples) {
 }
 
 // What every fit checks first: the data and weights, the parameters, the initial
-// centers. `ones` holds unit weights when sample_weight is null.
+// centers.
 template <class T, class Params>
 detail::KMeansData<T> checked_fit_inputs(const Eigen::Ref<const RowMatrix<T>>& X,
                                          const T* sample_weight, const Params& params,
                                          const RowMatrix<T>* initial_centers,
-                                         std::vector<T>& ones, int n_threads) {
-    detail::KMeansData<T> data = checked_data<T>(X, sample_weight, ones, n_threads);
+                                         int n_threads, bool check_finite = true) {
+    detail::KMeansData<T> data =
+        checked_data<T>(X, sample_weight, n_threads, check_finite);
     params.validate(data.n);
     check_initial_centers(params.init, initial_centers, params.n_clusters, data.d);
     return data;
@@ -199,17 +199,19 @@ void MiniBatchKMeansParams::validate(std::int64_t n_samples) const {
         "must be a finite number >= 0, got " + std::to_string(reassignment_ratio));
 }
 
-// Measured with the tiled kernel (AVX-512) on 1M samples, 1 thread, 50 iterations
-// at most from the same start (Lloyd ms / Hamerly ms per iteration): d = 3: k = 4 0.52,
-// k = 32 0.67; d = 16: k = 8 0.77, k = 32 1.13. The kernel scores a sample against a
-// center in one multiply-add per feature, so Hamerly's per-sample bound upkeep (a norm,
-// a branch, scattered rows for the kernel) only pays when the k * d work per sample is
-// large: from k * d = 512 on.
+// Measured with the tiled kernel (AVX-512) on the benchmark data (1M samples, 1
+// thread, 50 iterations from the same start; Lloyd s / Hamerly s): d = 3: k = 32
+// 0.38, k = 256 1.25; d = 16: k = 8 0.42, k = 32 0.64 (float32) 0.90 (float64),
+// k = 64 0.90, k = 128 1.18. A Lloyd pass costs about k * (d + 6) per sample (d
+// multiply-adds and the running minimum per center); Hamerly's bound upkeep costs a
+// fixed amount per sample plus the rows it cannot skip, and pays from about
+// k * (d + 6) = 1536 on.
 KMeansAlgorithm resolve_kmeans_algorithm(KMeansAlgorithm algorithm,
                                          std::int64_t n_features, int n_clusters) {
     if (algorithm != KMeansAlgorithm::automatic) return algorithm;
-    return n_features * n_clusters < 512 ? KMeansAlgorithm::lloyd
-                                         : KMeansAlgorithm::hamerly;
+    return static_cast<std::int64_t>(n_clusters) * (n_features + 6) < 1536
+               ? KMeansAlgorithm::lloyd
+               : KMeansAlgorithm::hamerly;
 }
 
 template <class T>
@@ -217,11 +219,15 @@ KMeansModel<T> kmeans_fit(Eigen::Ref<const RowMatrix<T>> X, const T* sample_weig
                           const KMeansParams& params,
                           const RowMatrix<T>* initial_centers) {
     const int n_threads = resolve_num_threads(params.n_jobs);
-    std::vector<T> ones;
+    // With tol > 0, the passes over X for its variance check it for NaN and
+    // infinity too: either makes the variance non-finite, and only then is X read
+    // once more to tell them from an overflow.
+    const bool variance_checks = params.tol > 0.0 && std::isfinite(params.tol);
     const detail::KMeansData<T> data = checked_fit_inputs<T>(
-        X, sample_weight, params, initial_centers, ones, n_threads);
-
+        X, sample_weight, params, initial_centers, n_threads, !variance_checks);
     const double tol = detail::scaled_tolerance(data, params.tol, n_threads);
+    if (variance_checks && !std::isfinite(tol))
+        require_finite(all_rows_finite(data, n_threads));
     KMeansModel<T> model;
     model.algorithm =
         resolve_kmeans_algorithm(params.algorithm, data.d, params.n_clusters);
@@ -281,10 +287,9 @@ RowMatrix<T> kmeans_transform(Eigen::Ref<const RowMatrix<T>> X,
                               Eigen::Ref<const RowMatrix<T>> centers, int n_jobs) {
     check_features<T>(X, centers);
     const int n_threads = resolve_num_threads(n_jobs);
-    std::vector<T> ones;
     RowMatrix<T> out(X.rows(), centers.rows());
     if (X.rows() == 0) return out;
-    const detail::KMeansData<T> data = checked_data<T>(X, nullptr, ones, n_threads);
+    const detail::KMeansData<T> data = checked_data<T>(X, nullptr, n_threads);
     // Direct differences, not the expanded form: a distance near 0 keeps its digits.
     const detail::CenterTable<T> table(centers);
     const Eigen::Index k = centers.rows();
@@ -304,9 +309,7 @@ double kmeans_inertia(Eigen::Ref<const RowMatrix<T>> X, const T* sample_weight,
                       Eigen::Ref<const RowMatrix<T>> centers,
                       const std::vector<std::int32_t>& labels, int n_jobs) {
     const int n_threads = resolve_num_threads(n_jobs);
-    std::vector<T> ones;
-    const detail::KMeansData<T> data =
-        checked_data<T>(X, sample_weight, ones, n_threads);
+    const detail::KMeansData<T> data = checked_data<T>(X, sample_weight, n_threads);
     if (X.cols() != centers.cols())
         throw TypeMismatch(
             "X", "has " + std::to_string(X.cols()) + " features but the centers have " +
@@ -331,9 +334,8 @@ KMeansModel<T> minibatch_kmeans_fit(Eigen::Ref<const RowMatrix<T>> X,
                                     const MiniBatchKMeansParams& params,
                                     const RowMatrix<T>* initial_centers) {
     const int n_threads = resolve_num_threads(params.n_jobs);
-    std::vector<T> ones;
-    const detail::KMeansData<T> data = checked_fit_inputs<T>(
-        X, sample_weight, params, initial_centers, ones, n_threads);
+    const detail::KMeansData<T> data =
+        checked_fit_inputs<T>(X, sample_weight, params, initial_centers, n_threads);
     const std::int64_t n = data.n, k = params.n_clusters;
     const std::int64_t batch_size = std::min<std::int64_t>(params.batch_size, n);
     std::int64_t init_size = params.init_size > 0 ? params.init_size : 3 * batch_size;
@@ -365,7 +367,7 @@ KMeansModel<T> minibatch_kmeans_fit(Eigen::Ref<const RowMatrix<T>> X,
             for (std::int64_t r = 0; r < init_size; ++r) {
                 const std::int64_t i = subset[static_cast<std::size_t>(r)];
                 detail::copy_row(data, i, rows, r);
-                weights[static_cast<std::size_t>(r)] = data.weight[i];
+                weights[static_cast<std::size_t>(r)] = data.w(i);
             }
             detail::KMeansData<T> sub{rows.data(), data.d, init_size, data.d,
                                       weights.data()};

@@ -18,8 +18,8 @@ enum class KMeansInit {
 };
 
 enum class KMeansAlgorithm {
-    automatic,  // lloyd when n_features * n_clusters < 512, else hamerly; see
-                // kmeans.cpp
+    automatic,  // lloyd when n_clusters * (n_features + 6) < 1536, else hamerly;
+                // see kmeans.cpp
     lloyd,
     hamerly,
 };

@@ -27,14 +27,18 @@ class _KMeansBase(ClusterMixin, TransformerMixin, BaseEstimator):
     """What KMeans and MiniBatchKMeans share: validation, predict, transform, score."""
 
     def _validate_fit(self, X, sample_weight):
-        X = validate_data(self, X, dtype=_FLOATS, order="C", reset=True)
+        # The C++ fit checks for NaN and infinity in the pass that also sums the
+        # features for tol's variance, so X is not read once more here.
+        X = validate_data(
+            self, X, dtype=_FLOATS, order="C", reset=True, ensure_all_finite=False
+        )
         n_clusters = _positive_int(self.n_clusters, "n_clusters")
         if n_clusters > X.shape[0]:
             raise ValueError(
                 f"n_samples={X.shape[0]} should be >= n_clusters={n_clusters}; "
                 "lower n_clusters or pass more samples"
             )
-        if n_clusters > 1 and not np.ptp(X, axis=0).any():
+        if n_clusters > 1 and _is_constant(X):
             raise ValueError(
                 f"X is constant: every sample is the same point, so n_clusters={n_clusters} "
                 "distinct clusters cannot be found; use n_clusters=1"
@@ -71,7 +75,9 @@ class _KMeansBase(ClusterMixin, TransformerMixin, BaseEstimator):
         return 1 if init == "given" else n_init
 
     def _store(self, result: dict) -> None:
-        distinct = len(np.unique(result["labels"]))
+        distinct = np.count_nonzero(
+            np.bincount(result["labels"], minlength=self.n_clusters)
+        )
         if distinct < self.n_clusters:
             warnings.warn(
                 f"Number of distinct clusters ({distinct}) found smaller than n_clusters "
@@ -157,7 +163,8 @@ class KMeans(_KMeansBase):
         mean variance of the features (scikit-learn's definition), or the labels stop
         changing.
     algorithm : {"auto", "lloyd", "hamerly"}, default "auto"
-        "auto" uses Hamerly's bounds when n_features * n_clusters >= 512, Lloyd below.
+        "auto" uses Hamerly's bounds when n_clusters * (n_features + 6) >= 1536,
+        Lloyd below (where a full pass costs less than the bound upkeep).
     random_state : int, RandomState or None
         Results are identical for a given integer whatever the thread count.
     n_jobs : int, optional
@@ -294,6 +301,17 @@ class MiniBatchKMeans(_KMeansBase):
         )
         self._store(result)
         return self
+
+
+def _is_constant(X: np.ndarray) -> bool:
+    """True when every row of X equals the first. Blocks of growing size are compared,
+    so data that is not constant is answered from its first rows."""
+    first, start, size = X[0], 1, 1024
+    while start < X.shape[0]:
+        if (X[start : start + size] != first).any():
+            return False
+        start, size = start + size, size * 2
+    return True
 
 
 def _positive_int(value, name: str, minimum: int = 1) -> int:

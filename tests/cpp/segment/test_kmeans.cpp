@@ -112,7 +112,8 @@ TEST_CASE_TEMPLATE("every build of the assignment kernel labels as brute force",
         __builtin_cpu_supports("avx512vl"))
         kernels.push_back(&detail::nearest_rows_avx512<T, true>);
 #endif
-    for (const std::int64_t d : {1, 3, 16}) {
+    // every feature count the kernels fix at compile time, and one past them
+    for (const std::int64_t d : {1, 2, 3, 5, 8, 11, 16, 17}) {
         const RowMatrix<T> X = blobs<T>(1001, d, 6, 7u + static_cast<std::uint32_t>(d));
         for (const int k : {1, 4, 9}) {
             const RowMatrix<T> C =
@@ -135,32 +136,36 @@ TEST_CASE_TEMPLATE("every build of the assignment kernel labels as brute force",
 }
 
 TEST_CASE_TEMPLATE("one Lloyd iteration equals the naive update", T, float, double) {
-    const RowMatrix<T> X = blobs<T>(3000, 3, 4, 5u);
-    const RowMatrix<T> start = first_rows(X, 4);
-    const KMeansModel<T> model = fit_from(X, start, KMeansAlgorithm::lloyd, 1, 0.0);
-    const auto labels0 = brute_labels(X, start);
-    RowMatrix<double> sums = RowMatrix<double>::Zero(4, 3);
-    std::vector<double> counts(4, 0.0);
-    for (Eigen::Index i = 0; i < X.rows(); ++i) {
-        sums.row(labels0[static_cast<std::size_t>(i)]) +=
-            X.row(i).template cast<double>();
-        counts[static_cast<std::size_t>(labels0[static_cast<std::size_t>(i)])] += 1.0;
+    for (const std::int64_t d : {3, 7, 8, 16, 17}) {
+        CAPTURE(d);
+        const RowMatrix<T> X = blobs<T>(3000, d, 4, 5u);
+        const RowMatrix<T> start = first_rows(X, 4);
+        const KMeansModel<T> model = fit_from(X, start, KMeansAlgorithm::lloyd, 1, 0.0);
+        const auto labels0 = brute_labels(X, start);
+        RowMatrix<double> sums = RowMatrix<double>::Zero(4, d);
+        std::vector<double> counts(4, 0.0);
+        for (Eigen::Index i = 0; i < X.rows(); ++i) {
+            sums.row(labels0[static_cast<std::size_t>(i)]) +=
+                X.row(i).template cast<double>();
+            counts[static_cast<std::size_t>(labels0[static_cast<std::size_t>(i)])] +=
+                1.0;
+        }
+        for (int c = 0; c < 4; ++c)
+            for (int j = 0; j < d; ++j)
+                CHECK(static_cast<double>(model.centers(c, j)) ==
+                      doctest::Approx(sums(c, j) / counts[static_cast<std::size_t>(c)])
+                          .epsilon(1e-6));
+        CHECK(model.n_iter == 1);
+        // Stopped on max_iter: labels are reassigned to the final centers.
+        CHECK(model.labels == brute_labels(X, model.centers));
+        double inertia = 0.0;
+        for (Eigen::Index i = 0; i < X.rows(); ++i)
+            inertia += (X.row(i).template cast<double>() -
+                        model.centers.row(model.labels[static_cast<std::size_t>(i)])
+                            .template cast<double>())
+                           .squaredNorm();
+        CHECK(model.inertia == doctest::Approx(inertia).epsilon(1e-6));
     }
-    for (int c = 0; c < 4; ++c)
-        for (int j = 0; j < 3; ++j)
-            CHECK(static_cast<double>(model.centers(c, j)) ==
-                  doctest::Approx(sums(c, j) / counts[static_cast<std::size_t>(c)])
-                      .epsilon(1e-6));
-    CHECK(model.n_iter == 1);
-    // Stopped on max_iter: labels are reassigned to the final centers.
-    CHECK(model.labels == brute_labels(X, model.centers));
-    double inertia = 0.0;
-    for (Eigen::Index i = 0; i < X.rows(); ++i)
-        inertia += (X.row(i).template cast<double>() -
-                    model.centers.row(model.labels[static_cast<std::size_t>(i)])
-                        .template cast<double>())
-                       .squaredNorm();
-    CHECK(model.inertia == doctest::Approx(inertia).epsilon(1e-6));
 }
 
 TEST_CASE_TEMPLATE("Hamerly gives Lloyd's labels iteration for iteration", T, float,
@@ -317,13 +322,17 @@ TEST_CASE("mini-batch k-means comes close to k-means") {
 TEST_CASE("automatic picks Hamerly unless the distance work per sample is small") {
     CHECK(resolve_kmeans_algorithm(KMeansAlgorithm::automatic, 3, 8) ==
           KMeansAlgorithm::lloyd);
-    CHECK(resolve_kmeans_algorithm(KMeansAlgorithm::automatic, 16, 8) ==
-          KMeansAlgorithm::lloyd);
     CHECK(resolve_kmeans_algorithm(KMeansAlgorithm::automatic, 16, 32) ==
+          KMeansAlgorithm::lloyd);
+    CHECK(resolve_kmeans_algorithm(KMeansAlgorithm::automatic, 16, 64) ==
+          KMeansAlgorithm::lloyd);
+    CHECK(resolve_kmeans_algorithm(KMeansAlgorithm::automatic, 16, 128) ==
           KMeansAlgorithm::hamerly);
-    CHECK(resolve_kmeans_algorithm(KMeansAlgorithm::automatic, 128, 8) ==
+    CHECK(resolve_kmeans_algorithm(KMeansAlgorithm::automatic, 3, 256) ==
           KMeansAlgorithm::hamerly);
-    CHECK(resolve_kmeans_algorithm(KMeansAlgorithm::lloyd, 128, 8) ==
+    CHECK(resolve_kmeans_algorithm(KMeansAlgorithm::automatic, 128, 16) ==
+          KMeansAlgorithm::hamerly);
+    CHECK(resolve_kmeans_algorithm(KMeansAlgorithm::lloyd, 128, 16) ==
           KMeansAlgorithm::lloyd);
 }
 
@@ -382,9 +391,17 @@ TEST_CASE("bad input names the argument and the fix") {
     const RowMatrix<double> empty(0, 2);
     CHECK(message([&] { kmeans_fit<double>(empty, nullptr, params); }).rfind("X:", 0) ==
           0);
-    X(3, 1) = std::nan("");
-    CHECK(message([&] { kmeans_fit<double>(X, nullptr, params); }) ==
-          "X: contains NaN or infinity; drop or impute those values first");
+    // tol > 0 finds it in the variance passes, tol = 0 in a pass of its own
+    for (const double tol : {1e-4, 0.0}) {
+        params.tol = tol;
+        for (const double bad :
+             {std::nan(""), -std::numeric_limits<double>::infinity()}) {
+            X(3, 1) = bad;
+            CHECK(message([&] { kmeans_fit<double>(X, nullptr, params); }) ==
+                  "X: contains NaN or infinity; drop or impute those values first");
+        }
+    }
+    params.tol = KMeansParams{}.tol;
     X(3, 1) = 0.0;
 
     const RowMatrix<double> centers(2, 3);

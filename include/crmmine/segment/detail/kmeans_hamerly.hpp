@@ -65,15 +65,15 @@ public:
         upper_[static_cast<std::size_t>(i)] = std::numeric_limits<double>::infinity();
     }
 
-    // OUT scratch.labels[0, e - b): the labels of rows [b, e), old their last ones. The
+    // OUT labels[0, e - b): the labels of rows [b, e), old their last ones. The
     // kernel labels x with a when its score for a is below every other score; scores
     // are within E = table.score_error of s_c = |x - c|^2 - |x'|^2, so a lower bound L
     // on every other distance and an upper bound u on |x - a| with L^2 - u^2 > 2E
     // prove the kernel's label without running it. The rows left are scored together.
     void assign(const KMeansData<T>& data, std::int64_t b, std::int64_t e,
-                const std::int32_t* old, const ScoreTable<T>& table,
-                const RowMatrix<T>& centers, AssignScratch<T>& scratch,
-                std::int64_t& n_distances) {
+                const std::int32_t* old, std::int32_t* labels,
+                const ScoreTable<T>& table, const RowMatrix<T>& centers,
+                AssignScratch<T>& scratch, std::int64_t& n_distances) {
         constexpr double up = 1.0 + 1e-12, down = 1.0 - 1e-12;
         constexpr double inf = std::numeric_limits<double>::infinity();
         const std::int64_t d = data.d;
@@ -94,6 +94,14 @@ public:
                     const double low = std::max(l, 2.0 * half_gap_[a] - upper) * down;
                     return low > upper && (low - upper) * (low + upper) * down > error;
                 };
+                // First with the error of any sample within u + radius(a) of the
+                // origin, which needs no pass over x; it proves most labels.
+                if (proves(u, 2.0 * table.score_error_within((u + table.radius(label)) *
+                                                             up))) {
+                    upper_[ui] = u;
+                    labels[i - b] = label;
+                    continue;
+                }
                 const T* x = data.row(i);
                 const double error = 2.0 * table.score_error(table.moved_norm2(x));
                 if (!proves(u, error)) {
@@ -110,7 +118,7 @@ public:
                 }
                 if (proves(u, error)) {
                     upper_[ui] = u;
-                    scratch.labels[static_cast<std::size_t>(i - b)] = label;
+                    labels[i - b] = label;
                     continue;
                 }
             }
@@ -127,7 +135,7 @@ public:
         for (std::size_t r = 0; r < scratch.rows.size(); ++r) {
             const std::int64_t i = scratch.rows[r];
             const auto ui = static_cast<std::size_t>(i);
-            scratch.labels[static_cast<std::size_t>(i - b)] = scratch.found[r];
+            labels[i - b] = scratch.found[r];
             const double xx = table.moved_norm2(data.row(i));
             const double error = table.score_error(xx);
             const double best = xx + static_cast<double>(scratch.best[r]) + error;

@@ -44,7 +44,7 @@ RowMatrix<T> kmeans_plus_plus(const KMeansData<T>& data, int n_clusters,
 
     double total_weight = 0.0;
     for (std::size_t i = 0; i < un; ++i) {
-        total_weight += static_cast<double>(data.weight[i]);
+        total_weight += static_cast<double>(data.w(i));
         cumulative[i] = total_weight;
     }
     // numpy's choice(p=w/sum(w)) is searchsorted side right; zero weights never win
@@ -67,7 +67,7 @@ RowMatrix<T> kmeans_plus_plus(const KMeansData<T>& data, int n_clusters,
                 const auto d2 =
                     static_cast<double>(squared_distance(data.row(i), c0, data.d));
                 closest[static_cast<std::size_t>(i)] = d2;
-                pot += static_cast<double>(data.weight[i]) * d2;
+                pot += static_cast<double>(data.w(i)) * d2;
             }
             return pot;
         });
@@ -78,7 +78,7 @@ RowMatrix<T> kmeans_plus_plus(const KMeansData<T>& data, int n_clusters,
     for (int c = 1; c < n_clusters; ++c) {
         double running = 0.0;
         for (std::size_t i = 0; i < un; ++i) {
-            running += static_cast<double>(data.weight[i]) * closest[i];
+            running += static_cast<double>(data.w(i)) * closest[i];
             cumulative[i] = running;
         }
         for (int t = 0; t < n_trials; ++t) {
@@ -92,7 +92,7 @@ RowMatrix<T> kmeans_plus_plus(const KMeansData<T>& data, int n_clusters,
                 for (std::int64_t i = chunks.begin(chunk); i < chunks.end(chunk); ++i) {
                     const auto d2 = static_cast<double>(
                         squared_distance(data.row(i), cand, data.d));
-                    pot += static_cast<double>(data.weight[i]) *
+                    pot += static_cast<double>(data.w(i)) *
                            std::min(closest[static_cast<std::size_t>(i)], d2);
                 }
                 partial[static_cast<std::size_t>(chunk * n_trials + t)] = pot;
@@ -133,9 +133,9 @@ RowMatrix<T> random_centers(const KMeansData<T>& data, int n_clusters,
     std::int64_t positive = 0;
     double total = 0.0;
     for (std::int64_t i = 0; i < data.n; ++i) {
-        weight[static_cast<std::size_t>(i)] = static_cast<double>(data.weight[i]);
+        weight[static_cast<std::size_t>(i)] = static_cast<double>(data.w(i));
         total += weight[static_cast<std::size_t>(i)];
-        positive += data.weight[i] > 0;
+        positive += data.w(i) > 0;
     }
     if (positive < n_clusters)
         throw_invalid("sample_weight",

@@ -18,17 +18,17 @@
 namespace crmmine {
 namespace detail {
 
-// Borrowed rows of X and their weights (never null here: all ones when the caller
-// passed none); both outlive the view.
+// Borrowed rows of X and their weights; both outlive the view.
 template <class T>
 struct KMeansData {
     const T* x = nullptr;
     std::int64_t stride = 0;  // elements from one row to the next
     std::int64_t n = 0;
     std::int64_t d = 0;
-    const T* weight = nullptr;
+    const T* weight = nullptr;  // null: every weight is 1
 
     const T* row(std::int64_t i) const { return x + i * stride; }
+    T w(std::int64_t i) const { return weight ? weight[i] : T(1); }
 };
 
 // Rows [begin(c), end(c)) form chunk c. The size depends on n and the per-chunk buffer
@@ -160,8 +160,8 @@ public:
           d_(static_cast<std::int64_t>(centers.cols())),
           origin_(static_cast<std::size_t>(d_)),
           weights_(static_cast<std::size_t>(padded_ * d_), T(0)),
-          norms_(static_cast<std::size_t>(padded_),
-                 std::numeric_limits<T>::infinity()) {
+          norms_(static_cast<std::size_t>(padded_), std::numeric_limits<T>::infinity()),
+          radius_(static_cast<std::size_t>(k_)) {
         for (std::int64_t j = 0; j < d_; ++j) {
             double mean = 0.0;
             for (std::int64_t c = 0; c < k_; ++c)
@@ -181,6 +181,7 @@ public:
                 exact += t * t;
             }
             norms_[static_cast<std::size_t>(c)] = static_cast<T>(norm);
+            radius_[static_cast<std::size_t>(c)] = std::sqrt(exact) * (1.0 + 1e-12);
             max_norm_ = std::max(max_norm_, std::sqrt(exact));
         }
     }
@@ -206,11 +207,17 @@ public:
     // A bound on |computed s_c - exact s_c| for a sample with |x - origin|^2 = xx, for
     // every c: the rounding of x', c', |c'|^2 and the d products and sums is at most
     // (d + 8) units in the last place of (|x'| + |c'|)^2; this allows four times that.
-    double score_error(double xx) const {
-        const double r = std::sqrt(xx) + max_norm_ * (1.0 + 1e-12);
+    double score_error(double xx) const { return score_error_within(std::sqrt(xx)); }
+
+    // score_error for any sample with |x - origin| <= radius.
+    double score_error_within(double radius) const {
+        const double r = radius + max_norm_ * (1.0 + 1e-12);
         return static_cast<double>(2 * d_ + 16) * std::numeric_limits<T>::epsilon() *
                r * r;
     }
+
+    // An upper bound on |c - origin|: |x - origin| <= |x - c| + radius(c).
+    double radius(std::int64_t c) const { return radius_[static_cast<std::size_t>(c)]; }
 
 private:
     std::int64_t k_;
@@ -219,6 +226,7 @@ private:
     std::vector<T> origin_;
     std::vector<T> weights_;
     std::vector<T> norms_;
+    std::vector<double> radius_;
     double max_norm_ = 0.0;
 };
 
@@ -237,6 +245,18 @@ struct ScoreOut {
 #define CRMMINE_KMEANS_INLINE inline
 #endif
 
+// The tile of a block of `Width` contiguous rows of exactly D features, feature-major
+// and moved to the origin. With D and the row stride fixed at compile time the
+// compiler transposes with whole-vector loads and permutes, and the kernel reloads
+// whole vectors it stored, which the store buffer forwards.
+template <class T, int D, int Width>
+CRMMINE_KMEANS_INLINE void contiguous_tile(const T* __restrict x,
+                                           const T* __restrict origin,
+                                           T* __restrict tile) {
+    for (int p = 0; p < Width; ++p)
+        for (int j = 0; j < D; ++j) tile[j * Width + p] = x[p * D + j] - origin[j];
+}
+
 // The one assignment kernel. Rows are taken in tiles of 2 vectors of samples (8 or 16
 // rows), transposed and moved to the table's origin, and each group of 4 centers is
 // scored against the tile in 8 independent accumulators, so the multiply-adds run at
@@ -244,8 +264,9 @@ struct ScoreOut {
 // lowest index and a row's result does not depend on the rows it shares a tile with.
 // Row r of the block is rows[r] (or first + r when rows is null). `Bytes` is the vector
 // width; with 32 the compiler emits AVX2 in nearest_rows_avx2 and pairs of SSE2
-// registers in the portable build.
-template <class T, int Bytes, bool Second>
+// registers in the portable build. D > 0 is the number of features fixed at compile
+// time (D = 0: read from the table); the arithmetic is the same either way.
+template <class T, int Bytes, bool Second, int D>
 CRMMINE_KMEANS_INLINE void nearest_rows_body(const ScoreTable<T>& table,
                                              const KMeansData<T>& data,
                                              const std::int64_t* rows,
@@ -256,16 +277,32 @@ CRMMINE_KMEANS_INLINE void nearest_rows_body(const ScoreTable<T>& table,
     using Lane = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
     constexpr std::int64_t lanes = Bytes / static_cast<std::int64_t>(sizeof(T));
     constexpr std::int64_t width = 2 * lanes;
-    const std::int64_t d = table.d(), padded = table.padded();
+    const std::int64_t d = D > 0 ? D : table.d(), padded = table.padded();
     const T* origin = table.origin();
     const T* norms = table.norms();
+    const bool contiguous = D > 0 && rows == nullptr && data.stride == D;
     for (std::int64_t start = 0; start < count; start += width) {
         const std::int64_t m = std::min(width, count - start);
-        // The tile, feature-major; lanes past the block's end repeat its last row.
-        for (std::int64_t p = 0; p < width; ++p) {
-            const std::int64_t r = start + std::min(p, m - 1);
-            const T* x = data.row(rows ? rows[r] : first + r);
-            for (std::int64_t j = 0; j < d; ++j) tile[j * width + p] = x[j] - origin[j];
+        if (contiguous && m == width) {
+            const T* x = data.row(first + start);
+            // The rows 8 tiles on, asked for now: the hardware prefetcher alone left
+            // the kernel waiting on memory at d = 16 (prefetches never fault, so
+            // addresses past X are harmless).
+            constexpr std::uintptr_t tile_bytes =
+                static_cast<std::uintptr_t>(width) * (D > 0 ? D : 1) * sizeof(T);
+            const auto ahead = reinterpret_cast<std::uintptr_t>(x) + 8 * tile_bytes;
+            for (std::uintptr_t line = 0; line < tile_bytes; line += 64)
+                __builtin_prefetch(reinterpret_cast<const void*>(ahead + line));
+            contiguous_tile<T, (D > 0 ? D : 1), static_cast<int>(width)>(x, origin,
+                                                                         tile);
+        } else {
+            // The tile, feature-major; lanes past the block's end repeat its last row.
+            for (std::int64_t p = 0; p < width; ++p) {
+                const std::int64_t r = start + std::min(p, m - 1);
+                const T* x = data.row(rows ? rows[r] : first + r);
+                for (std::int64_t j = 0; j < d; ++j)
+                    tile[j * width + p] = x[j] - origin[j];
+            }
         }
         const V inf = V{} + std::numeric_limits<T>::infinity();
         V best0 = inf, best1 = inf, second0 = inf, second1 = inf;
@@ -326,23 +363,278 @@ CRMMINE_KMEANS_INLINE void nearest_rows_body(const ScoreTable<T>& table,
     }
 }
 
-// The kernel compiled for one instruction set, `Bytes` wide.
-#define CRMMINE_KMEANS_KERNEL(name, Bytes, target)                                     \
-    template <class T, bool Second>                                                    \
-    target void name(const ScoreTable<T>& table, const KMeansData<T>& data,            \
-                     const std::int64_t* rows, std::int64_t first, std::int64_t count, \
-                     const ScoreOut<T>& out, T* tile) {                                \
-        nearest_rows_body<T, Bytes, Second>(table, data, rows, first, count, out,      \
-                                            tile);                                     \
+// N lanes of E in one GCC vector (a member typedef: the attribute on a dependent
+// typedef in a function template is not applied).
+template <class E, int N>
+struct VectorOf {
+    typedef E type __attribute__((vector_size(N * sizeof(E))));
+};
+
+// True when none of x[0, len) is NaN or infinite (all exponent bits set). Tested on
+// the bits, this is integer work the compiler vectorises (64-bit compares need SSE4.1,
+// so the portable build stays scalar); a floating-point sum or comparison is not
+// vectorised (fixed order, trapping math) and ran at one value per add latency.
+template <class T>
+CRMMINE_KMEANS_INLINE bool all_finite_body(const T* x, std::int64_t len) {
+    using Bits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+    constexpr Bits exponent =
+        sizeof(T) == 8 ? Bits(0x7FF0000000000000ull) : Bits(0x7F800000u);
+    Bits bad = 0;
+    for (std::int64_t j = 0; j < len; ++j) {
+        Bits bits;
+        __builtin_memcpy(&bits, x + j, sizeof(Bits));
+        bad |= static_cast<Bits>((bits & exponent) == exponent);
     }
-CRMMINE_KMEANS_KERNEL(nearest_rows_portable, 32, )
+    return bad == 0;
+}
+
+// Per-cluster sums of the rows, the layout accumulate_rows writes: two copies (even
+// and odd rows, so consecutive rows of one cluster do not wait on each other's add) of
+// k groups of `accumulate_stride(d)` doubles: weight * x, then the weight in slot d.
+inline std::int64_t accumulate_stride(std::int64_t d) {
+    return d <= 16 ? (d + 1 + 7) / 8 * 8 : d + 1;
+}
+
+// sums[(r % 2) * k + labels[r - b]] += (w x_r, w) for rows r in [b, e), in row order.
+// With D > 0 a row is one vector load, widened to double, with the weight put in slot
+// D: one vector add per row whatever D is. The products and sums are the double ones
+// of the plain loop (w x in double is exact for float data).
+template <class T, int D>
+CRMMINE_KMEANS_INLINE void accumulate_rows_body(const KMeansData<T>& data,
+                                                std::int64_t b, std::int64_t e,
+                                                const std::int32_t* labels,
+                                                std::int64_t k, double* sums) {
+    if constexpr (D == 0) {
+        const std::int64_t d = data.d, g = accumulate_stride(d);
+        for (std::int64_t i = b; i < e; ++i) {
+            const T* x = data.row(i);
+            double* s = sums + (((i - b) & 1) * k + labels[i - b]) * g;
+            const auto w = static_cast<double>(data.w(i));
+            for (std::int64_t j = 0; j < d; ++j) s[j] += static_cast<double>(x[j]) * w;
+            s[d] += w;
+        }
+    } else {
+        // G lanes of a vector (a power of two) hold x and, when D < G, the weight; at
+        // D = 16 the weight is a scalar add into slot 16.
+        constexpr int G = D < 8 ? 8 : 16;
+        constexpr std::int64_t group = (D + 1 + 7) / 8 * 8;
+        using VD = typename VectorOf<double, G>::type;
+        using VT = typename VectorOf<T, G>::type;
+        using VI = typename VectorOf<std::int64_t, G>::type;
+        VD unit = {};
+        VI keep = {};
+        for (int l = 0; l < G; ++l) {
+            unit[l] = l == D ? 1.0 : 0.0;
+            keep[l] = l < D ? -1 : 0;
+        }
+        // A row whose whole-vector load would pass the end of X is copied first.
+        const std::int64_t end = (data.n - 1) * data.stride + data.d;
+        for (std::int64_t i = b; i < e; ++i) {
+            const T* x = data.row(i);
+            VT raw;
+            if (i * data.stride + G <= end) {
+                __builtin_memcpy(&raw, x, sizeof(VT));
+            } else {
+                T copy[G] = {};
+                for (int j = 0; j < D; ++j) copy[j] = x[j];
+                __builtin_memcpy(&raw, copy, sizeof(VT));
+            }
+            VD v = keep ? __builtin_convertvector(raw, VD) : unit;
+            const double w = data.weight ? static_cast<double>(data.weight[i]) : 1.0;
+            if (data.weight) v *= w;
+            double* s = sums + (((i - b) & 1) * k + labels[i - b]) * group;
+            VD sum;
+            __builtin_memcpy(&sum, s, sizeof(VD));
+            sum += v;
+            __builtin_memcpy(s, &sum, sizeof(VD));
+            if (D >= G) s[D] += w;
+        }
+    }
+}
+
+// OUT sums[0, 2 * G): the sums over rows [b, e) of x (mean null) or of (x - mean)^2,
+// feature j at j and G + j for even and odd rows, G = column_sums_stride(d).
+// Unweighted: the spread scikit-learn scales tol by.
+inline std::int64_t column_sums_stride(std::int64_t d) {
+    return d < 8 ? 8 : d <= 16 ? 16 : d;
+}
+
+template <class T, int D>
+CRMMINE_KMEANS_INLINE void column_sums_body(const KMeansData<T>& data, std::int64_t b,
+                                            std::int64_t e, const double* mean,
+                                            double* sums) {
+    if constexpr (D == 0) {
+        const std::int64_t d = data.d, g = column_sums_stride(d);
+        for (std::int64_t i = b; i < e; ++i) {
+            const T* x = data.row(i);
+            double* s = sums + ((i - b) & 1) * g;
+            for (std::int64_t j = 0; j < d; ++j) {
+                const double v = mean ? static_cast<double>(x[j]) - mean[j]
+                                      : static_cast<double>(x[j]);
+                s[j] += mean ? v * v : v;
+            }
+        }
+    } else {
+        constexpr int G = D < 8 ? 8 : 16;
+        using VD = typename VectorOf<double, G>::type;
+        using VT = typename VectorOf<T, G>::type;
+        using VI = typename VectorOf<std::int64_t, G>::type;
+        VI keep = {};
+        VD centre = {};
+        for (int l = 0; l < G; ++l) {
+            keep[l] = l < D ? -1 : 0;
+            centre[l] = mean && l < D ? mean[l] : 0.0;
+        }
+        VD even = {}, odd = {};
+        const std::int64_t end = (data.n - 1) * data.stride + data.d;
+        auto add = [&](std::int64_t i, VD& acc) {
+            const T* x = data.row(i);
+            VT raw;
+            if (i * data.stride + G <= end) {
+                __builtin_memcpy(&raw, x, sizeof(VT));
+            } else {
+                T copy[G] = {};
+                for (int j = 0; j < D; ++j) copy[j] = x[j];
+                __builtin_memcpy(&raw, copy, sizeof(VT));
+            }
+            VD v = keep ? __builtin_convertvector(raw, VD) : VD{};
+            if (mean) {
+                v -= centre;
+                v *= v;
+            }
+            acc += v;
+        };
+        std::int64_t i = b;
+        for (; i + 1 < e; i += 2) {
+            add(i, even);
+            add(i + 1, odd);
+        }
+        if (i < e) add(i, even);
+        for (int l = 0; l < D; ++l) {
+            sums[l] += even[l];
+            sums[G + l] += odd[l];
+        }
+    }
+}
+
+// clang-format off
+#define CRMMINE_KMEANS_FEATURES(CASE) \
+    CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) \
+    CASE(9) CASE(10) CASE(11) CASE(12) CASE(13) CASE(14) CASE(15) CASE(16)
+// clang-format on
+
+// The kernels compiled for one instruction set, `Bytes` wide, with the number of
+// features fixed at compile time up to 16.
+#define CRMMINE_KMEANS_NEAREST_CASE(D)                                           \
+    case D:                                                                      \
+        return nearest_rows_body<T, Bytes_, Second, D>(table, data, rows, first, \
+                                                       count, out, tile);
+#define CRMMINE_KMEANS_COLUMN_CASE(D) \
+    case D:                           \
+        return column_sums_body<T, D>(data, b, e, mean, sums);
+#define CRMMINE_KMEANS_ACCUMULATE_CASE(D) \
+    case D:                               \
+        return accumulate_rows_body<T, D>(data, b, e, labels, k, sums);
+#define CRMMINE_KMEANS_KERNEL(suffix, Bytes, target)                                 \
+    template <class T>                                                               \
+    target bool all_finite_##suffix(const T* x, std::int64_t len) {                  \
+        return all_finite_body(x, len);                                              \
+    }                                                                                \
+    template <class T>                                                               \
+    target void column_sums_##suffix(const KMeansData<T>& data, std::int64_t b,      \
+                                     std::int64_t e, const double* mean,             \
+                                     double* sums) {                                 \
+        switch (data.d) {                                                            \
+            CRMMINE_KMEANS_FEATURES(CRMMINE_KMEANS_COLUMN_CASE)                      \
+            default:                                                                 \
+                return column_sums_body<T, 0>(data, b, e, mean, sums);               \
+        }                                                                            \
+    }                                                                                \
+    template <class T, bool Second>                                                  \
+    target void nearest_rows_##suffix(                                               \
+        const ScoreTable<T>& table, const KMeansData<T>& data,                       \
+        const std::int64_t* rows, std::int64_t first, std::int64_t count,            \
+        const ScoreOut<T>& out, T* tile) {                                           \
+        constexpr int Bytes_ = Bytes;                                                \
+        switch (table.d()) {                                                         \
+            CRMMINE_KMEANS_FEATURES(CRMMINE_KMEANS_NEAREST_CASE)                     \
+            default:                                                                 \
+                return nearest_rows_body<T, Bytes_, Second, 0>(                      \
+                    table, data, rows, first, count, out, tile);                     \
+        }                                                                            \
+    }                                                                                \
+    template <class T>                                                               \
+    target void accumulate_rows_##suffix(const KMeansData<T>& data, std::int64_t b,  \
+                                         std::int64_t e, const std::int32_t* labels, \
+                                         std::int64_t k, double* sums) {             \
+        switch (data.d) {                                                            \
+            CRMMINE_KMEANS_FEATURES(CRMMINE_KMEANS_ACCUMULATE_CASE)                  \
+            default:                                                                 \
+                return accumulate_rows_body<T, 0>(data, b, e, labels, k, sums);      \
+        }                                                                            \
+    }
+CRMMINE_KMEANS_KERNEL(portable, 32, )
 #if defined(__GNUC__) && defined(__x86_64__)
 #define CRMMINE_KMEANS_DISPATCH 1
-CRMMINE_KMEANS_KERNEL(nearest_rows_avx2, 32, __attribute__((target("avx2,fma"))))
-CRMMINE_KMEANS_KERNEL(nearest_rows_avx512, 64,
+CRMMINE_KMEANS_KERNEL(avx2, 32, __attribute__((target("avx2,fma"))))
+CRMMINE_KMEANS_KERNEL(avx512, 64,
                       __attribute__((target("avx512f,avx512dq,avx512vl,fma"))))
 #endif
 #undef CRMMINE_KMEANS_KERNEL
+#undef CRMMINE_KMEANS_NEAREST_CASE
+#undef CRMMINE_KMEANS_ACCUMULATE_CASE
+#undef CRMMINE_KMEANS_COLUMN_CASE
+#undef CRMMINE_KMEANS_FEATURES
+
+// The instruction set the kernels run on (checked once): 2 AVX-512, 1 AVX2 with FMA,
+// 0 the portable build.
+inline int kmeans_isa_level() {
+#ifdef CRMMINE_KMEANS_DISPATCH
+    static const int level =
+        __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                __builtin_cpu_supports("avx512vl")
+            ? 2
+        : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1
+                                                                          : 0;
+    return level;
+#else
+    return 0;
+#endif
+}
+
+template <class T>
+bool all_finite(const T* x, std::int64_t len) {
+#ifdef CRMMINE_KMEANS_DISPATCH
+    const int level = kmeans_isa_level();
+    if (level == 2) return all_finite_avx512<T>(x, len);
+    if (level == 1) return all_finite_avx2<T>(x, len);
+#endif
+    return all_finite_portable<T>(x, len);
+}
+
+template <class T>
+void column_sums(const KMeansData<T>& data, std::int64_t b, std::int64_t e,
+                 const double* mean, double* sums) {
+#ifdef CRMMINE_KMEANS_DISPATCH
+    const int level = kmeans_isa_level();
+    if (level == 2) return column_sums_avx512<T>(data, b, e, mean, sums);
+    if (level == 1) return column_sums_avx2<T>(data, b, e, mean, sums);
+#endif
+    column_sums_portable<T>(data, b, e, mean, sums);
+}
+
+// OUT sums (2 * k * accumulate_stride(d) doubles, see accumulate_rows_body): adds rows
+// [b, e) of data to the groups of their labels (labels[0] is row b's).
+template <class T>
+void accumulate_rows(const KMeansData<T>& data, std::int64_t b, std::int64_t e,
+                     const std::int32_t* labels, std::int64_t k, double* sums) {
+#ifdef CRMMINE_KMEANS_DISPATCH
+    const int level = kmeans_isa_level();
+    if (level == 2) return accumulate_rows_avx512<T>(data, b, e, labels, k, sums);
+    if (level == 1) return accumulate_rows_avx2<T>(data, b, e, labels, k, sums);
+#endif
+    accumulate_rows_portable<T>(data, b, e, labels, k, sums);
+}
 
 // The scratch nearest_rows needs: one tile.
 template <class T>
@@ -359,12 +651,7 @@ void nearest_rows(const ScoreTable<T>& table, const KMeansData<T>& data,
                   const std::int64_t* rows, std::int64_t first, std::int64_t count,
                   const ScoreOut<T>& out, T* tile) {
 #ifdef CRMMINE_KMEANS_DISPATCH
-    static const int level =
-        __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-                __builtin_cpu_supports("avx512vl")
-            ? 2
-        : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1
-                                                                          : 0;
+    const int level = kmeans_isa_level();
     if (level == 2)
         return nearest_rows_avx512<T, Second>(table, data, rows, first, count, out,
                                               tile);

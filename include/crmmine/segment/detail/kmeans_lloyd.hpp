@@ -18,17 +18,20 @@
 namespace crmmine {
 namespace detail {
 
-// What one chunk's assignment may use: the kernel's tile, the labels it writes, and
-// the rows (with their best and second scores) a bounded assignment sends to the
-// kernel.
+// What one chunk's assignment may use: the kernel's tile, the per-cluster sums of
+// accumulate_rows, and the rows (with their best and second scores) a bounded
+// assignment sends to the kernel.
 template <class T>
 struct AssignScratch {
-    AssignScratch(const ScoreTable<T>& table, std::int64_t rows_per_chunk)
+    AssignScratch(const ScoreTable<T>& table, bool update)
         : tile(nearest_rows_scratch(table)),
-          labels(static_cast<std::size_t>(rows_per_chunk)) {}
+          sums(update ? static_cast<std::size_t>(2 * table.k() *
+                                                 accumulate_stride(table.d()))
+                      : 0,
+               0.0) {}
 
     std::vector<T> tile;
-    std::vector<std::int32_t> labels;  // OUT of assign, for rows [b, e)
+    std::vector<double> sums;
     std::vector<std::int64_t> rows;
     std::vector<std::int32_t> found;
     std::vector<T> best, second;
@@ -44,13 +47,12 @@ public:
                  const std::vector<double>& /*shift*/) {}
     void invalidate(std::int64_t /*i*/) {}
 
-    // OUT scratch.labels[0, e - b): the labels of rows [b, e) (old: their last ones).
+    // OUT labels[0, e - b): the labels of rows [b, e) (old: their last ones).
     void assign(const KMeansData<T>& data, std::int64_t b, std::int64_t e,
-                const std::int32_t* /*old*/, const ScoreTable<T>& table,
-                const RowMatrix<T>& /*centers*/, AssignScratch<T>& scratch,
-                std::int64_t& n_distances) {
-        nearest_rows(table, data, nullptr, b, e - b, {scratch.labels.data()},
-                     scratch.tile.data());
+                const std::int32_t* /*old*/, std::int32_t* labels,
+                const ScoreTable<T>& table, const RowMatrix<T>& /*centers*/,
+                AssignScratch<T>& scratch, std::int64_t& n_distances) {
+        nearest_rows(table, data, nullptr, b, e - b, {labels}, scratch.tile.data());
         n_distances += (e - b) * table.k();
     }
 };
@@ -75,42 +77,37 @@ double inertia_of(const KMeansData<T>& data, const RowMatrix<T>& centers,
             for (std::int64_t i = b; i < e; ++i) {
                 const T d2 = squared_distance(data.row(i),
                                               centers.row(labels[i]).data(), data.d);
-                sum += static_cast<double>(data.weight[i]) * static_cast<double>(d2);
+                sum += static_cast<double>(data.w(i)) * static_cast<double>(d2);
             }
             return sum;
         });
 }
 
 // The mean of the per-feature (unweighted) variances of X, times tol: scikit-learn's
-// _tolerance.
+// _tolerance. NaN or infinity in X make it non-finite.
 template <class T>
 double scaled_tolerance(const KMeansData<T>& data, double tol, int n_threads) {
     if (tol == 0.0) return 0.0;
     const auto d = static_cast<std::size_t>(data.d);
-    const Chunks chunks = make_chunks(data.n, data.d);
-    std::vector<double> partial(static_cast<std::size_t>(chunks.count) * d, 0.0);
-    auto column_sums = [&](const std::vector<double>* mean) {
+    const auto g = static_cast<std::size_t>(column_sums_stride(data.d));
+    const Chunks chunks = make_chunks(data.n, 2 * column_sums_stride(data.d));
+    std::vector<double> partial(static_cast<std::size_t>(chunks.count) * 2 * g);
+    auto column_sums_of = [&](const double* mean) {
         std::fill(partial.begin(), partial.end(), 0.0);
         parallel_for(chunks.count, n_threads, [&](std::int64_t c) {
-            double* acc = partial.data() + static_cast<std::size_t>(c) * d;
-            for (std::int64_t i = chunks.begin(c); i < chunks.end(c); ++i) {
-                const T* x = data.row(i);
-                for (std::size_t j = 0; j < d; ++j) {
-                    const double v = mean ? static_cast<double>(x[j]) - (*mean)[j]
-                                          : static_cast<double>(x[j]);
-                    acc[j] += mean ? v * v : v;
-                }
-            }
+            column_sums(data, chunks.begin(c), chunks.end(c), mean,
+                        partial.data() + static_cast<std::size_t>(c) * 2 * g);
         });
         std::vector<double> total(d, 0.0);
         for (std::int64_t c = 0; c < chunks.count; ++c)
             for (std::size_t j = 0; j < d; ++j)
-                total[j] += partial[static_cast<std::size_t>(c) * d + j];
+                total[j] += partial[static_cast<std::size_t>(c) * 2 * g + j] +
+                            partial[static_cast<std::size_t>(c) * 2 * g + g + j];
         return total;
     };
-    std::vector<double> mean = column_sums(nullptr);
+    std::vector<double> mean = column_sums_of(nullptr);
     for (double& m : mean) m /= static_cast<double>(data.n);
-    const std::vector<double> squares = column_sums(&mean);
+    const std::vector<double> squares = column_sums_of(mean.data());
     double variance = 0.0;
     for (const double s : squares) variance += s / static_cast<double>(data.n);
     return tol * variance / static_cast<double>(d);
@@ -135,41 +132,47 @@ SingleRun<T> lloyd_iterate(const KMeansData<T>& data, RowMatrix<T> centers,
     std::vector<double> sums(uk * ud), weights(uk), shift(uk, 0.0);
     RowMatrix<T> new_centers(k, d);
     Assign<T> assigner(n, d);
+    // 256 rows of up to 16 doubles: 32 KB
+    constexpr std::int64_t assign_block = 256;
 
-    // Assigns every sample; with update, also sums weight * x per cluster.
+    // Assigns every sample; with update, also sums weight * x per cluster. The new
+    // labels go to `previous`, which then swaps with run.labels: previous keeps the
+    // labels the pass started from.
     auto pass = [&](bool update) -> std::int64_t {
         assigner.prepare(centers, shift);
         const ScoreTable<T> table(centers);
+        const std::int64_t g = accumulate_stride(d);
+        const std::int32_t* old = run.labels.data();
+        std::int32_t* fresh = previous.data();
         parallel_for(chunks.count, n_threads, [&](std::int64_t c) {
             const auto uc = static_cast<std::size_t>(c);
-            double* acc = partial.data() + uc * static_cast<std::size_t>(stride);
-            double* acc_weight = acc + k * d;
-            if (update) std::fill(acc, acc + stride, 0.0);
             const std::int64_t b = chunks.begin(c), e = chunks.end(c);
-            AssignScratch<T> scratch(table, chunks.size);
+            AssignScratch<T> scratch(table, update);
             std::int64_t n_changed = 0, n_distances = 0;
-            assigner.assign(data, b, e, run.labels.data() + b, table, centers, scratch,
-                            n_distances);
-            for (std::int64_t i = b; i < e; ++i) {
-                const auto ui = static_cast<std::size_t>(i);
-                const std::int32_t old = run.labels[ui];
-                const std::int32_t label =
-                    scratch.labels[static_cast<std::size_t>(i - b)];
-                previous[ui] = old;
-                run.labels[ui] = label;
-                n_changed += label != old;
-                if (update) {
-                    const T* x = data.row(i);
-                    const auto w = static_cast<double>(data.weight[i]);
-                    double* sum = acc + label * d;
+            // Blocks small enough that accumulate_rows finds the rows the kernel just
+            // read still in L1.
+            for (std::int64_t bb = b; bb < e; bb += assign_block) {
+                const std::int64_t be = std::min(e, bb + assign_block);
+                assigner.assign(data, bb, be, old + bb, fresh + bb, table, centers,
+                                scratch, n_distances);
+                if (update)
+                    accumulate_rows(data, bb, be, fresh + bb, k, scratch.sums.data());
+            }
+            for (std::int64_t i = b; i < e; ++i) n_changed += fresh[i] != old[i];
+            if (update) {
+                double* acc = partial.data() + uc * static_cast<std::size_t>(stride);
+                const double* even = scratch.sums.data();
+                const double* odd = even + k * g;
+                for (std::int64_t cl = 0; cl < k; ++cl) {
                     for (std::int64_t j = 0; j < d; ++j)
-                        sum[j] += static_cast<double>(x[j]) * w;
-                    acc_weight[label] += w;
+                        acc[cl * d + j] = even[cl * g + j] + odd[cl * g + j];
+                    acc[k * d + cl] = even[cl * g + d] + odd[cl * g + d];
                 }
             }
             changed[uc] = n_changed;
             counted[uc] = n_distances;
         });
+        run.labels.swap(previous);
         ++run.passes;
         std::int64_t total_changed = 0;
         for (std::size_t c = 0; c < n_chunks; ++c) {
@@ -209,7 +212,7 @@ SingleRun<T> lloyd_iterate(const KMeansData<T>& data, RowMatrix<T> centers,
             const auto ui = static_cast<std::size_t>(i);
             const std::int64_t to = empty[static_cast<std::size_t>(r)];
             const std::int32_t from = run.labels[ui];
-            const auto w = static_cast<double>(data.weight[i]);
+            const auto w = static_cast<double>(data.w(i));
             const T* x = data.row(i);
             for (std::int64_t j = 0; j < d; ++j) {
                 sums[static_cast<std::size_t>(from * d + j)] -=

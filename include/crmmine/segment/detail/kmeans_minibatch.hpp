@@ -31,7 +31,7 @@ double label_rows(const KMeansData<T>& data, const std::int64_t* rows, std::int6
             table.squared_distances(data.row(i), dist.data());
             const Nearest<T> best = nearest_center(dist.data(), table.k());
             labels[r] = best.label;
-            sum += static_cast<double>(data.weight[i]) * static_cast<double>(best.best);
+            sum += static_cast<double>(data.w(i)) * static_cast<double>(best.best);
         }
         return sum;
     });
@@ -63,7 +63,7 @@ double minibatch_step(const KMeansData<T>& data, const std::vector<std::int64_t>
     for (std::int64_t r = 0; r < m; ++r) {
         const std::int64_t i = batch[static_cast<std::size_t>(r)];
         const auto c = static_cast<std::size_t>(labels[static_cast<std::size_t>(r)]);
-        const auto w = static_cast<double>(data.weight[i]);
+        const auto w = static_cast<double>(data.w(i));
         const T* x = data.row(i);
         for (std::int64_t j = 0; j < d; ++j)
             sums[c * static_cast<std::size_t>(d) + static_cast<std::size_t>(j)] +=
