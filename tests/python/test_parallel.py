@@ -79,13 +79,18 @@ def test_ctrl_c_stops_long_work(long_work):
     full = time.perf_counter() - started
     if full < 0.2:
         pytest.skip(f"the work takes {full:.3f}s here, too short to interrupt reliably")
-    timer = threading.Timer(0.02, os.kill, (os.getpid(), signal.SIGINT))
-    started = time.perf_counter()
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        _core.rfm_table(**long_work)
-    stopped = time.perf_counter() - started
-    timer.join()
-    assert stopped < 0.75 * full  # stopped early, not when the work was done
+    # A busy machine can stall any single attempt; stopping early once proves the point.
+    stopped_times = []
+    for _ in range(3):
+        timer = threading.Timer(0.02, os.kill, (os.getpid(), signal.SIGINT))
+        started = time.perf_counter()
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            _core.rfm_table(**long_work)
+        stopped_times.append(time.perf_counter() - started)
+        timer.join()
+        if stopped_times[-1] < 0.75 * full:
+            break
+    assert min(stopped_times) < 0.75 * full  # stopped early, not when the work was done
     # and the module still works afterwards
     assert len(_core.rfm_table(**{**long_work, "n_jobs": 1})["customer"]) == 100_000
