@@ -363,6 +363,24 @@ SpendHistoryView spend_view(const PurchaseHistoryView& data) {
                                        "'pareto_nbd'");
 }
 
+// Calls body with the typed purchase-process model the name and parameters stand
+// for; Gamma-Gamma has no purchase process, so it is an error naming `what`.
+template <class Body>
+auto visit_purchase_model(ClvModel model, const std::vector<double>& params,
+                          const char* what, Body&& body) {
+    switch (model) {
+        case ClvModel::modified_bg_nbd:
+            return body(ModifiedBgNbd::from_params(params));
+        case ClvModel::pareto_nbd:
+            return body(ParetoNbd::from_params(params));
+        case ClvModel::gamma_gamma:
+            no_purchase_process(what);
+        case ClvModel::bg_nbd:
+            break;
+    }
+    return body(BgNbd::from_params(params));
+}
+
 }  // namespace
 
 ClvFit clv_fit(ClvModel model, const PurchaseHistoryView& data,
@@ -382,95 +400,50 @@ ClvFit clv_fit(ClvModel model, const PurchaseHistoryView& data,
 
 ClvLogLikelihood clv_log_likelihood(ClvModel model, const std::vector<double>& params,
                                     const PurchaseHistoryView& data, int n_jobs) {
-    switch (model) {
-        case ClvModel::modified_bg_nbd:
-            return log_likelihood(ModifiedBgNbd::from_params(params), data, n_jobs);
-        case ClvModel::pareto_nbd:
-            return log_likelihood(ParetoNbd::from_params(params), data, n_jobs);
-        case ClvModel::gamma_gamma:
-            return log_likelihood(GammaGamma::from_params(params), spend_view(data),
-                                  n_jobs);
-        case ClvModel::bg_nbd:
-            break;
-    }
-    return log_likelihood(BgNbd::from_params(params), data, n_jobs);
+    if (model == ClvModel::gamma_gamma)
+        return log_likelihood(GammaGamma::from_params(params), spend_view(data),
+                              n_jobs);
+    return visit_purchase_model(model, params, "purchases", [&](const auto& typed) {
+        return log_likelihood(typed, data, n_jobs);
+    });
 }
 
 std::vector<double> clv_individual_log_likelihood(ClvModel model,
                                                   const std::vector<double>& params,
                                                   const PurchaseHistoryView& data,
                                                   int n_jobs) {
-    switch (model) {
-        case ClvModel::modified_bg_nbd:
-            return individual_log_likelihood(ModifiedBgNbd::from_params(params), data,
-                                             n_jobs);
-        case ClvModel::pareto_nbd:
-            return individual_log_likelihood(ParetoNbd::from_params(params), data,
-                                             n_jobs);
-        case ClvModel::gamma_gamma:
-            return individual_log_likelihood(GammaGamma::from_params(params),
-                                             spend_view(data), n_jobs);
-        case ClvModel::bg_nbd:
-            break;
-    }
-    return individual_log_likelihood(BgNbd::from_params(params), data, n_jobs);
+    if (model == ClvModel::gamma_gamma)
+        return individual_log_likelihood(GammaGamma::from_params(params),
+                                         spend_view(data), n_jobs);
+    return visit_purchase_model(model, params, "purchases", [&](const auto& typed) {
+        return individual_log_likelihood(typed, data, n_jobs);
+    });
 }
 
 std::vector<double> clv_conditional_expected_purchases(
     ClvModel model, const std::vector<double>& params, const double* t, std::size_t n_t,
     const PurchaseHistoryView& data, int n_jobs) {
-    switch (model) {
-        case ClvModel::modified_bg_nbd:
-            return conditional_expected_number_of_purchases_up_to_time(
-                ModifiedBgNbd::from_params(params), t, n_t, data, n_jobs);
-        case ClvModel::pareto_nbd:
-            return conditional_expected_number_of_purchases_up_to_time(
-                ParetoNbd::from_params(params), t, n_t, data, n_jobs);
-        case ClvModel::gamma_gamma:
-            no_purchase_process("purchases");
-        case ClvModel::bg_nbd:
-            break;
-    }
-    return conditional_expected_number_of_purchases_up_to_time(
-        BgNbd::from_params(params), t, n_t, data, n_jobs);
+    return visit_purchase_model(model, params, "purchases", [&](const auto& typed) {
+        return conditional_expected_number_of_purchases_up_to_time(typed, t, n_t, data,
+                                                                   n_jobs);
+    });
 }
 
 std::vector<double> clv_expected_purchases(ClvModel model,
                                            const std::vector<double>& params,
                                            const double* t, std::size_t n_t,
                                            int n_jobs) {
-    switch (model) {
-        case ClvModel::modified_bg_nbd:
-            return expected_number_of_purchases_up_to_time(
-                ModifiedBgNbd::from_params(params), t, n_t, n_jobs);
-        case ClvModel::pareto_nbd:
-            return expected_number_of_purchases_up_to_time(
-                ParetoNbd::from_params(params), t, n_t, n_jobs);
-        case ClvModel::gamma_gamma:
-            no_purchase_process("purchases");
-        case ClvModel::bg_nbd:
-            break;
-    }
-    return expected_number_of_purchases_up_to_time(BgNbd::from_params(params), t, n_t,
-                                                   n_jobs);
+    return visit_purchase_model(model, params, "purchases", [&](const auto& typed) {
+        return expected_number_of_purchases_up_to_time(typed, t, n_t, n_jobs);
+    });
 }
 
 std::vector<double> clv_probability_alive(ClvModel model,
                                           const std::vector<double>& params,
                                           const PurchaseHistoryView& data, int n_jobs) {
-    switch (model) {
-        case ClvModel::modified_bg_nbd:
-            return conditional_probability_alive(ModifiedBgNbd::from_params(params),
-                                                 data, n_jobs);
-        case ClvModel::pareto_nbd:
-            return conditional_probability_alive(ParetoNbd::from_params(params), data,
-                                                 n_jobs);
-        case ClvModel::gamma_gamma:
-            no_purchase_process("dropout");
-        case ClvModel::bg_nbd:
-            break;
-    }
-    return conditional_probability_alive(BgNbd::from_params(params), data, n_jobs);
+    return visit_purchase_model(model, params, "dropout", [&](const auto& typed) {
+        return conditional_probability_alive(typed, data, n_jobs);
+    });
 }
 
 std::vector<double> clv_probability_n_purchases(ClvModel model,
@@ -478,20 +451,9 @@ std::vector<double> clv_probability_n_purchases(ClvModel model,
                                                 const double* t, std::size_t n_t,
                                                 const std::int64_t* n, std::size_t n_n,
                                                 int n_jobs) {
-    switch (model) {
-        case ClvModel::modified_bg_nbd:
-            return probability_of_n_purchases_up_to_time(
-                ModifiedBgNbd::from_params(params), t, n_t, n, n_n, n_jobs);
-        case ClvModel::pareto_nbd:
-            return probability_of_n_purchases_up_to_time(ParetoNbd::from_params(params),
-                                                         t, n_t, n, n_n, n_jobs);
-        case ClvModel::gamma_gamma:
-            no_purchase_process("purchases");
-        case ClvModel::bg_nbd:
-            break;
-    }
-    return probability_of_n_purchases_up_to_time(BgNbd::from_params(params), t, n_t, n,
-                                                 n_n, n_jobs);
+    return visit_purchase_model(model, params, "purchases", [&](const auto& typed) {
+        return probability_of_n_purchases_up_to_time(typed, t, n_t, n, n_n, n_jobs);
+    });
 }
 
 }  // namespace crmmine
