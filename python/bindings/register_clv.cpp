@@ -13,30 +13,6 @@
 
 namespace {
 
-crmmine::TransactionLogView log_view(const In<std::int32_t>& customer,
-                                     const In<std::int64_t>& time,
-                                     const In<double>& amount,
-                                     const In<std::int32_t>& invoice,
-                                     const std::optional<In<std::uint8_t>>& cancelled,
-                                     std::int32_t n_customers,
-                                     std::int32_t n_invoices) {
-    if (time.size() != customer.size() || amount.size() != customer.size() ||
-        invoice.size() != customer.size())
-        throw crmmine::TypeMismatch(
-            "log", "customer, time, amount and invoice need the same length");
-    if (cancelled && cancelled->size() != n_invoices)
-        throw crmmine::TypeMismatch("invoice_cancelled",
-                                    "needs one flag per invoice code");
-    return {customer.data(),
-            time.data(),
-            amount.data(),
-            invoice.data(),
-            data_or_null(cancelled),
-            static_cast<std::size_t>(customer.size()),
-            n_customers,
-            n_invoices};
-}
-
 // Calendar periods (months, years) come as the start of each row's period.
 std::optional<crmmine::CalendarPeriods> calendar_or_none(
     const std::optional<In<std::int64_t>>& row_start, py::ssize_t n_rows,
@@ -81,8 +57,8 @@ py::dict clv_summary(
     double freq_multiplier, std::optional<std::int64_t> observation_end,
     bool include_first_transaction, const std::optional<In<std::int64_t>>& period_start,
     std::int64_t observation_end_start, double unit_ticks, int n_jobs) {
-    const auto log = log_view(customer, time, amount, invoice, invoice_cancelled,
-                              n_customers, n_invoices);
+    const auto log = transaction_log_view(customer, time, amount, invoice,
+                                          invoice_cancelled, n_customers, n_invoices);
     const auto params =
         summary_params(period_ticks, period_origin, freq_multiplier, observation_end,
                        include_first_transaction, n_jobs);
@@ -106,8 +82,8 @@ py::dict clv_calibration_and_holdout(
     const std::optional<In<std::int64_t>>& period_start,
     std::int64_t observation_end_start, std::int64_t calibration_end_start,
     double unit_ticks, int n_jobs) {
-    const auto log = log_view(customer, time, amount, invoice, invoice_cancelled,
-                              n_customers, n_invoices);
+    const auto log = transaction_log_view(customer, time, amount, invoice,
+                                          invoice_cancelled, n_customers, n_invoices);
     const auto params =
         summary_params(period_ticks, period_origin, freq_multiplier, observation_end,
                        include_first_transaction, n_jobs);

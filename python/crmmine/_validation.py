@@ -36,12 +36,30 @@ def check_not_empty(frame: pd.DataFrame, argument: str = "data") -> None:
         raise ValueError(f"{argument} is empty; pass at least one row")
 
 
-def check_positive_int(value: object, argument: str, minimum: int = 1) -> int:
+def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
+    """An integer of at least ``minimum`` (1 unless told), as a plain int."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{argument} must be an integer, got {value!r}")
+        raise TypeError(f"{name} must be an integer, got {value!r}")
     if value < minimum:
-        raise ValueError(f"{argument} must be at least {minimum}, got {value}")
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
     return int(value)
+
+
+def check_non_negative(value: object, name: str) -> float:
+    """A finite real number >= 0, as a float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return float(value)
+
+
+def check_positive_number(value: object, name: str) -> float:
+    """A finite real number > 0, as a float."""
+    value = check_non_negative(value, name)
+    if value == 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    return value
 
 
 def check_choice(value: object, argument: str, choices: Iterable[str]) -> str:

@@ -4,7 +4,6 @@ for L1 and elastic-net)."""
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
@@ -17,7 +16,12 @@ from crmmine._compat import (
     check_is_fitted,
     validate_data,
 )
-from crmmine._validation import check_n_jobs
+from crmmine._validation import (
+    check_n_jobs,
+    check_non_negative,
+    check_positive_int,
+    check_positive_number,
+)
 
 if HAVE_SKLEARN:
     from sklearn.base import ClassifierMixin
@@ -118,9 +122,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Fit the model; y holds two distinct labels (numbers or strings). Returns self."""
         penalty = self._penalty()
-        C = _positive_number(self.C, "C")
-        tol = _non_negative(self.tol, "tol")
-        max_iter = _positive_int(self.max_iter, "max_iter")
+        C = check_positive_number(self.C, "C")
+        tol = check_non_negative(self.tol, "tol")
+        max_iter = check_positive_int(self.max_iter, "max_iter")
         l1_ratio = self._l1_ratio(penalty)
         X, y = self._validate_xy(X, y)
         weights = _convert.sample_weights(sample_weight, X.shape[0])
@@ -241,7 +245,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 "l1_ratio must be set in [0, 1] when penalty='elasticnet', got None"
             )
-        ratio = _non_negative(self.l1_ratio, "l1_ratio")
+        ratio = check_non_negative(self.l1_ratio, "l1_ratio")
         if ratio > 1:
             raise ValueError(f"l1_ratio must be in [0, 1], got {self.l1_ratio}")
         return ratio
@@ -266,28 +270,5 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         weights = []
         for label in classes.tolist():
             weight = class_weight.get(label, 1.0)
-            weights.append(_non_negative(weight, f"class_weight[{label!r}]"))
+            weights.append(check_non_negative(weight, f"class_weight[{label!r}]"))
         return weights[0], weights[1], False
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
-
-
-def _non_negative(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return float(value)
-
-
-def _positive_number(value, name: str) -> float:
-    value = _non_negative(value, name)
-    if value == 0:
-        raise ValueError(f"{name} must be > 0, got {value}")
-    return value

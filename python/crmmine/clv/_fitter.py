@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -392,17 +392,9 @@ class _TransactionModel(_ClvModel):
     ) -> float | np.ndarray | pd.Series:
         """Probability that a customer with history (frequency, recency, T) is still
         active; ``frequency`` may be a summary table."""
-        params = self._params()
-        customers = self._customers(frequency, recency, T)
-        values = _core.clv_probability_alive(
-            self._MODEL,
-            params,
-            customers["frequency"],
-            customers["recency"],
-            customers["T"],
-            self._n_jobs(),
+        return self._per_customer(
+            _core.clv_probability_alive, frequency, recency, T, "probability_alive"
         )
-        return customers.wrap(values, "probability_alive")
 
     def probability_of_n_purchases_up_to_time(
         self, t: object, n: int
@@ -428,9 +420,27 @@ class _TransactionModel(_ClvModel):
         self, frequency: object, recency: object = None, T: object = None
     ) -> float | np.ndarray | pd.Series:
         """Log-likelihood of each customer's history under the fitted parameters."""
+        return self._per_customer(
+            _core.clv_individual_log_likelihood,
+            frequency,
+            recency,
+            T,
+            "log_likelihood",
+        )
+
+    def _per_customer(
+        self,
+        kernel: Callable[..., np.ndarray],
+        frequency: object,
+        recency: object,
+        T: object,
+        name: str,
+    ) -> float | np.ndarray | pd.Series:
+        """``kernel`` (a per-customer function of the C++ core) at the fitted
+        parameters, for each history, shaped as the input."""
         params = self._params()
         customers = self._customers(frequency, recency, T)
-        values = _core.clv_individual_log_likelihood(
+        values = kernel(
             self._MODEL,
             params,
             customers["frequency"],
@@ -438,4 +448,4 @@ class _TransactionModel(_ClvModel):
             customers["T"],
             self._n_jobs(),
         )
-        return customers.wrap(values, "log_likelihood")
+        return customers.wrap(values, name)

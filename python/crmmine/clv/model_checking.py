@@ -11,8 +11,7 @@ import pandas as pd
 
 from crmmine import _core
 from crmmine.clv._fitter import _TransactionModel, columns_from_frame, customer_arrays
-from crmmine.clv.summary import _as_log
-from crmmine.core.transaction_log import TransactionLog
+from crmmine.core.transaction_log import TransactionLog, as_transaction_log
 
 __all__ = ["calibration_vs_holdout", "cumulative_transactions", "period_transactions"]
 
@@ -212,8 +211,18 @@ def cumulative_transactions(
         raise ValueError(
             f"freq_multiplier must be a whole number >= 1 here, got {freq_multiplier!r}"
         )
-    log, _ = _as_log(
-        data, customer, date, amount, invoice, None, None, cancel_prefix, "drop"
+    log = as_transaction_log(
+        "cumulative_transactions",
+        data,
+        customer,
+        date,
+        amount,
+        invoice,
+        None,
+        None,
+        cancel_prefix,
+        "drop",
+        money_optional=True,
     )
     purchase = (log.customer >= 0) & (log.amount >= 0)
     purchase &= log.invoice_cancelled[log.invoice] == 0

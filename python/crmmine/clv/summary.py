@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from crmmine import _convert, _core, _validation
-from crmmine.core.transaction_log import TransactionLog
+from crmmine.core.transaction_log import TransactionLog, as_transaction_log
 
 __all__ = ["calibration_and_holdout", "summary"]
 
@@ -20,7 +20,6 @@ _SECONDS = {"D": 86_400, "h": 3_600, "H": 3_600, "min": 60, "s": 1}
 #: calendar periods: numpy's datetime unit and the length of the unit lifetimes divides
 #: by (numpy's average month and year), in days
 _CALENDAR = {"M": ("M", 365.2425 / 12), "Y": ("Y", 365.2425)}
-_AMOUNT = "__crmmine_amount__"
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,8 @@ def summary(
     a               1.0      2.0  4.0            20.0
     b               0.0      0.0  3.0             0.0
     """
-    log, has_amount = _as_log(
+    log, has_amount, periods, options = _prepare(
+        "summary",
         data,
         customer,
         date,
@@ -118,10 +118,10 @@ def summary(
         price,
         cancel_prefix,
         missing_customer,
-    )
-    periods = _periods(freq, log)
-    options = _summary_options(
-        log, periods, freq_multiplier, include_first_transaction, n_jobs
+        freq,
+        freq_multiplier,
+        include_first_transaction,
+        n_jobs,
     )
     end = None
     if observation_end is not None:
@@ -208,7 +208,8 @@ def calibration_and_holdout(
     a                   1.0    4.0                1.0               4.0
     b                   0.0    3.0                0.0               4.0
     """
-    log, has_amount = _as_log(
+    log, has_amount, periods, options = _prepare(
+        "calibration_and_holdout",
         data,
         customer,
         date,
@@ -218,10 +219,10 @@ def calibration_and_holdout(
         price,
         cancel_prefix,
         missing_customer,
-    )
-    periods = _periods(freq, log)
-    options = _summary_options(
-        log, periods, freq_multiplier, include_first_transaction, n_jobs
+        freq,
+        freq_multiplier,
+        include_first_transaction,
+        n_jobs,
     )
     if calibration_end is None:
         raise ValueError("calibration_end must be a date, e.g. '2011-06-30'")
@@ -268,7 +269,8 @@ def calibration_and_holdout(
 # --- helpers ------------------------------------------------------------------------
 
 
-def _as_log(
+def _prepare(
+    caller: str,
     data: pd.DataFrame | TransactionLog,
     customer: str | None,
     date: str | None,
@@ -278,51 +280,37 @@ def _as_log(
     price: str | None,
     cancel_prefix: str | None,
     missing_customer: str,
-) -> tuple[TransactionLog, bool]:
-    """The log, and whether it carries money (without, amounts are zeros)."""
-    if isinstance(data, TransactionLog):
-        given = [
-            name
-            for name, value in (
-                ("customer", customer),
-                ("date", date),
-                ("amount", amount),
-                ("invoice", invoice),
-                ("quantity", quantity),
-                ("price", price),
-            )
-            if value is not None
-        ]
-        if given:
-            raise ValueError(
-                "data is a TransactionLog, which already knows its columns; drop "
-                + ", ".join(given)
-            )
-        return data, True
-    if customer is None or date is None:
-        raise ValueError(
-            "name the log's columns: summary(df, customer='CustomerID', "
-            "date='InvoiceDate', amount='Amount')"
-        )
-    has_amount = amount is not None or quantity is not None or price is not None
-    if not has_amount:
-        _validation.check_columns(data, {"customer": customer, "date": date})
-        if _AMOUNT in data.columns:
-            raise ValueError(f"data must not have a column named {_AMOUNT!r}")
-        data = data.assign(**{_AMOUNT: 0.0})
-        amount = _AMOUNT
-    log = TransactionLog.from_frame(
+    freq: object,
+    freq_multiplier: object,
+    include_first_transaction: object,
+    n_jobs: object,
+) -> tuple[TransactionLog, bool, _Periods, dict]:
+    """The checked inputs of :func:`summary` and :func:`calibration_and_holdout`: the
+    log, whether it carries money (without, amounts are zeros), its periods and the
+    options; ``caller`` names the public function in the error that asks for the
+    column names."""
+    log = as_transaction_log(
+        caller,
         data,
         customer,
         date,
         amount,
         invoice,
-        quantity=quantity,
-        price=price,
-        cancel_prefix=cancel_prefix,
-        missing_customer=missing_customer,
+        quantity,
+        price,
+        cancel_prefix,
+        missing_customer,
+        money_optional=True,
     )
-    return log, has_amount
+    # without money columns the amounts are zeros, and there is no monetary value
+    has_amount = isinstance(data, TransactionLog) or not (
+        amount is None and quantity is None and price is None
+    )
+    periods = _periods(freq, log)
+    options = _summary_options(
+        log, periods, freq_multiplier, include_first_transaction, n_jobs
+    )
+    return log, has_amount, periods, options
 
 
 def _periods(freq: object, log: TransactionLog) -> _Periods:

@@ -10,6 +10,9 @@ import pandas as pd
 
 from crmmine import _convert, _validation
 
+#: the column a log without money gets its zero amounts from
+_ZERO_AMOUNT = "__crmmine_amount__"
+
 
 @dataclass(frozen=True, repr=False)
 class TransactionLog:
@@ -275,10 +278,14 @@ def as_transaction_log(
     price: str | None,
     cancel_prefix: str | None,
     missing_customer: str,
+    *,
+    money_optional: bool = False,
 ) -> TransactionLog:
     """The log a public function was given, built from a frame's named columns if needed.
 
     ``caller`` names the public function in the error that asks for the column names.
+    With ``money_optional``, a frame without amount, quantity and price gives a log
+    whose amounts are zeros.
     """
     if isinstance(data, TransactionLog):
         given = [
@@ -304,6 +311,12 @@ def as_transaction_log(
             f"name the log's columns: {caller}(df, customer='CustomerID', "
             "date='InvoiceDate', amount='Amount', invoice='InvoiceNo', ...)"
         )
+    if money_optional and amount is None and quantity is None and price is None:
+        _validation.check_columns(data, {"customer": customer, "date": date})
+        if _ZERO_AMOUNT in data.columns:
+            raise ValueError(f"data must not have a column named {_ZERO_AMOUNT!r}")
+        data = data.assign(**{_ZERO_AMOUNT: 0.0})
+        amount = _ZERO_AMOUNT
     return TransactionLog.from_frame(
         data,
         customer,

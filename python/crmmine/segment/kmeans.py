@@ -17,7 +17,7 @@ from crmmine._compat import (
     check_is_fitted,
     validate_data,
 )
-from crmmine._validation import check_n_jobs
+from crmmine._validation import check_n_jobs, check_non_negative, check_positive_int
 
 _FLOATS = [np.float64, np.float32]
 _ALGORITHMS = ("auto", "lloyd", "hamerly")
@@ -32,7 +32,7 @@ class _KMeansBase(ClusterMixin, TransformerMixin, BaseEstimator):
         X = validate_data(
             self, X, dtype=_FLOATS, order="C", reset=True, ensure_all_finite=False
         )
-        n_clusters = _positive_int(self.n_clusters, "n_clusters")
+        n_clusters = check_positive_int(self.n_clusters, "n_clusters")
         if n_clusters > X.shape[0]:
             raise ValueError(
                 f"n_samples={X.shape[0]} should be >= n_clusters={n_clusters}; "
@@ -71,7 +71,7 @@ class _KMeansBase(ClusterMixin, TransformerMixin, BaseEstimator):
     def _n_init(self, init: str) -> int:
         if self.n_init == "auto":
             return 10 if init == "random" else 1
-        n_init = _positive_int(self.n_init, "n_init")
+        n_init = check_positive_int(self.n_init, "n_init")
         return 1 if init == "given" else n_init
 
     def _store(self, result: dict) -> None:
@@ -225,8 +225,8 @@ class KMeans(_KMeansBase):
             init,
             centers,
             self._n_init(init),
-            _positive_int(self.max_iter, "max_iter"),
-            _non_negative(self.tol, "tol"),
+            check_positive_int(self.max_iter, "max_iter"),
+            check_non_negative(self.tol, "tol"),
             self.algorithm,
             _seed(self.random_state),
             check_n_jobs(self.n_jobs),
@@ -289,13 +289,13 @@ class MiniBatchKMeans(_KMeansBase):
             init,
             centers,
             self._n_init(init),
-            _positive_int(self.batch_size, "batch_size"),
-            _positive_int(self.max_iter, "max_iter"),
+            check_positive_int(self.batch_size, "batch_size"),
+            check_positive_int(self.max_iter, "max_iter"),
             0
             if max_no_improvement is None
-            else _positive_int(max_no_improvement, "max_no_improvement", 0),
-            _non_negative(self.tol, "tol"),
-            _non_negative(self.reassignment_ratio, "reassignment_ratio"),
+            else check_positive_int(max_no_improvement, "max_no_improvement", 0),
+            check_non_negative(self.tol, "tol"),
+            check_non_negative(self.reassignment_ratio, "reassignment_ratio"),
             _seed(self.random_state),
             check_n_jobs(self.n_jobs),
         )
@@ -312,22 +312,6 @@ def _is_constant(X: np.ndarray) -> bool:
             return False
         start, size = start + size, size * 2
     return True
-
-
-def _positive_int(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
-
-
-def _non_negative(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return float(value)
 
 
 def _seed(random_state) -> int:
