@@ -19,7 +19,7 @@ import pandas as pd
 import crmmine
 import harness
 from basket import bench_itemsets, bench_rules
-from churn import bench_metrics
+from churn import bench_decision_tree, bench_logistic_regression, bench_metrics
 from clv import bench_clv
 from segment import bench_kmeans, bench_rfm
 
@@ -34,6 +34,8 @@ SUITES = {
     "rfm": bench_rfm,
     "kmeans": bench_kmeans,
     "metrics": bench_metrics,
+    "logistic": bench_logistic_regression,
+    "tree": bench_decision_tree,
     "basket": bench_itemsets,
     "basket-rules": bench_rules,
     "clv": bench_clv,

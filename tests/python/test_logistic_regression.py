@@ -211,6 +211,31 @@ def test_bad_input_is_refused(make, error, message):
         make()
 
 
+@pytest.mark.parametrize(("penalty", "l1_ratio"), [("l1", None), ("elasticnet", 0.5)])
+def test_l1_and_elasticnet_refuse_more_than_4095_features(penalty, l1_ratio):
+    """Proximal Newton keeps a dense (n_features + 1)^2 Hessian; past 4095 features
+    (128 MiB) the fit stops before allocating it, naming the argument to change and
+    the fix. L-BFGS (L2) keeps no Hessian and takes the same matrix."""
+    X = np.random.default_rng(0).normal(size=(4, 4096))
+    y = np.array([0, 1, 0, 1])
+    model = crmmine.LogisticRegression(penalty, l1_ratio=l1_ratio)
+    with pytest.raises(crmmine.ResourceLimitError) as refused:
+        model.fit(X, y)
+    assert isinstance(refused.value, MemoryError)
+    message = str(refused.value)
+    assert message.startswith("penalty: ") and "4096 features" in message
+    assert "penalty='l2'" in message and "at most 4095" in message
+    assert crmmine.LogisticRegression("l2").fit(X, y).coef_.shape == (1, 4096)
+
+
+def test_l1_accepts_4095_features():
+    """The largest problem the guard above lets through still fits."""
+    X = np.random.default_rng(0).normal(size=(4, 4095))
+    model = crmmine.LogisticRegression("l1").fit(X, [0, 1, 0, 1])
+    assert model.coef_.shape == (1, 4095) and np.isfinite(model.coef_).all()
+    assert model.predict(X).tolist() == [0, 1, 0, 1]
+
+
 @parametrize_with_checks([crmmine.LogisticRegression()])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
