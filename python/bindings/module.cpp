@@ -43,4 +43,5 @@ PYBIND11_MODULE(_core, m) {
     register_basket(m);
     register_segment(m);
     register_churn(m);
+    register_decision_tree(m);
 }

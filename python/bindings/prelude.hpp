@@ -63,4 +63,5 @@ inline crmmine::TransactionLogView transaction_log_view(
 void register_basket(py::module_& m);
 void register_clv(py::module_& m);
 void register_core(py::module_& m);
+void register_decision_tree(py::module_& m);
 void register_segment(py::module_& m);

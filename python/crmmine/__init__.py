@@ -2,7 +2,7 @@
 
 Segments customers (RFM scores and segments, k-means, value tiers), mines market
 baskets (frequent itemsets, association rules, recommendations) and predicts churn
-(labels from behaviour, logistic regression, the metrics that judge churn scores) on one
+(labels from behaviour, decision trees, logistic regression, the metrics that judge churn scores) on one
 data model of purchase logs and baskets.
 """
 
@@ -17,7 +17,7 @@ from crmmine.basket import (
     frequent_itemsets,
     recommend,
 )
-from crmmine.churn import LogisticRegression, churn_features
+from crmmine.churn import DecisionTreeClassifier, LogisticRegression, churn_features
 from crmmine.core import Baskets, TransactionLog, get_num_threads, set_num_threads
 from crmmine.errors import ResourceLimitError
 from crmmine.segment import (
@@ -40,6 +40,7 @@ __all__ = [
     "RFM_SEGMENT_MAP",
     "Baskets",
     "CustomerSegments",
+    "DecisionTreeClassifier",
     "FrequentItemsets",
     "KMeans",
     "LogisticRegression",

@@ -10,7 +10,12 @@ import numpy as np
 import pandas as pd
 
 try:
-    from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+    from sklearn.base import (
+        BaseEstimator,
+        ClassifierMixin,
+        ClusterMixin,
+        TransformerMixin,
+    )
     from sklearn.exceptions import ConvergenceWarning, NotFittedError
     from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -56,6 +61,13 @@ except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
             ]
             return f"{type(self).__name__}({', '.join(changed)})"
 
+    class ClassifierMixin:
+        _estimator_type = "classifier"
+
+        def score(self, X, y, sample_weight=None) -> float:
+            correct = np.asarray(self.predict(X) == np.asarray(y), dtype=float)
+            return float(np.average(correct, weights=sample_weight))
+
     class ClusterMixin:
         def fit_predict(self, X, y=None, **fit_params):
             return self.fit(X, **fit_params).labels_
@@ -74,7 +86,14 @@ except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
             )
 
     def validate_data(
-        estimator, X, *, reset: bool = True, dtype=None, order="C", **_ignored
+        estimator,
+        X,
+        *,
+        reset: bool = True,
+        dtype=None,
+        order="C",
+        ensure_all_finite=True,
+        **_ignored,
     ) -> np.ndarray:
         names = None
         if isinstance(X, pd.DataFrame):
@@ -95,7 +114,13 @@ except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
             raise ValueError(
                 f"Found array with shape {array.shape}; X must not be empty"
             )
-        if not np.isfinite(array).all():
+        if ensure_all_finite == "allow-nan":
+            if np.isinf(array).any():
+                raise ValueError(
+                    "Input X contains infinity; replace it by a large finite value or "
+                    "NaN (missing)"
+                )
+        elif not np.isfinite(array).all():
             raise ValueError(
                 "Input X contains NaN or infinity; drop or impute them first"
             )
@@ -114,6 +139,7 @@ except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
 __all__ = [
     "HAVE_SKLEARN",
     "BaseEstimator",
+    "ClassifierMixin",
     "ClusterMixin",
     "ConvergenceWarning",
     "NotFittedError",

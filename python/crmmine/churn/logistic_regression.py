@@ -12,6 +12,7 @@ from crmmine import _convert, _core
 from crmmine._compat import (
     HAVE_SKLEARN,
     BaseEstimator,
+    ClassifierMixin,
     ConvergenceWarning,
     check_is_fitted,
     validate_data,
@@ -24,17 +25,8 @@ from crmmine._validation import (
 )
 
 if HAVE_SKLEARN:
-    from sklearn.base import ClassifierMixin
     from sklearn.utils.multiclass import type_of_target
 else:  # pragma: no cover - exercised in a subprocess by the tests
-
-    class ClassifierMixin:
-        _estimator_type = "classifier"
-
-        def score(self, X, y, sample_weight=None) -> float:
-            correct = np.asarray(self.predict(X) == np.asarray(y), dtype=float)
-            return float(np.average(correct, weights=sample_weight))
-
     type_of_target = None
 
 _PENALTIES = ("l2", "l1", "elasticnet")

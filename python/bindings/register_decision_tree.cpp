@@ -1,0 +1,251 @@
+#include "prelude.hpp"
+
+#include <string>
+#include <vector>
+
+#include "crmmine/churn/decision_tree.hpp"
+#include "crmmine/core/error.hpp"
+
+namespace {
+
+// Any-strided float64 matrix (C order, Fortran order, a slice) as a view, no copy.
+crmmine::FeatureMatrixView matrix_view(const py::array_t<double>& X) {
+    if (X.ndim() != 2) throw crmmine::TypeMismatch("X", "must be 2-dimensional");
+    const auto item = static_cast<py::ssize_t>(sizeof(double));
+    if (X.strides(0) < 0 || X.strides(1) < 0 || X.strides(0) % item ||
+        X.strides(1) % item)
+        throw crmmine::TypeMismatch("X", "needs non-negative strides of whole doubles");
+    return {X.data(), X.shape(0), X.shape(1),
+            Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(X.strides(1) / item,
+                                                          X.strides(0) / item)};
+}
+
+crmmine::TreeCriterion tree_criterion(const std::string& name) {
+    if (name == "gini") return crmmine::TreeCriterion::gini;
+    if (name == "entropy" || name == "log_loss") return crmmine::TreeCriterion::entropy;
+    throw crmmine::InvalidArgument(
+        "criterion", "must be 'gini', 'entropy' or 'log_loss', got '" + name + "'");
+}
+
+crmmine::TreeSplitter tree_splitter(const std::string& name) {
+    if (name == "auto") return crmmine::TreeSplitter::automatic;
+    if (name == "exact") return crmmine::TreeSplitter::exact;
+    if (name == "histogram") return crmmine::TreeSplitter::histogram;
+    throw crmmine::InvalidArgument(
+        "splitter", "must be 'auto', 'exact' or 'histogram', got '" + name + "'");
+}
+
+template <class T>
+std::vector<T> vector_of(const py::dict& arrays, const char* key) {
+    const auto array = arrays[key].cast<In<T>>();
+    return std::vector<T>(array.data(), array.data() + array.size());
+}
+
+py::dict model_arrays(crmmine::DecisionTreeModel&& m) {
+    const auto n_nodes = static_cast<py::ssize_t>(m.node_count());
+    return py::dict(
+        "n_features"_a = m.n_features, "n_classes"_a = m.n_classes,
+        "children_left"_a = to_numpy(std::move(m.children_left)),
+        "children_right"_a = to_numpy(std::move(m.children_right)),
+        "feature"_a = to_numpy(std::move(m.feature)),
+        "threshold"_a = to_numpy(std::move(m.threshold)),
+        "impurity"_a = to_numpy(std::move(m.impurity)),
+        "n_node_samples"_a = to_numpy(std::move(m.n_node_samples)),
+        "weighted_n_node_samples"_a = to_numpy(std::move(m.weighted_n_node_samples)),
+        "missing_go_to_left"_a = to_numpy(std::move(m.missing_go_to_left)),
+        "value"_a =
+            to_numpy(std::move(m.value)).reshape({n_nodes, py::ssize_t{m.n_classes}}),
+        "category_offset"_a = to_numpy(std::move(m.category_offset)),
+        "category_bits"_a = to_numpy(std::move(m.category_bits)),
+        "n_categories"_a = to_numpy(std::move(m.n_categories)),
+        "feature_has_missing"_a = to_numpy(std::move(m.feature_has_missing)),
+        "feature_importances"_a = to_numpy(std::move(m.feature_importances)));
+}
+
+// A tree whose arrays disagree would read out of bounds; one from fit never does, a
+// hand-edited or damaged pickle might.
+void check_model(const crmmine::DecisionTreeModel& m) {
+    const std::size_t n = m.children_left.size();
+    const auto C = static_cast<std::size_t>(m.n_classes);
+    bool ok = n > 0 && m.n_classes >= 1 && m.children_right.size() == n &&
+              m.feature.size() == n && m.threshold.size() == n &&
+              m.missing_go_to_left.size() == n && m.category_offset.size() == n &&
+              m.value.size() == n * C &&
+              m.n_categories.size() == static_cast<std::size_t>(m.n_features);
+    for (std::size_t i = 0; ok && i < n; ++i) {
+        if (m.children_left[i] < 0) continue;
+        ok = m.children_left[i] > static_cast<std::int64_t>(i) &&
+             static_cast<std::size_t>(m.children_left[i]) < n &&
+             m.children_right[i] > static_cast<std::int64_t>(i) &&
+             static_cast<std::size_t>(m.children_right[i]) < n && m.feature[i] >= 0 &&
+             m.feature[i] < m.n_features &&
+             m.category_offset[i] +
+                     (m.n_categories[static_cast<std::size_t>(m.feature[i])] + 63) /
+                         64 <=
+                 static_cast<std::int64_t>(m.category_bits.size());
+    }
+    if (!ok)
+        throw crmmine::InvalidArgument(
+            "model",
+            "the fitted tree's arrays are inconsistent; fit the estimator again");
+}
+
+// The model back from the arrays the Python estimator keeps (and pickles).
+crmmine::DecisionTreeModel model_from(const py::dict& arrays) {
+    crmmine::DecisionTreeModel m;
+    m.n_features = arrays["n_features"].cast<int>();
+    m.n_classes = arrays["n_classes"].cast<int>();
+    m.children_left = vector_of<std::int32_t>(arrays, "children_left");
+    m.children_right = vector_of<std::int32_t>(arrays, "children_right");
+    m.feature = vector_of<std::int32_t>(arrays, "feature");
+    m.threshold = vector_of<double>(arrays, "threshold");
+    m.impurity = vector_of<double>(arrays, "impurity");
+    m.n_node_samples = vector_of<std::int64_t>(arrays, "n_node_samples");
+    m.weighted_n_node_samples = vector_of<double>(arrays, "weighted_n_node_samples");
+    m.missing_go_to_left = vector_of<std::uint8_t>(arrays, "missing_go_to_left");
+    m.value = vector_of<double>(arrays, "value");
+    m.category_offset = vector_of<std::int64_t>(arrays, "category_offset");
+    m.category_bits = vector_of<std::uint64_t>(arrays, "category_bits");
+    m.n_categories = vector_of<std::int32_t>(arrays, "n_categories");
+    m.feature_has_missing = vector_of<std::uint8_t>(arrays, "feature_has_missing");
+    m.feature_importances = vector_of<double>(arrays, "feature_importances");
+    check_model(m);
+    return m;
+}
+
+py::dict decision_tree_fit(
+    const py::array_t<double>& X, const In<std::int32_t>& y, int n_classes,
+    const std::optional<In<double>>& sample_weight,
+    const std::vector<std::uint8_t>& categorical, const std::string& criterion,
+    const std::string& splitter, int max_depth, std::size_t min_samples_split,
+    std::size_t min_samples_leaf, double min_weight_fraction_leaf,
+    double min_impurity_decrease, std::size_t max_features, std::uint64_t random_state,
+    const std::vector<double>& class_weight, bool balanced, double ccp_alpha,
+    int max_bins, int n_jobs) {
+    if (y.size() != X.shape(0))
+        throw crmmine::TypeMismatch("y", "needs one label per row of X");
+    if (sample_weight && sample_weight->size() != X.shape(0))
+        throw crmmine::TypeMismatch("sample_weight", "needs one weight per row of X");
+    const crmmine::TreeTrainingData data{matrix_view(X), y.data(), n_classes,
+                                         data_or_null(sample_weight), categorical};
+    crmmine::DecisionTreeParams params;
+    params.criterion = tree_criterion(criterion);
+    params.splitter = tree_splitter(splitter);
+    params.max_depth = max_depth;
+    params.min_samples_split = min_samples_split;
+    params.min_samples_leaf = min_samples_leaf;
+    params.min_weight_fraction_leaf = min_weight_fraction_leaf;
+    params.min_impurity_decrease = min_impurity_decrease;
+    params.max_features = max_features;
+    params.random_state = random_state;
+    params.class_weight = class_weight;
+    params.balanced = balanced;
+    params.ccp_alpha = ccp_alpha;
+    params.max_bins = max_bins;
+    params.n_jobs = n_jobs;
+    crmmine::DecisionTreeModel model;
+    {
+        py::gil_scoped_release nogil;
+        model = crmmine::fit(data, params);
+    }
+    return model_arrays(std::move(model));
+}
+
+py::array_t<double> decision_tree_predict_proba(const py::dict& arrays,
+                                                const py::array_t<double>& X,
+                                                int n_jobs) {
+    const crmmine::DecisionTreeModel model = model_from(arrays);
+    const crmmine::FeatureMatrixView view = matrix_view(X);
+    std::vector<double> proba;
+    {
+        py::gil_scoped_release nogil;
+        proba = model.predict_proba(view, n_jobs);
+    }
+    return to_numpy(std::move(proba))
+        .reshape({X.shape(0), py::ssize_t{model.n_classes}});
+}
+
+py::array_t<std::int32_t> decision_tree_apply(const py::dict& arrays,
+                                              const py::array_t<double>& X,
+                                              int n_jobs) {
+    const crmmine::DecisionTreeModel model = model_from(arrays);
+    const crmmine::FeatureMatrixView view = matrix_view(X);
+    std::vector<std::int32_t> leaves;
+    {
+        py::gil_scoped_release nogil;
+        leaves = model.apply(view, n_jobs);
+    }
+    return to_numpy(std::move(leaves));
+}
+
+py::dict decision_tree_pruning_path(const py::dict& arrays) {
+    crmmine::PruningPath path =
+        crmmine::cost_complexity_pruning_path(model_from(arrays));
+    return py::dict("ccp_alphas"_a = to_numpy(std::move(path.ccp_alphas)),
+                    "impurities"_a = to_numpy(std::move(path.impurities)));
+}
+
+crmmine::TreeLabels tree_labels(std::vector<std::string> features,
+                                std::vector<std::vector<std::string>> categories,
+                                std::vector<std::string> classes, int target_class,
+                                int decimals) {
+    crmmine::TreeLabels labels;
+    labels.features = std::move(features);
+    labels.categories = std::move(categories);
+    labels.classes = std::move(classes);
+    labels.target_class = target_class;
+    labels.decimals = decimals;
+    return labels;
+}
+
+py::dict decision_tree_rules(const py::dict& arrays, std::vector<std::string> features,
+                             std::vector<std::vector<std::string>> categories,
+                             std::vector<std::string> classes, int target_class,
+                             int decimals) {
+    const auto rules = crmmine::to_rules(
+        model_from(arrays), tree_labels(std::move(features), std::move(categories),
+                                        std::move(classes), target_class, decimals));
+    std::vector<std::int32_t> leaf, predicted;
+    std::vector<std::string> conditions, text;
+    std::vector<double> rate;
+    std::vector<std::int64_t> samples;
+    for (const auto& rule : rules) {
+        leaf.push_back(rule.leaf);
+        conditions.push_back(rule.conditions);
+        text.push_back(rule.text);
+        rate.push_back(rule.target_rate);
+        samples.push_back(rule.n_samples);
+        predicted.push_back(rule.predicted_class);
+    }
+    return py::dict("leaf"_a = to_numpy(std::move(leaf)), "conditions"_a = conditions,
+                    "rule"_a = text, "target_rate"_a = to_numpy(std::move(rate)),
+                    "samples"_a = to_numpy(std::move(samples)),
+                    "predicted_class"_a = to_numpy(std::move(predicted)));
+}
+
+std::string decision_tree_dot(const py::dict& arrays, std::vector<std::string> features,
+                              std::vector<std::vector<std::string>> categories,
+                              std::vector<std::string> classes, int decimals) {
+    return crmmine::to_dot(model_from(arrays),
+                           tree_labels(std::move(features), std::move(categories),
+                                       std::move(classes), 0, decimals));
+}
+
+}  // namespace
+
+void register_decision_tree(py::module_& m) {
+    m.def("decision_tree_fit", &decision_tree_fit, "X"_a, "y"_a, "n_classes"_a,
+          "sample_weight"_a, "categorical"_a, "criterion"_a, "splitter"_a,
+          "max_depth"_a, "min_samples_split"_a, "min_samples_leaf"_a,
+          "min_weight_fraction_leaf"_a, "min_impurity_decrease"_a, "max_features"_a,
+          "random_state"_a, "class_weight"_a, "balanced"_a, "ccp_alpha"_a, "max_bins"_a,
+          "n_jobs"_a);
+    m.def("decision_tree_predict_proba", &decision_tree_predict_proba, "model"_a, "X"_a,
+          "n_jobs"_a);
+    m.def("decision_tree_apply", &decision_tree_apply, "model"_a, "X"_a, "n_jobs"_a);
+    m.def("decision_tree_pruning_path", &decision_tree_pruning_path, "model"_a);
+    m.def("decision_tree_rules", &decision_tree_rules, "model"_a, "features"_a,
+          "categories"_a, "classes"_a, "target_class"_a, "decimals"_a);
+    m.def("decision_tree_dot", &decision_tree_dot, "model"_a, "features"_a,
+          "categories"_a, "classes"_a, "decimals"_a);
+}

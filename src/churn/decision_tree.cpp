@@ -1,0 +1,917 @@
+#include "crmmine/churn/decision_tree.hpp"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "crmmine/churn/detail/tree_split.hpp"
+#include "crmmine/core/error.hpp"
+#include "crmmine/core/parallel.hpp"
+
+namespace crmmine {
+namespace {
+
+using detail::require;
+
+// scikit-learn's constants: values closer than this are one value, and an improvement
+// this small is no improvement.
+constexpr double kFeatureThreshold = 1e-7;
+constexpr double kEpsilon = DBL_EPSILON;
+constexpr std::int32_t kLeaf = -1;
+constexpr std::int32_t kUndefined = -2;
+constexpr std::size_t kBinningSample = 100'000;
+// Below this many (row, feature) visits a node's search runs on one thread: starting
+// threads would cost more than the work.
+constexpr std::size_t kParallelWork = 1u << 15;
+
+bool is_categorical(const TreeTrainingData& data, std::size_t f) {
+    return !data.categorical.empty() && data.categorical[f] != 0;
+}
+
+// The checked problem: effective row weights and what the search needs to know of it.
+struct Problem {
+    const TreeTrainingData* data = nullptr;
+    std::size_t n_samples = 0;
+    std::size_t n_features = 0;
+    int n_classes = 2;
+    std::vector<double> weight;  // sample_weight * class_weight
+    std::vector<std::int32_t> n_categories;
+    std::vector<std::uint8_t> has_missing;
+    double min_weight_leaf = 0.0;
+    bool histogram = false;
+    int n_threads = 1;
+
+    int stride() const { return n_classes + 1; }
+    double x(std::size_t row, std::size_t f) const { return data->X(row, f); }
+};
+
+// Runs body(begin, end) over blocks of rows; every pass over X goes row by row so a
+// row-major matrix is read once, not once per feature.
+constexpr std::int64_t kRowBlock = 8192;
+
+template <class Body>
+void for_row_blocks(std::size_t n, int n_threads, Body&& body) {
+    const auto n_rows = static_cast<std::int64_t>(n);
+    const std::int64_t n_blocks = (n_rows + kRowBlock - 1) / kRowBlock;
+    detail::parallel_for(n_blocks, n_threads, [&](std::int64_t block) {
+        body(block, block * kRowBlock, std::min(n_rows, (block + 1) * kRowBlock));
+    });
+}
+
+std::string feature_problem(const TreeTrainingData& data, std::size_t f, double v) {
+    if (std::isinf(v))
+        return "holds infinity in feature " + std::to_string(f) +
+               "; replace it by a large finite value or NaN (missing)";
+    if (is_categorical(data, f) && (v < 0 || v != std::floor(v) || v > 65535))
+        return "categorical feature " + std::to_string(f) + " holds " +
+               std::to_string(v) +
+               "; category codes must be whole numbers in [0, 65535]";
+    return {};
+}
+
+// Rejects infinities and bad category codes; counts categories and notes missing
+// values. The error reported is the first bad value in row order.
+void check_features(const TreeTrainingData& data, const DecisionTreeParams& params,
+                    bool histogram, int n_threads, std::vector<std::int32_t>& n_cat,
+                    std::vector<std::uint8_t>& has_missing) {
+    const auto n = static_cast<std::size_t>(data.X.rows());
+    const auto d = static_cast<std::size_t>(data.X.cols());
+    const auto n_blocks = (n + kRowBlock - 1) / kRowBlock;
+    std::vector<double> largest(n_blocks * d, -1.0);
+    std::vector<std::uint8_t> missing(n_blocks * d, 0);
+    std::vector<std::string> problems(n_blocks);
+    for_row_blocks(n, n_threads,
+                   [&](std::int64_t block, std::int64_t begin, std::int64_t end) {
+                       const auto base = static_cast<std::size_t>(block) * d;
+                       for (auto i = begin; i < end; ++i) {
+                           for (std::size_t f = 0; f < d; ++f) {
+                               const double v = data.X(i, static_cast<Eigen::Index>(f));
+                               if (v != v) {
+                                   missing[base + f] = 1;
+                               } else if (std::isinf(v) || is_categorical(data, f)) {
+                                   std::string problem = feature_problem(data, f, v);
+                                   if (!problem.empty()) {
+                                       problems[static_cast<std::size_t>(block)] =
+                                           std::move(problem);
+                                       return;
+                                   }
+                                   largest[base + f] = std::max(largest[base + f], v);
+                               }
+                           }
+                       }
+                   });
+    for (const auto& problem : problems) require(problem.empty(), "X", problem);
+    n_cat.assign(d, 0);
+    has_missing.assign(d, 0);
+    for (std::size_t block = 0; block < n_blocks; ++block) {
+        for (std::size_t f = 0; f < d; ++f) {
+            has_missing[f] |= missing[block * d + f];
+            if (is_categorical(data, f))
+                n_cat[f] = std::max(
+                    n_cat[f], static_cast<std::int32_t>(largest[block * d + f] + 1));
+        }
+    }
+    if (!histogram) return;
+    for (std::size_t f = 0; f < d; ++f)
+        require(n_cat[f] <= params.max_bins, "X",
+                "categorical feature " + std::to_string(f) + " has " +
+                    std::to_string(n_cat[f]) + " categories, more than max_bins (" +
+                    std::to_string(params.max_bins) +
+                    ") of the histogram splitter; group rare categories, raise "
+                    "max_bins (at most 255) or use splitter='exact'");
+}
+
+std::vector<double> row_weights(const TreeTrainingData& data,
+                                const DecisionTreeParams& params, std::size_t n) {
+    std::vector<double> class_weight(static_cast<std::size_t>(data.n_classes), 1.0);
+    if (!params.class_weight.empty()) {
+        require(params.class_weight.size() == class_weight.size(), "class_weight",
+                "needs one weight per class (" + std::to_string(class_weight.size()) +
+                    "), got " + std::to_string(params.class_weight.size()));
+        class_weight = params.class_weight;
+    }
+    std::vector<double> counts(class_weight.size(), 0.0);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::int32_t label = data.y[i];
+        if (label < 0 || label >= data.n_classes)
+            detail::throw_invalid("y", "class codes must be in [0, n_classes); row " +
+                                           std::to_string(i) + " holds " +
+                                           std::to_string(label));
+        counts[static_cast<std::size_t>(label)] += 1.0;
+    }
+    if (params.balanced)
+        for (std::size_t k = 0; k < counts.size(); ++k)
+            if (counts[k] > 0)
+                class_weight[k] *= static_cast<double>(n) /
+                                   (static_cast<double>(counts.size()) * counts[k]);
+    std::vector<double> weight(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const double s = data.sample_weight ? data.sample_weight[i] : 1.0;
+        if (!(std::isfinite(s) && s >= 0))
+            detail::throw_invalid(
+                "sample_weight", "weights must be finite and >= 0; row " +
+                                     std::to_string(i) + " holds " + std::to_string(s));
+        weight[i] = s * class_weight[static_cast<std::size_t>(data.y[i])];
+    }
+    return weight;
+}
+
+Problem prepare(const TreeTrainingData& data, const DecisionTreeParams& params) {
+    params.validate();
+    Problem problem;
+    problem.data = &data;
+    problem.n_samples = static_cast<std::size_t>(data.X.rows());
+    problem.n_features = static_cast<std::size_t>(data.X.cols());
+    problem.n_classes = data.n_classes;
+    require(problem.n_samples > 0, "X", "has no rows; pass at least one sample");
+    require(problem.n_features > 0, "X", "has no columns; pass at least one feature");
+    require(problem.n_samples < (std::size_t{1} << 31), "X",
+            "has 2^31 rows or more; fit on a sample of the rows");
+    require(data.y != nullptr, "y", "is missing; pass one class code per row");
+    require(data.n_classes >= 1, "n_classes", "must be at least 1");
+    require(data.categorical.empty() || data.categorical.size() == problem.n_features,
+            "categorical", "needs one flag per feature");
+    for (double w : params.class_weight)
+        require(std::isfinite(w) && w >= 0, "class_weight",
+                "weights must be finite and >= 0");
+    problem.n_threads = resolve_num_threads(params.n_jobs);
+    problem.histogram = params.splitter == TreeSplitter::histogram ||
+                        (params.splitter == TreeSplitter::automatic &&
+                         problem.n_samples >= params.histogram_min_samples);
+    check_features(data, params, problem.histogram, problem.n_threads,
+                   problem.n_categories, problem.has_missing);
+    problem.weight = row_weights(data, params, problem.n_samples);
+    const double total =
+        std::accumulate(problem.weight.begin(), problem.weight.end(), 0.0);
+    require(total > 0, "sample_weight",
+            "the weights (times the class weights) sum to 0; give some rows a positive "
+            "weight");
+    problem.min_weight_leaf = params.min_weight_fraction_leaf * total;
+    return problem;
+}
+
+// Histogram mode's view of the data: per feature, a bin code per row (feature-major),
+// the missing code being the feature's bin count.
+struct BinnedFeatures {
+    std::vector<std::uint8_t> codes;
+    std::vector<int> n_bins;  // value bins; missing code = n_bins[f]
+    std::vector<std::vector<double>>
+        edges;                        // numeric: bin b holds (edges[b-1], edges[b]]
+    std::vector<std::size_t> offset;  // of feature f in a node histogram
+    std::size_t histogram_size = 0;
+
+    const std::uint8_t* column(std::size_t f, std::size_t n) const {
+        return codes.data() + f * n;
+    }
+};
+
+// Bin edges: midpoints between neighbouring distinct values when there are few, else
+// between the values at max_bins quantiles of a row sample (as scikit-learn's
+// HistGradientBoosting). values: the feature's non-missing sampled values.
+std::vector<double> numeric_edges(std::vector<double> values, int max_bins) {
+    std::sort(values.begin(), values.end());
+    std::vector<double> distinct = values;
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    std::vector<double> edges;
+    if (distinct.size() <= static_cast<std::size_t>(max_bins)) {
+        for (std::size_t j = 1; j < distinct.size(); ++j)
+            edges.push_back(distinct[j - 1] / 2.0 + distinct[j] / 2.0);
+        return edges;
+    }
+    for (int b = 1; b < max_bins; ++b) {
+        const std::size_t at = values.size() * static_cast<std::size_t>(b) /
+                               static_cast<std::size_t>(max_bins);
+        const double edge = values[at - 1] / 2.0 + values[at] / 2.0;
+        if (edges.empty() || edge > edges.back()) edges.push_back(edge);
+    }
+    return edges;
+}
+
+// Evenly spaced rows, gathered row by row, per numeric feature without missing values.
+std::vector<std::vector<double>> sample_values(const Problem& problem) {
+    const std::size_t n = problem.n_samples;
+    const std::size_t m = std::min(n, kBinningSample);
+    std::vector<std::vector<double>> values(problem.n_features);
+    for (auto& column : values) column.reserve(m);
+    for (std::size_t j = 0; j < m; ++j) {
+        const std::size_t row = j * n / m;
+        for (std::size_t f = 0; f < problem.n_features; ++f) {
+            const double v = problem.x(row, f);
+            if (v == v && problem.n_categories[f] == 0) values[f].push_back(v);
+        }
+    }
+    return values;
+}
+
+// The number of edges below v, by a fixed sequence of halvings over edges padded with
+// +inf to 256 entries: no data-dependent branch.
+inline std::uint8_t bin_of(const double* padded_edges, double v) {
+    std::uint32_t bin = 0;
+    for (std::uint32_t step = 128; step > 0; step /= 2)
+        bin +=
+            step & (0u - static_cast<std::uint32_t>(padded_edges[bin + step - 1] < v));
+    return static_cast<std::uint8_t>(bin);
+}
+
+BinnedFeatures bin_features(const Problem& problem, int max_bins) {
+    const std::size_t n = problem.n_samples;
+    const std::size_t d = problem.n_features;
+    BinnedFeatures binned;
+    binned.n_bins.resize(d);
+    binned.edges.resize(d);
+    {
+        std::vector<std::vector<double>> sample = sample_values(problem);
+        detail::parallel_for(
+            static_cast<std::int64_t>(d), problem.n_threads, [&](std::int64_t f) {
+                const auto j = static_cast<std::size_t>(f);
+                if (problem.n_categories[j] > 0) return;
+                binned.edges[j] = numeric_edges(std::move(sample[j]), max_bins);
+            });
+    }
+    std::vector<double> padded(d * 256, std::numeric_limits<double>::infinity());
+    std::vector<std::uint8_t> missing_code(d);
+    for (std::size_t f = 0; f < d; ++f) {
+        std::copy(binned.edges[f].begin(), binned.edges[f].end(),
+                  padded.begin() + f * 256);
+        binned.n_bins[f] = problem.n_categories[f] > 0
+                               ? problem.n_categories[f]
+                               : static_cast<int>(binned.edges[f].size() + 1);
+        missing_code[f] = static_cast<std::uint8_t>(binned.n_bins[f]);
+    }
+    binned.codes.resize(n * d);
+    for_row_blocks(
+        n, problem.n_threads, [&](std::int64_t, std::int64_t begin, std::int64_t end) {
+            // Feature by feature over a cache-sized slice of rows: the searches of
+            // neighbouring rows are independent, so they overlap in the pipeline.
+            constexpr std::int64_t kSlice = 512;
+            for (auto first = begin; first < end; first += kSlice) {
+                const auto last = std::min(end, first + kSlice);
+                for (std::size_t f = 0; f < d; ++f) {
+                    std::uint8_t* codes = binned.codes.data() + f * n;
+                    const double* edges = padded.data() + f * 256;
+                    const bool categorical = problem.n_categories[f] > 0;
+                    for (auto i = first; i < last; ++i) {
+                        const auto row = static_cast<std::size_t>(i);
+                        const double v = problem.x(row, f);
+                        codes[row] = v != v        ? missing_code[f]
+                                     : categorical ? static_cast<std::uint8_t>(v)
+                                                   : bin_of(edges, v);
+                    }
+                }
+            }
+        });
+    binned.offset.resize(d);
+    for (std::size_t f = 0; f < d; ++f) {
+        binned.offset[f] = binned.histogram_size;
+        binned.histogram_size += static_cast<std::size_t>(binned.n_bins[f] + 1) *
+                                 static_cast<std::size_t>(problem.stride());
+    }
+    return binned;
+}
+
+// The split a node takes: the winning feature and where its rows go.
+struct NodeSplit {
+    std::int32_t feature = kUndefined;
+    double proxy = -std::numeric_limits<double>::infinity();
+    double threshold = 0.0;
+    int last_left_bin = -1;  // histogram mode, numeric feature
+    bool missing_left = false;
+    std::vector<std::uint64_t> left_categories;  // bitset over category codes
+    std::vector<double> left, right;             // stats of the children
+    bool found() const { return feature >= 0; }
+};
+
+// One feature's bins at one node; stats may point into a node histogram or own_stats.
+struct FeatureBins {
+    const double* stats = nullptr;
+    std::vector<double> own_stats;
+    std::vector<std::int32_t> order;
+    std::vector<double> first_value, last_value;  // exact mode: value range per bin
+    const double* missing = nullptr;
+    std::vector<double> own_missing;
+};
+
+class TreeBuilder {
+public:
+    TreeBuilder(const Problem& problem, const DecisionTreeParams& params)
+        : p_(problem), params_(params) {
+        if (p_.histogram) binned_ = bin_features(p_, params.max_bins);
+        // Rows of weight 0 take no part in growth (scikit-learn's rule), so weighting
+        // a row by 0 is the same as leaving it out.
+        for (std::size_t i = 0; i < p_.n_samples; ++i)
+            if (p_.weight[i] > 0) samples_.push_back(static_cast<std::uint32_t>(i));
+        limits_.min_samples_leaf = static_cast<double>(params.min_samples_leaf);
+        limits_.min_weight_leaf = p_.min_weight_leaf;
+        limits_.criterion = params.criterion;
+        model_.n_features = static_cast<int>(p_.n_features);
+        model_.n_classes = p_.n_classes;
+        model_.n_categories = p_.n_categories;
+        model_.feature_has_missing = p_.has_missing;
+    }
+
+    DecisionTreeModel grow() {
+        std::vector<Task> stack;
+        Task root;
+        root.end = samples_.size();
+        root.parent = kUndefined;
+        root_weight_ = std::accumulate(p_.weight.begin(), p_.weight.end(), 0.0);
+        if (p_.histogram) root.histogram = histogram(0, root.end);
+        stack.push_back(std::move(root));
+        while (!stack.empty()) {
+            Task task = std::move(stack.back());
+            stack.pop_back();
+            detail::poll_interrupt();
+            process(std::move(task), stack);
+        }
+        return std::move(model_);
+    }
+
+private:
+    struct Task {
+        std::size_t start = 0, end = 0;
+        int depth = 0;
+        std::int32_t parent = kUndefined;
+        bool is_left = false;
+        double impurity = std::numeric_limits<double>::quiet_NaN();  // NaN: the root
+        std::vector<double> histogram;
+    };
+
+    void process(Task task, std::vector<Task>& stack) {
+        const int C = p_.n_classes;
+        const std::size_t n_node = task.end - task.start;
+        const std::vector<double> totals = node_stats(task.start, task.end);
+        const double w_node = detail::stats_weight(totals.data(), C);
+        const double impurity =
+            std::isnan(task.impurity)
+                ? detail::node_impurity(totals.data(), C, w_node, params_.criterion)
+                : task.impurity;
+        bool is_leaf = !may_split(n_node, task.depth) ||
+                       w_node < 2 * p_.min_weight_leaf || impurity <= kEpsilon;
+        NodeSplit split;
+        if (!is_leaf) {
+            split = best_split(task, totals);
+            is_leaf =
+                !split.found() || improvement(split, w_node, impurity) + kEpsilon <
+                                      params_.min_impurity_decrease;
+        }
+        const auto node =
+            add_node(task, totals, w_node, impurity, is_leaf ? nullptr : &split);
+        if (is_leaf) return;
+
+        const std::size_t middle = partition(task, split);
+        Task left, right;
+        left.start = task.start;
+        left.end = right.start = middle;
+        right.end = task.end;
+        left.depth = right.depth = task.depth + 1;
+        left.parent = right.parent = node;
+        left.is_left = true;
+        left.impurity = child_impurity(split.left);
+        right.impurity = child_impurity(split.right);
+        if (p_.histogram) child_histograms(task, left, right);
+        stack.push_back(std::move(right));
+        stack.push_back(std::move(left));
+    }
+
+    bool may_split(std::size_t n_node, int depth) const {
+        return !(params_.max_depth >= 0 && depth >= params_.max_depth) &&
+               n_node >= params_.min_samples_split &&
+               n_node >= 2 * params_.min_samples_leaf;
+    }
+
+    double child_impurity(const std::vector<double>& stats) const {
+        const double w = detail::stats_weight(stats.data(), p_.n_classes);
+        return detail::node_impurity(stats.data(), p_.n_classes, w, params_.criterion);
+    }
+
+    // scikit-learn's weighted impurity decrease, (N_t / N) * (i(t) - N_tR / N_t * i(tR)
+    // - N_tL / N_t * i(tL)).
+    double improvement(const NodeSplit& split, double w_node, double impurity) const {
+        const double w_left = detail::stats_weight(split.left.data(), p_.n_classes);
+        const double w_right = detail::stats_weight(split.right.data(), p_.n_classes);
+        return w_node / total_weight() *
+               (impurity - w_right / w_node * child_impurity(split.right) -
+                w_left / w_node * child_impurity(split.left));
+    }
+
+    double total_weight() const { return root_weight_; }
+
+    std::vector<double> node_stats(std::size_t start, std::size_t end) const {
+        const int C = p_.n_classes;
+        std::vector<double> totals(static_cast<std::size_t>(C + 1), 0.0);
+        for (std::size_t j = start; j < end; ++j) {
+            const std::uint32_t i = samples_[j];
+            totals[static_cast<std::size_t>(p_.data->y[i])] += p_.weight[i];
+        }
+        totals[static_cast<std::size_t>(C)] = static_cast<double>(end - start);
+        return totals;
+    }
+
+    std::int32_t add_node(const Task& task, const std::vector<double>& totals,
+                          double w_node, double impurity, const NodeSplit* split) {
+        auto& m = model_;
+        const auto node = static_cast<std::int32_t>(m.children_left.size());
+        if (task.parent >= 0) {
+            auto& link = task.is_left ? m.children_left : m.children_right;
+            link[static_cast<std::size_t>(task.parent)] = node;
+        }
+        m.children_left.push_back(kLeaf);
+        m.children_right.push_back(kLeaf);
+        m.feature.push_back(split ? split->feature : kUndefined);
+        m.threshold.push_back(split ? split->threshold
+                                    : static_cast<double>(kUndefined));
+        m.impurity.push_back(impurity);
+        m.n_node_samples.push_back(static_cast<std::int64_t>(task.end - task.start));
+        m.weighted_n_node_samples.push_back(w_node);
+        m.missing_go_to_left.push_back(split && split->missing_left ? 1 : 0);
+        for (int k = 0; k < p_.n_classes; ++k)
+            m.value.push_back(w_node > 0 ? totals[static_cast<std::size_t>(k)] / w_node
+                                         : 1.0 / p_.n_classes);
+        if (split && !split->left_categories.empty()) {
+            m.category_offset.push_back(
+                static_cast<std::int64_t>(m.category_bits.size()));
+            m.category_bits.insert(m.category_bits.end(),
+                                   split->left_categories.begin(),
+                                   split->left_categories.end());
+        } else {
+            m.category_offset.push_back(-1);
+        }
+        return node;
+    }
+
+    // The features to search at a node, in the order ties are broken: all of them in
+    // index order, or a random permutation seeded by random_state and the node.
+    std::vector<std::size_t> feature_order() const {
+        std::vector<std::size_t> order(p_.n_features);
+        std::iota(order.begin(), order.end(), std::size_t{0});
+        if (params_.max_features == 0 || params_.max_features >= p_.n_features)
+            return order;
+        std::seed_seq seed{static_cast<std::uint32_t>(params_.random_state),
+                           static_cast<std::uint32_t>(params_.random_state >> 32),
+                           static_cast<std::uint32_t>(model_.children_left.size())};
+        std::mt19937_64 rng(seed);
+        for (std::size_t i = 0; i + 1 < order.size(); ++i) {
+            const auto j = i + static_cast<std::size_t>(rng() % (order.size() - i));
+            std::swap(order[i], order[j]);
+        }
+        return order;
+    }
+
+    // Searches features in order until max_features of them were not constant at the
+    // node (scikit-learn's rule), a batch at a time so each batch runs in parallel.
+    NodeSplit best_split(const Task& task, const std::vector<double>& totals) {
+        const std::vector<std::size_t> order = feature_order();
+        const std::size_t wanted = params_.max_features == 0
+                                       ? p_.n_features
+                                       : std::min(params_.max_features, p_.n_features);
+        NodeSplit best;
+        std::size_t next = 0;
+        std::size_t searched = 0;
+        while (searched < wanted && next < order.size()) {
+            const std::size_t batch = std::min(wanted - searched, order.size() - next);
+            std::vector<NodeSplit> found(batch);
+            std::vector<std::uint8_t> constant(batch, 0);
+            const std::size_t n_node = task.end - task.start;
+            const int threads = n_node * batch >= kParallelWork ? p_.n_threads : 1;
+            detail::parallel_for(
+                static_cast<std::int64_t>(batch), threads, [&](std::int64_t j) {
+                    const auto b = static_cast<std::size_t>(j);
+                    found[b] =
+                        search_feature(task, totals, order[next + b], constant[b]);
+                });
+            for (std::size_t b = 0; b < batch; ++b) {
+                if (!constant[b]) ++searched;
+                if (found[b].found() && found[b].proxy > best.proxy)
+                    best = std::move(found[b]);
+            }
+            next += batch;
+        }
+        return best;
+    }
+
+    NodeSplit search_feature(const Task& task, const std::vector<double>& totals,
+                             std::size_t f, std::uint8_t& constant) const {
+        const FeatureBins bins = feature_bins(task, f);
+        const int C = p_.n_classes;
+        const auto stride = static_cast<std::size_t>(p_.stride());
+        const bool has_missing = bins.missing[C] > 0.0;
+        NodeSplit split;
+        if (bins.order.empty() || (bins.order.size() == 1 && !has_missing)) {
+            constant = 1;
+            return split;
+        }
+        const detail::FeatureCut cut =
+            detail::best_cut(bins.stats, bins.order.data(), bins.order.size(),
+                             bins.missing, totals.data(), C, limits_);
+        if (!cut.found()) return split;
+        split.feature = static_cast<std::int32_t>(f);
+        split.proxy = cut.proxy;
+        split.missing_left = cut.missing_left;
+        split.left.assign(stride, 0.0);
+        for (std::size_t j = 0; j < cut.n_left; ++j)
+            for (std::size_t k = 0; k < stride; ++k)
+                split.left[k] +=
+                    bins.stats[static_cast<std::size_t>(bins.order[j]) * stride + k];
+        if (cut.missing_left)
+            for (std::size_t k = 0; k < stride; ++k) split.left[k] += bins.missing[k];
+        split.right.resize(stride);
+        for (std::size_t k = 0; k < stride; ++k)
+            split.right[k] = totals[k] - split.left[k];
+        if (p_.n_categories[f] > 0) {
+            split.threshold = std::numeric_limits<double>::quiet_NaN();
+            split.left_categories = category_set(bins, cut, p_.n_categories[f]);
+        } else if (cut.missing_only_right) {
+            split.threshold = std::numeric_limits<double>::infinity();
+        } else if (p_.histogram) {
+            split.last_left_bin = bins.order[cut.n_left - 1];
+            split.threshold =
+                binned_.edges[f][static_cast<std::size_t>(split.last_left_bin)];
+        } else {
+            split.threshold = bins.last_value[cut.n_left - 1] / 2.0 +
+                              bins.first_value[cut.n_left] / 2.0;
+        }
+        return split;
+    }
+
+    // The categories sent left; those not seen at the node follow the missing values.
+    std::vector<std::uint64_t> category_set(const FeatureBins& bins,
+                                            const detail::FeatureCut& cut,
+                                            std::int32_t n_categories) const {
+        std::vector<std::uint64_t> bits(
+            (static_cast<std::size_t>(n_categories) + 63) / 64, 0);
+        auto set = [&](std::size_t c) { bits[c / 64] |= std::uint64_t{1} << (c % 64); };
+        const std::size_t left =
+            cut.missing_only_right ? bins.order.size() : cut.n_left;
+        for (std::size_t j = 0; j < left; ++j)
+            set(static_cast<std::size_t>(bins.order[j]));
+        if (cut.missing_left) {
+            const auto stride = static_cast<std::size_t>(p_.stride());
+            for (std::size_t c = 0; c < static_cast<std::size_t>(n_categories); ++c)
+                if (bins.stats[c * stride + static_cast<std::size_t>(p_.n_classes)] ==
+                    0.0)
+                    set(c);
+        }
+        return bits;
+    }
+
+    FeatureBins feature_bins(const Task& task, std::size_t f) const {
+        FeatureBins bins;
+        const auto stride = static_cast<std::size_t>(p_.stride());
+        std::size_t n_bins = 0;
+        if (p_.histogram) {
+            bins.stats = task.histogram.data() + binned_.offset[f];
+            n_bins = static_cast<std::size_t>(binned_.n_bins[f]);
+        } else if (p_.n_categories[f] > 0) {
+            n_bins = static_cast<std::size_t>(p_.n_categories[f]);
+            bins.own_stats.assign((n_bins + 1) * stride, 0.0);
+            for (std::size_t j = task.start; j < task.end; ++j) {
+                const std::uint32_t i = samples_[j];
+                const double v = p_.x(i, f);
+                const std::size_t bin =
+                    std::isnan(v) ? n_bins : static_cast<std::size_t>(v);
+                add_row(bins.own_stats.data() + bin * stride, i);
+            }
+            bins.stats = bins.own_stats.data();
+        } else {
+            exact_numeric_bins(task, f, bins);
+            return bins;
+        }
+        bins.missing = bins.stats + n_bins * stride;
+        for (std::size_t b = 0; b < n_bins; ++b)
+            if (bins.stats[b * stride + static_cast<std::size_t>(p_.n_classes)] > 0)
+                bins.order.push_back(static_cast<std::int32_t>(b));
+        if (p_.n_categories[f] > 0) order_by_target_rate(bins);
+        return bins;
+    }
+
+    // Breiman's ordering: sorted by the share of the last class, a cut of this order is
+    // the best subset split for two classes.
+    void order_by_target_rate(FeatureBins& bins) const {
+        const auto stride = static_cast<std::size_t>(p_.stride());
+        const int C = p_.n_classes;
+        std::vector<double> rate(bins.order.size());
+        for (std::size_t j = 0; j < bins.order.size(); ++j) {
+            const double* s =
+                bins.stats + static_cast<std::size_t>(bins.order[j]) * stride;
+            const double w = detail::stats_weight(s, C);
+            rate[j] = w > 0 ? s[C - 1] / w : 0.0;
+        }
+        std::vector<std::size_t> idx(bins.order.size());
+        std::iota(idx.begin(), idx.end(), std::size_t{0});
+        std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
+            return rate[a] < rate[b];
+        });
+        std::vector<std::int32_t> sorted(idx.size());
+        for (std::size_t j = 0; j < idx.size(); ++j) sorted[j] = bins.order[idx[j]];
+        bins.order = std::move(sorted);
+    }
+
+    // Distinct values at the node, merged when closer than scikit-learn's threshold.
+    void exact_numeric_bins(const Task& task, std::size_t f, FeatureBins& bins) const {
+        const auto stride = static_cast<std::size_t>(p_.stride());
+        bins.own_missing.assign(stride, 0.0);
+        std::vector<std::pair<double, std::uint32_t>> values;
+        values.reserve(task.end - task.start);
+        for (std::size_t j = task.start; j < task.end; ++j) {
+            const std::uint32_t i = samples_[j];
+            const double v = p_.x(i, f);
+            if (std::isnan(v))
+                add_row(bins.own_missing.data(), i);
+            else
+                values.emplace_back(v, i);
+        }
+        std::sort(values.begin(), values.end());
+        for (std::size_t j = 0; j < values.size(); ++j) {
+            if (j == 0 || values[j].first > values[j - 1].first + kFeatureThreshold) {
+                bins.own_stats.resize(bins.own_stats.size() + stride, 0.0);
+                bins.first_value.push_back(values[j].first);
+                bins.last_value.push_back(values[j].first);
+                bins.order.push_back(static_cast<std::int32_t>(bins.order.size()));
+            }
+            bins.last_value.back() = values[j].first;
+            add_row(bins.own_stats.data() + bins.own_stats.size() - stride,
+                    values[j].second);
+        }
+        bins.stats = bins.own_stats.data();
+        bins.missing = bins.own_missing.data();
+    }
+
+    void add_row(double* stats, std::uint32_t i) const {
+        stats[p_.data->y[i]] += p_.weight[i];
+        stats[p_.n_classes] += 1.0;
+    }
+
+    bool row_goes_left(std::uint32_t i, const NodeSplit& split) const {
+        const auto f = static_cast<std::size_t>(split.feature);
+        if (p_.histogram) {
+            const std::uint8_t code = binned_.column(f, p_.n_samples)[i];
+            if (code == binned_.n_bins[f]) return split.missing_left;
+            if (split.left_categories.empty())
+                return code <= split.last_left_bin || split.last_left_bin < 0;
+            return (split.left_categories[code / 64] >> (code % 64)) & 1u;
+        }
+        const double v = p_.x(i, f);
+        if (std::isnan(v)) return split.missing_left;
+        if (split.left_categories.empty()) return v <= split.threshold;
+        const auto c = static_cast<std::size_t>(v);
+        return (split.left_categories[c / 64] >> (c % 64)) & 1u;
+    }
+
+    std::size_t partition(const Task& task, const NodeSplit& split) {
+        const auto first = samples_.begin() + static_cast<std::ptrdiff_t>(task.start);
+        const auto last = samples_.begin() + static_cast<std::ptrdiff_t>(task.end);
+        const auto middle = std::stable_partition(
+            first, last, [&](std::uint32_t i) { return row_goes_left(i, split); });
+        return static_cast<std::size_t>(middle - samples_.begin());
+    }
+
+    // Histogram of the rows [start, end): per feature, per bin, the class weights and
+    // row count. Each feature is summed by one thread, in row order.
+    std::vector<double> histogram(std::size_t start, std::size_t end) const {
+        std::vector<double> hist(binned_.histogram_size, 0.0);
+        const std::size_t n_rows = end - start;
+        const auto stride = static_cast<std::size_t>(p_.stride());
+        std::vector<std::int32_t> labels(n_rows);
+        std::vector<double> weights(n_rows);
+        for (std::size_t j = 0; j < n_rows; ++j) {
+            const std::uint32_t i = samples_[start + j];
+            labels[j] = p_.data->y[i];
+            weights[j] = p_.weight[i];
+        }
+        const std::uint32_t* rows = samples_.data() + start;
+        const int threads = n_rows * p_.n_features >= kParallelWork ? p_.n_threads : 1;
+        detail::parallel_for(
+            static_cast<std::int64_t>(p_.n_features), threads, [&](std::int64_t task) {
+                const auto f = static_cast<std::size_t>(task);
+                const std::uint8_t* codes = binned_.column(f, p_.n_samples);
+                double* h = hist.data() + binned_.offset[f];
+                const auto count = static_cast<std::size_t>(p_.n_classes);
+                for (std::size_t j = 0; j < n_rows; ++j) {
+                    double* bin = h + codes[rows[j]] * stride;
+                    bin[labels[j]] += weights[j];
+                    bin[count] += 1.0;
+                }
+            });
+        return hist;
+    }
+
+    // The smaller child is summed from its rows, the larger one is the parent minus it.
+    void child_histograms(Task& parent, Task& left, Task& right) const {
+        const bool left_splits = may_split(left.end - left.start, left.depth);
+        const bool right_splits = may_split(right.end - right.start, right.depth);
+        if (!left_splits && !right_splits) return;
+        const bool left_smaller = left.end - left.start <= right.end - right.start;
+        Task& smaller = left_smaller ? left : right;
+        Task& larger = left_smaller ? right : left;
+        smaller.histogram = histogram(smaller.start, smaller.end);
+        if (!(left_smaller ? right_splits : left_splits)) return;
+        larger.histogram = std::move(parent.histogram);
+        for (std::size_t j = 0; j < larger.histogram.size(); ++j)
+            larger.histogram[j] -= smaller.histogram[j];
+    }
+
+    const Problem& p_;
+    const DecisionTreeParams& params_;
+    BinnedFeatures binned_;
+    std::vector<std::uint32_t> samples_;
+    detail::SplitLimits limits_;
+    DecisionTreeModel model_;
+    double root_weight_ = 0.0;
+};
+
+// Prediction's view of a node: everything one step needs in one 24-byte record, and
+// leaves that lead to themselves, so rows can descend in lock-step without branches.
+struct PackedNode {
+    double threshold;
+    std::int32_t feature;
+    std::uint8_t missing_right;
+    std::uint8_t categorical;
+    std::uint8_t inner;
+    std::int32_t child[2];
+};
+
+std::vector<PackedNode> pack_nodes(const DecisionTreeModel& m) {
+    std::vector<PackedNode> nodes(m.node_count());
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        auto& p = nodes[i];
+        const bool leaf = m.is_leaf(i);
+        p.threshold = leaf ? 0.0 : m.threshold[i];
+        p.feature = leaf ? 0 : m.feature[i];
+        p.missing_right = m.missing_go_to_left[i] ? 0 : 1;
+        p.categorical = !leaf && m.category_offset[i] >= 0;
+        p.inner = !leaf;
+        p.child[0] = leaf ? static_cast<std::int32_t>(i) : m.children_left[i];
+        p.child[1] = leaf ? static_cast<std::int32_t>(i) : m.children_right[i];
+    }
+    return nodes;
+}
+
+// Rows descend kLanes at a time: the lanes' loads and compares overlap instead of
+// each row waiting on its own chain of mispredicted branches.
+constexpr std::int64_t kLanes = 8;
+
+void descend(const DecisionTreeModel& m, const std::vector<PackedNode>& nodes,
+             const FeatureMatrixView& X, std::int64_t first, std::int64_t lanes,
+             std::int32_t* out) {
+    std::int32_t node[kLanes] = {};
+    const double* rows[kLanes];
+    for (std::int64_t l = 0; l < lanes; ++l)
+        rows[l] = X.data() + (first + l) * X.innerStride();
+    const std::int64_t column = X.outerStride();
+    bool active = true;
+    while (active) {
+        active = false;
+        for (std::int64_t l = 0; l < lanes; ++l) {
+            const PackedNode& p = nodes[static_cast<std::size_t>(node[l])];
+            const double x = rows[l][p.feature * column];
+            int right;
+            if (p.categorical)
+                right = !m.goes_left(static_cast<std::size_t>(node[l]), x);
+            else  // NaN fails x <= t, so it goes right unless its side is left
+                right = static_cast<int>(!(x <= p.threshold)) ^
+                        (static_cast<int>(x != x) & (p.missing_right ^ 1));
+            active |= p.inner != 0;
+            node[l] = p.child[right];
+        }
+    }
+    for (std::int64_t l = 0; l < lanes; ++l) out[l] = node[l];
+}
+
+}  // namespace
+
+void DecisionTreeParams::validate() const {
+    require(
+        max_depth == -1 || max_depth >= 1, "max_depth",
+        "must be at least 1, or None for no limit; got " + std::to_string(max_depth));
+    require(min_samples_split >= 2, "min_samples_split",
+            "must be at least 2; got " + std::to_string(min_samples_split));
+    require(min_samples_leaf >= 1, "min_samples_leaf",
+            "must be at least 1; got " + std::to_string(min_samples_leaf));
+    require(min_weight_fraction_leaf >= 0 && min_weight_fraction_leaf <= 0.5,
+            "min_weight_fraction_leaf",
+            "must be in [0, 0.5]; got " + std::to_string(min_weight_fraction_leaf));
+    require(std::isfinite(min_impurity_decrease) && min_impurity_decrease >= 0,
+            "min_impurity_decrease", "must be a finite number >= 0");
+    require(std::isfinite(ccp_alpha) && ccp_alpha >= 0, "ccp_alpha",
+            "must be a finite number >= 0");
+    require(max_bins >= 2 && max_bins <= 255, "max_bins",
+            "must be in [2, 255]; got " + std::to_string(max_bins));
+}
+
+int DecisionTreeModel::depth() const {
+    std::vector<int> depths(node_count(), 0);
+    int deepest = 0;
+    for (std::size_t node = 0; node < node_count(); ++node) {
+        deepest = std::max(deepest, depths[node]);
+        if (is_leaf(node)) continue;
+        depths[static_cast<std::size_t>(children_left[node])] = depths[node] + 1;
+        depths[static_cast<std::size_t>(children_right[node])] = depths[node] + 1;
+    }
+    return deepest;
+}
+
+std::size_t DecisionTreeModel::n_leaves() const {
+    std::size_t leaves = 0;
+    for (std::size_t node = 0; node < node_count(); ++node) leaves += is_leaf(node);
+    return leaves;
+}
+
+bool DecisionTreeModel::goes_left(std::size_t node, double x) const {
+    if (std::isnan(x)) return missing_go_to_left[node] != 0;
+    const std::int64_t offset = category_offset[node];
+    if (offset < 0) return x <= threshold[node];
+    const auto f = static_cast<std::size_t>(feature[node]);
+    if (x < 0 || x >= n_categories[f]) return missing_go_to_left[node] != 0;
+    const auto c = static_cast<std::size_t>(x);
+    return (category_bits[static_cast<std::size_t>(offset) + c / 64] >> (c % 64)) & 1u;
+}
+
+std::vector<std::int32_t> DecisionTreeModel::apply(const FeatureMatrixView& X,
+                                                   int n_jobs) const {
+    require(X.cols() == n_features, "X",
+            "has " + std::to_string(X.cols()) +
+                " features, but the tree was fitted on " + std::to_string(n_features));
+    const auto n = static_cast<std::int64_t>(X.rows());
+    std::vector<std::int32_t> leaves(static_cast<std::size_t>(n));
+    const std::vector<PackedNode> nodes = pack_nodes(*this);
+    const int threads = resolve_num_threads(n_jobs);
+    const std::int64_t n_parts =
+        std::max<std::int64_t>(1, std::min<std::int64_t>(n / 4096, 64 * threads));
+    detail::parallel_for(n_parts, threads, [&](std::int64_t part) {
+        const auto begin = detail::part_begin(n, n_parts, part);
+        const auto end = detail::part_begin(n, n_parts, part + 1);
+        for (auto row = begin; row < end; row += kLanes)
+            descend(*this, nodes, X, row, std::min<std::int64_t>(kLanes, end - row),
+                    leaves.data() + row);
+    });
+    return leaves;
+}
+
+std::vector<double> DecisionTreeModel::predict_proba(const FeatureMatrixView& X,
+                                                     int n_jobs) const {
+    const std::vector<std::int32_t> leaves = apply(X, n_jobs);
+    const auto C = static_cast<std::size_t>(n_classes);
+    std::vector<double> proba(leaves.size() * C);
+    for (std::size_t row = 0; row < leaves.size(); ++row)
+        std::memcpy(proba.data() + row * C,
+                    value.data() + static_cast<std::size_t>(leaves[row]) * C,
+                    C * sizeof(double));
+    return proba;
+}
+
+DecisionTreeModel fit(const TreeTrainingData& data, const DecisionTreeParams& params) {
+    const Problem problem = prepare(data, params);
+    DecisionTreeModel model = TreeBuilder(problem, params).grow();
+    if (params.ccp_alpha > 0) model = prune(model, params.ccp_alpha);
+    detail::compute_feature_importances(model);
+    return model;
+}
+
+}  // namespace crmmine

@@ -1,0 +1,171 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "crmmine/churn/decision_tree.hpp"
+#include "crmmine/core/error.hpp"
+
+using namespace crmmine;
+
+namespace {
+
+struct Table {
+    Eigen::MatrixXd X;  // column-major, as a pandas block
+    std::vector<std::int32_t> y;
+};
+
+// Integer-valued features (few distinct values, so every splitter sees every cut),
+// a label with an interaction and 10 % noise, some values missing.
+Table churn_table(Eigen::Index n, std::uint32_t seed, double missing = 0.0) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> value(0, 30);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    Table t{Eigen::MatrixXd(n, 4),
+            std::vector<std::int32_t>(static_cast<std::size_t>(n))};
+    for (Eigen::Index i = 0; i < n; ++i) {
+        for (Eigen::Index j = 0; j < 4; ++j) t.X(i, j) = value(rng);
+        const bool churn = (t.X(i, 0) < 8) != (t.X(i, 1) > 20);
+        t.y[static_cast<std::size_t>(i)] = unit(rng) < 0.1 ? !churn : churn;
+        for (Eigen::Index j = 0; j < 4; ++j)
+            if (unit(rng) < missing)
+                t.X(i, j) = std::numeric_limits<double>::quiet_NaN();
+    }
+    return t;
+}
+
+TreeTrainingData training(const Table& t) {
+    return {
+        FeatureMatrixView(t.X.data(), t.X.rows(), t.X.cols(),
+                          Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(t.X.rows(), 1)),
+        t.y.data(),
+        2,
+        nullptr,
+        {}};
+}
+
+double gini_cost(const Table& t, Eigen::Index feature, double threshold) {
+    double counts[2][2] = {{0, 0}, {0, 0}};
+    for (Eigen::Index i = 0; i < t.X.rows(); ++i)
+        counts[t.X(i, feature) <= threshold ? 0 : 1]
+              [t.y[static_cast<std::size_t>(i)]] += 1;
+    double cost = 0.0;
+    for (auto& side : counts) {
+        const double n = side[0] + side[1];
+        if (n > 0) cost += n - (side[0] * side[0] + side[1] * side[1]) / n;
+    }
+    return cost;
+}
+
+}  // namespace
+
+TEST_CASE("the root split is the best of every feature and threshold (brute force)") {
+    const Table t = churn_table(500, 1);
+    DecisionTreeParams params;
+    params.max_depth = 1;
+    params.splitter = TreeSplitter::exact;
+    const DecisionTreeModel model = fit(training(t), params);
+    double best = std::numeric_limits<double>::infinity();
+    for (Eigen::Index f = 0; f < 4; ++f)
+        for (double threshold = 0.5; threshold < 30; threshold += 1.0)
+            best = std::min(best, gini_cost(t, f, threshold));
+    REQUIRE(model.node_count() == 3);
+    CHECK(gini_cost(t, model.feature[0], model.threshold[0]) == doctest::Approx(best));
+}
+
+TEST_CASE("histogram and exact splitters agree when the bins hold every value") {
+    const Table t = churn_table(3000, 2, 0.05);
+    DecisionTreeParams params;
+    params.max_depth = 6;
+    params.splitter = TreeSplitter::exact;
+    const DecisionTreeModel exact = fit(training(t), params);
+    params.splitter = TreeSplitter::histogram;
+    const DecisionTreeModel histogram = fit(training(t), params);
+    const TreeTrainingData data = training(t);
+    CHECK(exact.feature == histogram.feature);
+    CHECK(exact.apply(data.X) == histogram.apply(data.X));
+}
+
+TEST_CASE("the tree does not depend on the thread count") {
+    const Table t = churn_table(40'000, 3, 0.05);
+    DecisionTreeParams params;
+    params.max_features = 2;
+    params.random_state = 7;
+    for (auto splitter : {TreeSplitter::exact, TreeSplitter::histogram}) {
+        params.splitter = splitter;
+        params.n_jobs = 1;
+        const DecisionTreeModel one = fit(training(t), params);
+        params.n_jobs = 2;
+        const DecisionTreeModel two = fit(training(t), params);
+        CHECK(one.feature == two.feature);
+        CHECK(one.threshold == two.threshold);
+        CHECK(one.value == two.value);
+        CHECK(one.missing_go_to_left == two.missing_go_to_left);
+    }
+}
+
+TEST_CASE("pruning at each alpha of the path leaves the impurity the path reports") {
+    const Table t = churn_table(2000, 4);
+    DecisionTreeParams params;
+    params.splitter = TreeSplitter::exact;
+    params.min_samples_leaf = 5;
+    const DecisionTreeModel full = fit(training(t), params);
+    const PruningPath path = cost_complexity_pruning_path(full);
+    REQUIRE(path.ccp_alphas.size() > 3);
+    for (std::size_t k = 1; k < path.ccp_alphas.size(); ++k) {
+        CHECK(path.ccp_alphas[k] >= path.ccp_alphas[k - 1]);
+        const DecisionTreeModel pruned = prune(full, path.ccp_alphas[k]);
+        double leaf_impurity = 0.0;
+        for (std::size_t node = 0; node < pruned.node_count(); ++node)
+            if (pruned.is_leaf(node))
+                leaf_impurity += pruned.weighted_n_node_samples[node] *
+                                 pruned.impurity[node] /
+                                 pruned.weighted_n_node_samples[0];
+        // Pruning at alpha removes every branch of that alpha: the path's last step
+        // with it.
+        std::size_t last = k;
+        while (last + 1 < path.ccp_alphas.size() &&
+               path.ccp_alphas[last + 1] == path.ccp_alphas[k])
+            ++last;
+        CHECK(leaf_impurity == doctest::Approx(path.impurities[last]).epsilon(1e-12));
+    }
+    CHECK(prune(full, path.ccp_alphas.back()).node_count() == 1);
+}
+
+TEST_CASE("rules merge the thresholds of a path into one range per feature") {
+    Table t{Eigen::MatrixXd(8, 1), {1, 1, 0, 0, 0, 0, 1, 1}};
+    t.X << 1, 2, 3, 4, 5, 6, 7, 8;
+    DecisionTreeParams params;
+    params.splitter = TreeSplitter::exact;
+    const DecisionTreeModel model = fit(training(t), params);
+    TreeLabels labels;
+    labels.features = {"tenure"};
+    labels.classes = {"stay", "churn"};
+    std::vector<std::string> texts;
+    for (const auto& rule : to_rules(model, labels)) texts.push_back(rule.text);
+    CHECK(texts ==
+          std::vector<std::string>{"tenure <= 2.5 \u2192 churn 100%, 2 customers",
+                                   "2.5 < tenure <= 6.5 \u2192 churn 0%, 4 customers",
+                                   "tenure > 6.5 \u2192 churn 100%, 2 customers"});
+    CHECK(to_dot(model, labels).find("0 [label=\"tenure <= 2.5") != std::string::npos);
+}
+
+TEST_CASE("bad input names the argument") {
+    Table t = churn_table(50, 5);
+    DecisionTreeParams params;
+    params.max_bins = 300;
+    CHECK_THROWS_WITH_AS(fit(training(t), params), doctest::Contains("max_bins"),
+                         InvalidArgument);
+    params = {};
+    t.X(3, 2) = std::numeric_limits<double>::infinity();
+    CHECK_THROWS_WITH_AS(fit(training(t), params), doctest::Contains("infinity"),
+                         InvalidArgument);
+    t = churn_table(50, 5);
+    t.y[4] = 2;
+    CHECK_THROWS_WITH_AS(fit(training(t), params), doctest::Contains("y: class codes"),
+                         InvalidArgument);
+}
