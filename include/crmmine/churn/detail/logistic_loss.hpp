@@ -67,8 +67,10 @@ inline double logistic_loss_pass(const LogisticData& data, const double* w, doub
             const double s = data.s[i];
             if (s == 0.0) continue;
             const double yi = static_cast<double>(data.y[i]);
-            loss += s * (softplus(z) - yi * z);
-            const double p = sigmoid(z);
+            // One exponential serves both the softplus and the sigmoid.
+            const double e = std::exp(-std::abs(z));
+            loss += s * (std::max(z, 0.0) + std::log1p(e) - yi * z);
+            const double p = z >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
             const double r = s * (p - yi);
             for (std::int64_t j = 0; j < d; ++j) g[j] += r * x[j];
             g[d] += r;

@@ -46,6 +46,15 @@ inline std::int64_t clv_chunk_count(std::size_t n) {
     return static_cast<std::int64_t>((n + clv_chunk - 1) / clv_chunk);
 }
 
+// Threads worth waking for n rows: one per 16,384 rows at most. An optimiser calls the
+// likelihood a hundred times; on a small collapsed history (CDNOW has 1,400 distinct
+// rows) each parallel region would cost more than its work, and far more when the
+// other cores are busy. Sums are per fixed chunk, so the result does not change.
+inline int clv_threads(std::size_t n, int n_threads) {
+    const auto useful = static_cast<int>(std::min<std::size_t>(n / 16'384, 1024));
+    return std::max(1, std::min(n_threads, useful));
+}
+
 // Throws InvalidArgument naming the column and the first offending row.
 void check_purchase_history(const PurchaseHistoryView& data, int n_threads);
 
@@ -83,29 +92,30 @@ double sum_log_likelihood(const Kernel& kernel, const std::vector<CustomerRow>& 
     const std::int64_t n_chunks = clv_chunk_count(rows.size());
     std::vector<std::array<double, k + 1>> partial(static_cast<std::size_t>(n_chunks));
     const bool with_gradient = gradient != nullptr;
-    parallel_for(n_chunks, n_threads, [&](std::int64_t chunk) {
-        std::array<double, k + 1> sum{};
-        std::array<double, k> g{};
-        typename Kernel::XTerms terms{};
-        double last_x = std::numeric_limits<double>::quiet_NaN();
-        const std::size_t begin = static_cast<std::size_t>(chunk) * clv_chunk;
-        const std::size_t end = std::min(rows.size(), begin + clv_chunk);
-        for (std::size_t i = begin; i < end; ++i) {
-            const CustomerRow& row = rows[i];
-            if (!(row.x == last_x)) {
-                terms = kernel.x_terms(row.x, with_gradient);
-                last_x = row.x;
+    parallel_for(
+        n_chunks, clv_threads(rows.size(), n_threads), [&](std::int64_t chunk) {
+            std::array<double, k + 1> sum{};
+            std::array<double, k> g{};
+            typename Kernel::XTerms terms{};
+            double last_x = std::numeric_limits<double>::quiet_NaN();
+            const std::size_t begin = static_cast<std::size_t>(chunk) * clv_chunk;
+            const std::size_t end = std::min(rows.size(), begin + clv_chunk);
+            for (std::size_t i = begin; i < end; ++i) {
+                const CustomerRow& row = rows[i];
+                if (!(row.x == last_x)) {
+                    terms = kernel.x_terms(row.x, with_gradient);
+                    last_x = row.x;
+                }
+                const double ll = kernel.log_likelihood(
+                    terms, row, with_gradient ? g.data() : nullptr);
+                sum[0] += row.weight * ll;
+                if (with_gradient)
+                    for (int j = 0; j < k; ++j)
+                        sum[static_cast<std::size_t>(j) + 1] +=
+                            row.weight * g[static_cast<std::size_t>(j)];
             }
-            const double ll =
-                kernel.log_likelihood(terms, row, with_gradient ? g.data() : nullptr);
-            sum[0] += row.weight * ll;
-            if (with_gradient)
-                for (int j = 0; j < k; ++j)
-                    sum[static_cast<std::size_t>(j) + 1] +=
-                        row.weight * g[static_cast<std::size_t>(j)];
-        }
-        partial[static_cast<std::size_t>(chunk)] = sum;
-    });
+            partial[static_cast<std::size_t>(chunk)] = sum;
+        });
     std::array<double, k + 1> total{};
     for (const auto& part : partial)
         for (std::size_t j = 0; j <= static_cast<std::size_t>(k); ++j)
@@ -122,19 +132,21 @@ std::vector<double> row_log_likelihoods(const Kernel& kernel,
                                         const std::vector<CustomerRow>& rows,
                                         int n_threads) {
     std::vector<double> out(rows.size());
-    parallel_for(clv_chunk_count(rows.size()), n_threads, [&](std::int64_t chunk) {
-        typename Kernel::XTerms terms{};
-        double last_x = std::numeric_limits<double>::quiet_NaN();
-        const std::size_t begin = static_cast<std::size_t>(chunk) * clv_chunk;
-        const std::size_t end = std::min(rows.size(), begin + clv_chunk);
-        for (std::size_t i = begin; i < end; ++i) {
-            if (!(rows[i].x == last_x)) {
-                terms = kernel.x_terms(rows[i].x, false);
-                last_x = rows[i].x;
-            }
-            out[i] = kernel.log_likelihood(terms, rows[i], nullptr);
-        }
-    });
+    parallel_for(clv_chunk_count(rows.size()), clv_threads(rows.size(), n_threads),
+                 [&](std::int64_t chunk) {
+                     typename Kernel::XTerms terms{};
+                     double last_x = std::numeric_limits<double>::quiet_NaN();
+                     const std::size_t begin =
+                         static_cast<std::size_t>(chunk) * clv_chunk;
+                     const std::size_t end = std::min(rows.size(), begin + clv_chunk);
+                     for (std::size_t i = begin; i < end; ++i) {
+                         if (!(rows[i].x == last_x)) {
+                             terms = kernel.x_terms(rows[i].x, false);
+                             last_x = rows[i].x;
+                         }
+                         out[i] = kernel.log_likelihood(terms, rows[i], nullptr);
+                     }
+                 });
     return out;
 }
 
@@ -142,11 +154,12 @@ std::vector<double> row_log_likelihoods(const Kernel& kernel,
 template <class F>
 std::vector<double> parallel_map(std::size_t n, int n_threads, F&& f) {
     std::vector<double> out(n);
-    parallel_for(clv_chunk_count(n), n_threads, [&](std::int64_t chunk) {
-        const std::size_t begin = static_cast<std::size_t>(chunk) * clv_chunk;
-        const std::size_t end = std::min(n, begin + clv_chunk);
-        for (std::size_t i = begin; i < end; ++i) out[i] = f(i);
-    });
+    parallel_for(
+        clv_chunk_count(n), clv_threads(n, n_threads), [&](std::int64_t chunk) {
+            const std::size_t begin = static_cast<std::size_t>(chunk) * clv_chunk;
+            const std::size_t end = std::min(n, begin + clv_chunk);
+            for (std::size_t i = begin; i < end; ++i) out[i] = f(i);
+        });
     return out;
 }
 
