@@ -8,16 +8,24 @@
 
 namespace {
 
-// Any-strided float64 matrix (C order, Fortran order, a slice) as a view, no copy.
-crmmine::FeatureMatrixView matrix_view(const py::array_t<double>& X) {
-    if (X.ndim() != 2) throw crmmine::TypeMismatch("X", "must be 2-dimensional");
+using Columns = std::vector<py::array_t<double>>;
+
+// The feature columns as views, no copy: each a 1-D float64 array of n_rows values with
+// any non-negative stride (a numpy matrix's column, a DataFrame's column).
+crmmine::FeatureColumns columns_view(const Columns& columns, py::ssize_t n_rows) {
+    crmmine::FeatureColumns view;
+    view.n_rows = static_cast<std::size_t>(n_rows);
     const auto item = static_cast<py::ssize_t>(sizeof(double));
-    if (X.strides(0) < 0 || X.strides(1) < 0 || X.strides(0) % item ||
-        X.strides(1) % item)
-        throw crmmine::TypeMismatch("X", "needs non-negative strides of whole doubles");
-    return {X.data(), X.shape(0), X.shape(1),
-            Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(X.strides(1) / item,
-                                                          X.strides(0) / item)};
+    for (const auto& column : columns) {
+        if (column.ndim() != 1 || column.shape(0) != n_rows)
+            throw crmmine::TypeMismatch("X", "every column needs one value per row");
+        if (column.strides(0) < 0 || column.strides(0) % item)
+            throw crmmine::TypeMismatch("X",
+                                        "needs non-negative strides of whole doubles");
+        view.columns.push_back(column.data());
+        view.strides.push_back(column.strides(0) / item);
+    }
+    return view;
 }
 
 crmmine::TreeCriterion tree_criterion(const std::string& name) {
@@ -45,6 +53,7 @@ py::dict model_arrays(crmmine::DecisionTreeModel&& m) {
     const auto n_nodes = static_cast<py::ssize_t>(m.node_count());
     return py::dict(
         "n_features"_a = m.n_features, "n_classes"_a = m.n_classes,
+        "histogram"_a = m.histogram,
         "children_left"_a = to_numpy(std::move(m.children_left)),
         "children_right"_a = to_numpy(std::move(m.children_right)),
         "feature"_a = to_numpy(std::move(m.feature)),
@@ -95,6 +104,7 @@ crmmine::DecisionTreeModel model_from(const py::dict& arrays) {
     crmmine::DecisionTreeModel m;
     m.n_features = arrays["n_features"].cast<int>();
     m.n_classes = arrays["n_classes"].cast<int>();
+    m.histogram = arrays["histogram"].cast<bool>();
     m.children_left = vector_of<std::int32_t>(arrays, "children_left");
     m.children_right = vector_of<std::int32_t>(arrays, "children_right");
     m.feature = vector_of<std::int32_t>(arrays, "feature");
@@ -114,7 +124,7 @@ crmmine::DecisionTreeModel model_from(const py::dict& arrays) {
 }
 
 py::dict decision_tree_fit(
-    const py::array_t<double>& X, const In<std::int32_t>& y, int n_classes,
+    const Columns& X, py::ssize_t n_rows, const In<std::int32_t>& y, int n_classes,
     const std::optional<In<double>>& sample_weight,
     const std::vector<std::uint8_t>& categorical, const std::string& criterion,
     const std::string& splitter, int max_depth, std::size_t min_samples_split,
@@ -122,11 +132,11 @@ py::dict decision_tree_fit(
     double min_impurity_decrease, std::size_t max_features, std::uint64_t random_state,
     const std::vector<double>& class_weight, bool balanced, double ccp_alpha,
     int max_bins, int n_jobs) {
-    if (y.size() != X.shape(0))
+    if (y.size() != n_rows)
         throw crmmine::TypeMismatch("y", "needs one label per row of X");
-    if (sample_weight && sample_weight->size() != X.shape(0))
+    if (sample_weight && sample_weight->size() != n_rows)
         throw crmmine::TypeMismatch("sample_weight", "needs one weight per row of X");
-    const crmmine::TreeTrainingData data{matrix_view(X), y.data(), n_classes,
+    const crmmine::TreeTrainingData data{columns_view(X, n_rows), y.data(), n_classes,
                                          data_or_null(sample_weight), categorical};
     crmmine::DecisionTreeParams params;
     params.criterion = tree_criterion(criterion);
@@ -152,24 +162,22 @@ py::dict decision_tree_fit(
 }
 
 py::array_t<double> decision_tree_predict_proba(const py::dict& arrays,
-                                                const py::array_t<double>& X,
+                                                const Columns& X, py::ssize_t n_rows,
                                                 int n_jobs) {
     const crmmine::DecisionTreeModel model = model_from(arrays);
-    const crmmine::FeatureMatrixView view = matrix_view(X);
+    const crmmine::FeatureColumns view = columns_view(X, n_rows);
     std::vector<double> proba;
     {
         py::gil_scoped_release nogil;
         proba = model.predict_proba(view, n_jobs);
     }
-    return to_numpy(std::move(proba))
-        .reshape({X.shape(0), py::ssize_t{model.n_classes}});
+    return to_numpy(std::move(proba)).reshape({n_rows, py::ssize_t{model.n_classes}});
 }
 
-py::array_t<std::int32_t> decision_tree_apply(const py::dict& arrays,
-                                              const py::array_t<double>& X,
-                                              int n_jobs) {
+py::array_t<std::int32_t> decision_tree_apply(const py::dict& arrays, const Columns& X,
+                                              py::ssize_t n_rows, int n_jobs) {
     const crmmine::DecisionTreeModel model = model_from(arrays);
-    const crmmine::FeatureMatrixView view = matrix_view(X);
+    const crmmine::FeatureColumns view = columns_view(X, n_rows);
     std::vector<std::int32_t> leaves;
     {
         py::gil_scoped_release nogil;
@@ -234,15 +242,16 @@ std::string decision_tree_dot(const py::dict& arrays, std::vector<std::string> f
 }  // namespace
 
 void register_decision_tree(py::module_& m) {
-    m.def("decision_tree_fit", &decision_tree_fit, "X"_a, "y"_a, "n_classes"_a,
-          "sample_weight"_a, "categorical"_a, "criterion"_a, "splitter"_a,
-          "max_depth"_a, "min_samples_split"_a, "min_samples_leaf"_a,
+    m.def("decision_tree_fit", &decision_tree_fit, "X"_a, "n_rows"_a, "y"_a,
+          "n_classes"_a, "sample_weight"_a, "categorical"_a, "criterion"_a,
+          "splitter"_a, "max_depth"_a, "min_samples_split"_a, "min_samples_leaf"_a,
           "min_weight_fraction_leaf"_a, "min_impurity_decrease"_a, "max_features"_a,
           "random_state"_a, "class_weight"_a, "balanced"_a, "ccp_alpha"_a, "max_bins"_a,
           "n_jobs"_a);
     m.def("decision_tree_predict_proba", &decision_tree_predict_proba, "model"_a, "X"_a,
+          "n_rows"_a, "n_jobs"_a);
+    m.def("decision_tree_apply", &decision_tree_apply, "model"_a, "X"_a, "n_rows"_a,
           "n_jobs"_a);
-    m.def("decision_tree_apply", &decision_tree_apply, "model"_a, "X"_a, "n_jobs"_a);
     m.def("decision_tree_pruning_path", &decision_tree_pruning_path, "model"_a);
     m.def("decision_tree_rules", &decision_tree_rules, "model"_a, "features"_a,
           "categories"_a, "classes"_a, "target_class"_a, "decimals"_a);

@@ -8,6 +8,7 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -78,11 +79,11 @@ std::string feature_problem(const TreeTrainingData& data, std::size_t f, double 
 
 // Rejects infinities and bad category codes; counts categories and notes missing
 // values. The error reported is the first bad value in row order.
-void check_features(const TreeTrainingData& data, const DecisionTreeParams& params,
-                    bool histogram, int n_threads, std::vector<std::int32_t>& n_cat,
+void check_features(const TreeTrainingData& data, int n_threads,
+                    std::vector<std::int32_t>& n_cat,
                     std::vector<std::uint8_t>& has_missing) {
-    const auto n = static_cast<std::size_t>(data.X.rows());
-    const auto d = static_cast<std::size_t>(data.X.cols());
+    const std::size_t n = data.X.n_rows;
+    const std::size_t d = data.X.n_cols();
     const auto n_blocks = (n + kRowBlock - 1) / kRowBlock;
     std::vector<double> largest(n_blocks * d, -1.0);
     std::vector<std::uint8_t> missing(n_blocks * d, 0);
@@ -92,7 +93,7 @@ void check_features(const TreeTrainingData& data, const DecisionTreeParams& para
                        const auto base = static_cast<std::size_t>(block) * d;
                        for (auto i = begin; i < end; ++i) {
                            for (std::size_t f = 0; f < d; ++f) {
-                               const double v = data.X(i, static_cast<Eigen::Index>(f));
+                               const double v = data.X(static_cast<std::size_t>(i), f);
                                if (v != v) {
                                    missing[base + f] = 1;
                                } else if (std::isinf(v) || is_categorical(data, f)) {
@@ -118,14 +119,6 @@ void check_features(const TreeTrainingData& data, const DecisionTreeParams& para
                     n_cat[f], static_cast<std::int32_t>(largest[block * d + f] + 1));
         }
     }
-    if (!histogram) return;
-    for (std::size_t f = 0; f < d; ++f)
-        require(n_cat[f] <= params.max_bins, "X",
-                "categorical feature " + std::to_string(f) + " has " +
-                    std::to_string(n_cat[f]) + " categories, more than max_bins (" +
-                    std::to_string(params.max_bins) +
-                    ") of the histogram splitter; group rare categories, raise "
-                    "max_bins (at most 255) or use splitter='exact'");
 }
 
 std::vector<double> row_weights(const TreeTrainingData& data,
@@ -163,12 +156,57 @@ std::vector<double> row_weights(const TreeTrainingData& data,
     return weight;
 }
 
+// The distinct values when there are at most max_bins of them, else empty; a hash set
+// finds them in one pass where sorting would cost far more.
+std::vector<double> few_distinct(const std::vector<double>& values, int max_bins) {
+    std::unordered_set<double> seen;
+    for (double v : values) {
+        seen.insert(v);
+        if (seen.size() > static_cast<std::size_t>(max_bins)) return {};
+    }
+    std::vector<double> distinct(seen.begin(), seen.end());
+    std::sort(distinct.begin(), distinct.end());
+    return distinct;
+}
+
+// automatic: histogram on large data, and on small data whose every feature fits in
+// the bins (each distinct value its own bin, so the cuts put the training rows on the
+// same sides as exact ones, found far faster); exact otherwise.
+bool use_histogram(const Problem& problem, const DecisionTreeParams& params) {
+    if (params.splitter != TreeSplitter::automatic)
+        return params.splitter == TreeSplitter::histogram;
+    if (problem.n_samples >= params.histogram_min_samples) return true;
+    for (std::size_t f = 0; f < problem.n_features; ++f) {
+        if (problem.n_categories[f] > 0) {
+            if (problem.n_categories[f] > params.max_bins) return false;
+            continue;
+        }
+        std::vector<double> values;
+        for (std::size_t i = 0; i < problem.n_samples; ++i)
+            if (problem.weight[i] > 0 && problem.x(i, f) == problem.x(i, f))
+                values.push_back(problem.x(i, f));
+        if (!values.empty() && few_distinct(values, params.max_bins).empty())
+            return false;
+    }
+    return true;
+}
+
+void check_category_counts(const Problem& problem, int max_bins) {
+    for (std::size_t f = 0; f < problem.n_features; ++f)
+        require(problem.n_categories[f] <= max_bins, "X",
+                "categorical feature " + std::to_string(f) + " has " +
+                    std::to_string(problem.n_categories[f]) +
+                    " categories, more than max_bins (" + std::to_string(max_bins) +
+                    ") of the histogram splitter; group rare categories, raise "
+                    "max_bins (at most 255) or use splitter='exact'");
+}
+
 Problem prepare(const TreeTrainingData& data, const DecisionTreeParams& params) {
     params.validate();
     Problem problem;
     problem.data = &data;
-    problem.n_samples = static_cast<std::size_t>(data.X.rows());
-    problem.n_features = static_cast<std::size_t>(data.X.cols());
+    problem.n_samples = data.X.n_rows;
+    problem.n_features = data.X.n_cols();
     problem.n_classes = data.n_classes;
     require(problem.n_samples > 0, "X", "has no rows; pass at least one sample");
     require(problem.n_features > 0, "X", "has no columns; pass at least one feature");
@@ -176,17 +214,15 @@ Problem prepare(const TreeTrainingData& data, const DecisionTreeParams& params) 
             "has 2^31 rows or more; fit on a sample of the rows");
     require(data.y != nullptr, "y", "is missing; pass one class code per row");
     require(data.n_classes >= 1, "n_classes", "must be at least 1");
+    require(data.X.strides.size() == problem.n_features, "X",
+            "needs one stride per column");
     require(data.categorical.empty() || data.categorical.size() == problem.n_features,
             "categorical", "needs one flag per feature");
     for (double w : params.class_weight)
         require(std::isfinite(w) && w >= 0, "class_weight",
                 "weights must be finite and >= 0");
     problem.n_threads = resolve_num_threads(params.n_jobs);
-    problem.histogram = params.splitter == TreeSplitter::histogram ||
-                        (params.splitter == TreeSplitter::automatic &&
-                         problem.n_samples >= params.histogram_min_samples);
-    check_features(data, params, problem.histogram, problem.n_threads,
-                   problem.n_categories, problem.has_missing);
+    check_features(data, problem.n_threads, problem.n_categories, problem.has_missing);
     problem.weight = row_weights(data, params, problem.n_samples);
     const double total =
         std::accumulate(problem.weight.begin(), problem.weight.end(), 0.0);
@@ -194,6 +230,8 @@ Problem prepare(const TreeTrainingData& data, const DecisionTreeParams& params) 
             "the weights (times the class weights) sum to 0; give some rows a positive "
             "weight");
     problem.min_weight_leaf = params.min_weight_fraction_leaf * total;
+    problem.histogram = use_histogram(problem, params);
+    if (problem.histogram) check_category_counts(problem, params.max_bins);
     return problem;
 }
 
@@ -216,15 +254,15 @@ struct BinnedFeatures {
 // between the values at max_bins quantiles of a row sample (as scikit-learn's
 // HistGradientBoosting). values: the feature's non-missing sampled values.
 std::vector<double> numeric_edges(std::vector<double> values, int max_bins) {
-    std::sort(values.begin(), values.end());
-    std::vector<double> distinct = values;
-    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
     std::vector<double> edges;
-    if (distinct.size() <= static_cast<std::size_t>(max_bins)) {
-        for (std::size_t j = 1; j < distinct.size(); ++j)
-            edges.push_back(distinct[j - 1] / 2.0 + distinct[j] / 2.0);
+    if (values.empty()) return edges;
+    const std::vector<double> few = few_distinct(values, max_bins);
+    if (!few.empty()) {
+        for (std::size_t j = 1; j < few.size(); ++j)
+            edges.push_back(few[j - 1] / 2.0 + few[j] / 2.0);
         return edges;
     }
+    std::sort(values.begin(), values.end());
     for (int b = 1; b < max_bins; ++b) {
         const std::size_t at = values.size() * static_cast<std::size_t>(b) /
                                static_cast<std::size_t>(max_bins);
@@ -242,6 +280,7 @@ std::vector<std::vector<double>> sample_values(const Problem& problem) {
     for (auto& column : values) column.reserve(m);
     for (std::size_t j = 0; j < m; ++j) {
         const std::size_t row = j * n / m;
+        if (problem.weight[row] == 0) continue;  // rows of weight 0 take no part
         for (std::size_t f = 0; f < problem.n_features; ++f) {
             const double v = problem.x(row, f);
             if (v == v && problem.n_categories[f] == 0) values[f].push_back(v);
@@ -251,10 +290,13 @@ std::vector<std::vector<double>> sample_values(const Problem& problem) {
 }
 
 // The number of edges below v, by a fixed sequence of halvings over edges padded with
-// +inf to 256 entries: no data-dependent branch.
-inline std::uint8_t bin_of(const double* padded_edges, double v) {
+// +inf to 256 entries: no data-dependent branch, and as few halvings as the edge
+// count needs (a 0/1 feature takes one).
+// first_step: the largest power of two not above the edge count (0 without edges).
+inline std::uint8_t bin_of(const double* padded_edges, std::uint32_t first_step,
+                           double v) {
     std::uint32_t bin = 0;
-    for (std::uint32_t step = 128; step > 0; step /= 2)
+    for (std::uint32_t step = first_step; step > 0; step /= 2)
         bin +=
             step & (0u - static_cast<std::uint32_t>(padded_edges[bin + step - 1] < v));
     return static_cast<std::uint8_t>(bin);
@@ -277,6 +319,7 @@ BinnedFeatures bin_features(const Problem& problem, int max_bins) {
     }
     std::vector<double> padded(d * 256, std::numeric_limits<double>::infinity());
     std::vector<std::uint8_t> missing_code(d);
+    std::vector<std::uint32_t> first_steps(d, 0);
     for (std::size_t f = 0; f < d; ++f) {
         std::copy(binned.edges[f].begin(), binned.edges[f].end(),
                   padded.begin() + f * 256);
@@ -284,6 +327,9 @@ BinnedFeatures bin_features(const Problem& problem, int max_bins) {
                                ? problem.n_categories[f]
                                : static_cast<int>(binned.edges[f].size() + 1);
         missing_code[f] = static_cast<std::uint8_t>(binned.n_bins[f]);
+        for (std::uint32_t step = 128; step > 0; step /= 2)
+            if (step <= binned.edges[f].size() && first_steps[f] == 0)
+                first_steps[f] = step;
     }
     binned.codes.resize(n * d);
     for_row_blocks(
@@ -296,13 +342,14 @@ BinnedFeatures bin_features(const Problem& problem, int max_bins) {
                 for (std::size_t f = 0; f < d; ++f) {
                     std::uint8_t* codes = binned.codes.data() + f * n;
                     const double* edges = padded.data() + f * 256;
+                    const std::uint32_t first_step = first_steps[f];
                     const bool categorical = problem.n_categories[f] > 0;
                     for (auto i = first; i < last; ++i) {
                         const auto row = static_cast<std::size_t>(i);
                         const double v = problem.x(row, f);
                         codes[row] = v != v        ? missing_code[f]
                                      : categorical ? static_cast<std::uint8_t>(v)
-                                                   : bin_of(edges, v);
+                                                   : bin_of(edges, first_step, v);
                     }
                 }
             }
@@ -354,6 +401,7 @@ public:
         model_.n_classes = p_.n_classes;
         model_.n_categories = p_.n_categories;
         model_.feature_has_missing = p_.has_missing;
+        model_.histogram = p_.histogram;
     }
 
     DecisionTreeModel grow() {
@@ -667,7 +715,9 @@ private:
             else
                 values.emplace_back(v, i);
         }
-        std::sort(values.begin(), values.end());
+        // By value alone: rows of equal value share a bin whatever their order.
+        std::sort(values.begin(), values.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
         for (std::size_t j = 0; j < values.size(); ++j) {
             if (j == 0 || values[j].first > values[j - 1].first + kFeatureThreshold) {
                 bins.own_stats.resize(bins.own_stats.size() + stride, 0.0);
@@ -766,26 +816,41 @@ private:
     double root_weight_ = 0.0;
 };
 
-// Prediction's view of a node: everything one step needs in one 24-byte record, and
-// leaves that lead to themselves, so rows can descend in lock-step without branches.
+// Prediction's view of a node: everything one step needs in one record (its column
+// already resolved), and leaves that lead to themselves, so rows can descend in
+// lock-step without branches.
 struct PackedNode {
     double threshold;
-    std::int32_t feature;
+    double n_categories;  // 0 for numeric splits
+    const double* column;
+    std::ptrdiff_t stride;
+    const std::uint64_t* left_categories;
+    std::int32_t child[2];
     std::uint8_t missing_right;
     std::uint8_t categorical;
     std::uint8_t inner;
-    std::int32_t child[2];
 };
 
-std::vector<PackedNode> pack_nodes(const DecisionTreeModel& m) {
+std::vector<PackedNode> pack_nodes(const DecisionTreeModel& m,
+                                   const FeatureColumns& X) {
     std::vector<PackedNode> nodes(m.node_count());
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         auto& p = nodes[i];
         const bool leaf = m.is_leaf(i);
+        const auto f = leaf ? std::size_t{0} : static_cast<std::size_t>(m.feature[i]);
+        const bool categorical = !leaf && m.category_offset[i] >= 0;
         p.threshold = leaf ? 0.0 : m.threshold[i];
-        p.feature = leaf ? 0 : m.feature[i];
+        p.column = X.columns[f];
+        p.stride = X.strides[f];
+        p.n_categories = 0.0;
+        p.left_categories = nullptr;
+        p.categorical = categorical;
+        if (categorical) {
+            p.n_categories = m.n_categories[f];
+            p.left_categories =
+                m.category_bits.data() + static_cast<std::size_t>(m.category_offset[i]);
+        }
         p.missing_right = m.missing_go_to_left[i] ? 0 : 1;
-        p.categorical = !leaf && m.category_offset[i] >= 0;
         p.inner = !leaf;
         p.child[0] = leaf ? static_cast<std::int32_t>(i) : m.children_left[i];
         p.child[1] = leaf ? static_cast<std::int32_t>(i) : m.children_right[i];
@@ -795,25 +860,27 @@ std::vector<PackedNode> pack_nodes(const DecisionTreeModel& m) {
 
 // Rows descend kLanes at a time: the lanes' loads and compares overlap instead of
 // each row waiting on its own chain of mispredicted branches.
-constexpr std::int64_t kLanes = 8;
+constexpr std::int64_t kLanes = 32;
 
-void descend(const DecisionTreeModel& m, const std::vector<PackedNode>& nodes,
-             const FeatureMatrixView& X, std::int64_t first, std::int64_t lanes,
-             std::int32_t* out) {
+// The side of a categorical split: unknown codes (and NaN) take the missing side.
+inline int category_goes_right(const PackedNode& p, double x) {
+    if (!(x >= 0.0 && x < p.n_categories)) return p.missing_right;
+    const auto c = static_cast<std::size_t>(x);
+    return static_cast<int>(((p.left_categories[c / 64] >> (c % 64)) & 1u) ^ 1u);
+}
+
+void descend(const std::vector<PackedNode>& nodes, std::int64_t first,
+             std::int64_t lanes, std::int32_t* out) {
     std::int32_t node[kLanes] = {};
-    const double* rows[kLanes];
-    for (std::int64_t l = 0; l < lanes; ++l)
-        rows[l] = X.data() + (first + l) * X.innerStride();
-    const std::int64_t column = X.outerStride();
     bool active = true;
     while (active) {
         active = false;
         for (std::int64_t l = 0; l < lanes; ++l) {
             const PackedNode& p = nodes[static_cast<std::size_t>(node[l])];
-            const double x = rows[l][p.feature * column];
+            const double x = p.column[(first + l) * p.stride];
             int right;
             if (p.categorical)
-                right = !m.goes_left(static_cast<std::size_t>(node[l]), x);
+                right = category_goes_right(p, x);
             else  // NaN fails x <= t, so it goes right unless its side is left
                 right = static_cast<int>(!(x <= p.threshold)) ^
                         (static_cast<int>(x != x) & (p.missing_right ^ 1));
@@ -873,14 +940,17 @@ bool DecisionTreeModel::goes_left(std::size_t node, double x) const {
     return (category_bits[static_cast<std::size_t>(offset) + c / 64] >> (c % 64)) & 1u;
 }
 
-std::vector<std::int32_t> DecisionTreeModel::apply(const FeatureMatrixView& X,
+std::vector<std::int32_t> DecisionTreeModel::apply(const FeatureColumns& X,
                                                    int n_jobs) const {
-    require(X.cols() == n_features, "X",
-            "has " + std::to_string(X.cols()) +
+    require(X.n_cols() == static_cast<std::size_t>(n_features) &&
+                X.strides.size() == X.n_cols(),
+            "X",
+            "has " + std::to_string(X.n_cols()) +
                 " features, but the tree was fitted on " + std::to_string(n_features));
-    const auto n = static_cast<std::int64_t>(X.rows());
+    const auto n = static_cast<std::int64_t>(X.n_rows);
     std::vector<std::int32_t> leaves(static_cast<std::size_t>(n));
-    const std::vector<PackedNode> nodes = pack_nodes(*this);
+    if (n == 0) return leaves;
+    const std::vector<PackedNode> nodes = pack_nodes(*this, X);
     const int threads = resolve_num_threads(n_jobs);
     const std::int64_t n_parts =
         std::max<std::int64_t>(1, std::min<std::int64_t>(n / 4096, 64 * threads));
@@ -888,13 +958,13 @@ std::vector<std::int32_t> DecisionTreeModel::apply(const FeatureMatrixView& X,
         const auto begin = detail::part_begin(n, n_parts, part);
         const auto end = detail::part_begin(n, n_parts, part + 1);
         for (auto row = begin; row < end; row += kLanes)
-            descend(*this, nodes, X, row, std::min<std::int64_t>(kLanes, end - row),
+            descend(nodes, row, std::min<std::int64_t>(kLanes, end - row),
                     leaves.data() + row);
     });
     return leaves;
 }
 
-std::vector<double> DecisionTreeModel::predict_proba(const FeatureMatrixView& X,
+std::vector<double> DecisionTreeModel::predict_proba(const FeatureColumns& X,
                                                      int n_jobs) const {
     const std::vector<std::int32_t> leaves = apply(X, n_jobs);
     const auto C = static_cast<std::size_t>(n_classes);

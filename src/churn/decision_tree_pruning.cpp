@@ -230,6 +230,7 @@ DecisionTreeModel prune(const DecisionTreeModel& model, double ccp_alpha) {
         pruner.prune_weakest();
     DecisionTreeModel pruned = copy_subtree(model, pruner);
     pruned.feature_has_missing = model.feature_has_missing;
+    pruned.histogram = model.histogram;
     detail::compute_feature_importances(pruned);
     return pruned;
 }

@@ -11,15 +11,34 @@
 #include <string>
 #include <vector>
 
-#include <Eigen/Core>
-
 namespace crmmine {
 
-// A borrowed n_samples x n_features view of doubles with any strides, so C-ordered,
-// Fortran-ordered (a pandas DataFrame's block) and sliced numpy arrays all reach the
-// tree without a copy. The data must outlive the call it is passed to.
-using FeatureMatrixView = Eigen::Map<const Eigen::MatrixXd, Eigen::Unaligned,
-                                     Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>>;
+// Borrowed feature columns of n_rows doubles: value (i, j) is columns[j][i *
+// strides[j]]. A C- or Fortran-ordered numpy matrix is one base pointer and two
+// strides; a pandas DataFrame is a pointer per column, so mixed column kinds need no n
+// x d copy. The data must outlive the call it is passed to.
+struct FeatureColumns {
+    std::size_t n_rows = 0;
+    std::vector<const double*> columns;
+    std::vector<std::ptrdiff_t> strides;  // in doubles
+
+    std::size_t n_cols() const { return columns.size(); }
+    double operator()(std::size_t row, std::size_t col) const {
+        return columns[col][static_cast<std::ptrdiff_t>(row) * strides[col]];
+    }
+    // The columns of a strided matrix (strides in doubles).
+    static FeatureColumns matrix(const double* data, std::size_t n_rows,
+                                 std::size_t n_cols, std::ptrdiff_t row_stride,
+                                 std::ptrdiff_t col_stride) {
+        FeatureColumns view;
+        view.n_rows = n_rows;
+        for (std::size_t j = 0; j < n_cols; ++j) {
+            view.columns.push_back(data + static_cast<std::ptrdiff_t>(j) * col_stride);
+            view.strides.push_back(row_stride);
+        }
+        return view;
+    }
+};
 
 enum class TreeCriterion { gini, entropy };
 
@@ -55,8 +74,7 @@ struct DecisionTreeParams {
 // The training data. Labels are class codes in [0, n_classes). A categorical feature
 // holds category codes in [0, n_categories) as doubles; NaN is missing in any feature.
 struct TreeTrainingData {
-    FeatureMatrixView X{nullptr, 0, 0,
-                        Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(0, 0)};
+    FeatureColumns X;
     const std::int32_t* y = nullptr;
     int n_classes = 2;
     const double* sample_weight = nullptr;  // nullptr: all 1
@@ -85,6 +103,7 @@ struct DecisionTreeModel {
     std::vector<std::int32_t> n_categories;         // per feature, 0 for numeric ones
     std::vector<std::uint8_t> feature_has_missing;  // NaN seen in training, per feature
     std::vector<double> feature_importances;  // normalised total impurity decrease
+    bool histogram = false;                   // grown by the histogram search
 
     std::size_t node_count() const { return children_left.size(); }
     bool is_leaf(std::size_t node) const { return children_left[node] < 0; }
@@ -93,9 +112,9 @@ struct DecisionTreeModel {
     bool goes_left(std::size_t node, double x) const;
 
     // The leaf each row falls into.
-    std::vector<std::int32_t> apply(const FeatureMatrixView& X, int n_jobs = 0) const;
+    std::vector<std::int32_t> apply(const FeatureColumns& X, int n_jobs = 0) const;
     // n_samples x n_classes class probabilities, row-major.
-    std::vector<double> predict_proba(const FeatureMatrixView& X, int n_jobs = 0) const;
+    std::vector<double> predict_proba(const FeatureColumns& X, int n_jobs = 0) const;
 };
 
 DecisionTreeModel fit(const TreeTrainingData& data, const DecisionTreeParams& params);

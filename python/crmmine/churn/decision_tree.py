@@ -100,7 +100,9 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
     ----------
     criterion : {"gini", "entropy", "log_loss"}, default "gini"
     splitter : {"auto", "exact", "histogram"}, default "auto"
-        "auto" is "histogram" from 50,000 rows on, "exact" below.
+        "auto" is "histogram" from 50,000 rows on, and below when every feature has at
+        most ``max_bins`` distinct values (each value then has its own bin, so the
+        training rows are cut as by "exact", only faster); "exact" otherwise.
     max_depth : int or None, default None
     min_samples_split : int or float, default 2
         A fraction means ``ceil(fraction * n_samples)``.
@@ -206,8 +208,8 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
                 f"min_weight_fraction_leaf must be in [0, 0.5], got {min_weight_fraction}"
             )
         y = self._check_y(y)
-        matrix, categorical = self._features(X, reset=True)
-        n_samples, n_features = matrix.shape
+        columns, categorical = self._features(X, reset=True)
+        n_samples, n_features = len(columns[0]), len(columns)
         if y.shape[0] != n_samples:
             raise ValueError(
                 f"y has {y.shape[0]} labels but X has {n_samples} rows; pass one label "
@@ -218,7 +220,8 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
         class_weight, balanced = self._class_weights(classes)
         max_features = self._max_features(n_features)
         model = _core.decision_tree_fit(
-            matrix,
+            columns,
+            n_samples,
             np.ascontiguousarray(codes.reshape(-1), dtype=np.int32),
             len(classes),
             weights,
@@ -242,20 +245,16 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
         self.n_classes_ = len(classes)
         self.n_outputs_ = 1
         self.max_features_ = max_features or n_features
-        self.splitter_ = (
-            splitter
-            if splitter != "auto"
-            else ("histogram" if n_samples >= 50_000 else "exact")
-        )
+        self.splitter_ = "histogram" if model["histogram"] else "exact"
         self.tree_ = Tree(model)
         self.feature_importances_ = model["feature_importances"]
         return self
 
     def predict_proba(self, X):
         """Class probabilities (weighted class shares of the leaf), shape (n, n_classes)."""
-        matrix = self._predict_features(X)
+        columns = self._predict_features(X)
         return _core.decision_tree_predict_proba(
-            self.tree_._arrays, matrix, check_n_jobs(self.n_jobs)
+            self.tree_._arrays, columns, len(columns[0]), check_n_jobs(self.n_jobs)
         )
 
     def predict_log_proba(self, X):
@@ -270,9 +269,9 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
 
     def apply(self, X):
         """Index of the leaf each row falls into, shape (n,)."""
-        matrix = self._predict_features(X)
+        columns = self._predict_features(X)
         return _core.decision_tree_apply(
-            self.tree_._arrays, matrix, check_n_jobs(self.n_jobs)
+            self.tree_._arrays, columns, len(columns[0]), check_n_jobs(self.n_jobs)
         ).astype(np.intp)
 
     def get_depth(self) -> int:
@@ -389,8 +388,8 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
         return y
 
     def _features(self, X, reset: bool):
-        """X as a float64 matrix (any memory order) with categories as codes, and the
-        flags of the categorical features."""
+        """X as a list of float64 columns (views where possible) with categories as
+        codes, and the flags of the categorical features."""
         frame = isinstance(X, pd.DataFrame)
         if reset:
             self._categorical_spec(X)
@@ -407,11 +406,12 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
         categorical = self._categorical_mask(matrix.shape[1], None, reset)
         if reset:
             self.categories_ = [None] * matrix.shape[1]
-        if categorical.any():
-            matrix = np.array(matrix, dtype=np.float64, order="F")
-            for j in np.flatnonzero(categorical):
-                matrix[:, j] = self._codes(j, matrix[:, j], reset)
-        return matrix, categorical
+            self._category_indexes = {}
+        columns = [
+            self._codes(j, matrix[:, j], reset) if categorical[j] else matrix[:, j]
+            for j in range(matrix.shape[1])
+        ]
+        return columns, categorical
 
     def _predict_features(self, X):
         check_is_fitted(self)
@@ -476,22 +476,23 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
         elif reset:  # pragma: no cover - exercised in a subprocess by the tests
             self.n_features_in_ = X.shape[1]
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        if X.shape[0] == 0:
+        if X.shape[0] == 0 or X.shape[1] == 0:
             raise ValueError(
-                f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
-                "is required."
+                f"Found array with shape {X.shape}; X needs at least one row and one "
+                "column"
             )
         categorical = self._categorical_mask(X.shape[1], X, reset)
         if reset:
             self.categories_ = [None] * X.shape[1]
-        matrix = np.empty(X.shape, dtype=np.float64, order="F")
-        for j in range(X.shape[1]):
-            column = X.iloc[:, j]
-            if categorical[j]:
-                matrix[:, j] = self._codes(j, column, reset)
-            else:
-                matrix[:, j] = _numeric(column, X.columns[j])
-        return matrix, categorical
+            self._category_indexes = {}
+        # Infinity would break the bin edges at fit; at predict it is just a value.
+        columns = [
+            self._codes(j, column, reset)
+            if categorical[j]
+            else _numeric(column, name, check_inf=reset)
+            for j, (name, column) in enumerate(X.items())
+        ]
+        return columns, categorical
 
     def _codes(self, j: int, values, reset: bool) -> np.ndarray:
         """Category codes as float64, NaN for missing and (at predict) unseen ones."""
@@ -505,10 +506,22 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
                 except TypeError:
                     pass
             self.categories_[j] = np.asarray(categories, dtype=object)
-        index = pd.Index(self.categories_[j])
-        codes = index.get_indexer(np.asarray(values, dtype=object)).astype(np.float64)
-        codes[codes < 0] = np.nan
-        return codes
+            self._category_indexes[j] = pd.Index(self.categories_[j])
+        known = self._category_index(j)
+        if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+            if not values.cat.categories.equals(known):
+                values = values.cat.set_categories(known)
+            codes = values.cat.codes.to_numpy()
+        else:
+            codes = known.get_indexer(values)
+        result = codes.astype(np.float64)
+        result[codes < 0] = np.nan
+        return result
+
+    def _category_index(self, j: int) -> pd.Index:
+        """categories_[j] as an Index (kept from fit: predict changes nothing)."""
+        index = getattr(self, "_category_indexes", {}).get(j)
+        return pd.Index(self.categories_[j]) if index is None else index
 
     # -- parameters -------------------------------------------------------------------
 
@@ -614,15 +627,19 @@ def _is_categorical_dtype(dtype) -> bool:
     )
 
 
-def _numeric(column: pd.Series, name) -> np.ndarray:
+def _numeric(column: pd.Series, name, check_inf: bool = True) -> np.ndarray:
+    """A float64 column, a view of the frame's data when it already is one."""
     try:
-        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        if column.dtype == np.float64:
+            values = column.to_numpy()
+        else:
+            values = column.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError) as error:
         raise ValueError(
             f"X column {name!r} is not numeric ({column.dtype}): {error}; list it in "
             "categorical_features or convert it"
         ) from error
-    if np.isinf(values).any():
+    if check_inf and not np.isfinite(values.sum()) and np.isinf(values).any():
         raise ValueError(
             f"X column {name!r} contains infinity; replace it by a large finite value or "
             "NaN (missing)"

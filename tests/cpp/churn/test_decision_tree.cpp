@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <Eigen/Core>
+
 #include "crmmine/churn/decision_tree.hpp"
 #include "crmmine/core/error.hpp"
 
@@ -39,13 +41,12 @@ Table churn_table(Eigen::Index n, std::uint32_t seed, double missing = 0.0) {
 }
 
 TreeTrainingData training(const Table& t) {
-    return {
-        FeatureMatrixView(t.X.data(), t.X.rows(), t.X.cols(),
-                          Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(t.X.rows(), 1)),
-        t.y.data(),
-        2,
-        nullptr,
-        {}};
+    return {FeatureColumns::matrix(t.X.data(), static_cast<std::size_t>(t.X.rows()),
+                                   static_cast<std::size_t>(t.X.cols()), 1, t.X.rows()),
+            t.y.data(),
+            2,
+            nullptr,
+            {}};
 }
 
 double gini_cost(const Table& t, Eigen::Index feature, double threshold) {
