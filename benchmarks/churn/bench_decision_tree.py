@@ -69,7 +69,7 @@ scikit-learn: `DecisionTreeClassifier(criterion="gini", max_depth=depth,
 random_state=0)` on the float64 matrix with each categorical as its category code
 (it converts X to float32 itself, inside the timed and measured call). crmmine:
 `DecisionTreeClassifier(max_depth=depth, random_state=0, n_jobs=threads)` with its
-defaults otherwise (gini, splitter="auto", max_bins=256) on "matrix", the same float64
+defaults otherwise (gini, splitter="auto", max_bins=255) on "matrix", the same float64
 matrix, or on "frame", the DataFrame whose categorical columns have pandas `category`
 dtype (native categorical splits). scikit-learn's tree is single-threaded: it is timed
 once per data and depth, and its numbers repeat on each threads row.
