@@ -427,6 +427,8 @@ def test_pickle_and_grid_search():
         (lambda: crmmine.DecisionTreeClassifier().fit([[0], [1]], [0, 1]).predict([[0, 1]]), ValueError, "features"),
         (lambda: crmmine.DecisionTreeClassifier().fit([[0], [1]], [0, 1]).to_rules(target_class="x"), ValueError, "target_class"),
         (lambda: crmmine.DecisionTreeClassifier(n_jobs=0).fit([[0], [1]], [0, 1]), ValueError, "n_jobs"),
+        (lambda: crmmine.DecisionTreeClassifier().fit([[0], [1]], [0, 1]).to_rules(feature_names=["a", "b"]), ValueError, "feature_names"),
+        (lambda: crmmine.DecisionTreeClassifier().fit([[0], [1]], [0, 1]).to_dot(class_names=["stay"]), ValueError, "class_names"),
     ],
 )  # fmt: skip
 def test_bad_input_is_refused(make, error, message):

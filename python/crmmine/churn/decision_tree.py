@@ -19,7 +19,7 @@ from crmmine._compat import (
     check_is_fitted,
     validate_data,
 )
-from crmmine._validation import check_choice, check_n_jobs
+from crmmine._validation import check_choice, check_n_jobs, check_non_negative
 
 if HAVE_SKLEARN:
     from sklearn.exceptions import DataConversionWarning
@@ -196,11 +196,11 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
         criterion = check_choice(self.criterion, "criterion", _CRITERIA)
         splitter = check_choice(self.splitter, "splitter", _SPLITTERS)
         max_bins = _int_in(self.max_bins, "max_bins", 2, 255)
-        ccp_alpha = _non_negative(ccp_alpha, "ccp_alpha")
-        min_impurity_decrease = _non_negative(
+        ccp_alpha = check_non_negative(ccp_alpha, "ccp_alpha")
+        min_impurity_decrease = check_non_negative(
             self.min_impurity_decrease, "min_impurity_decrease"
         )
-        min_weight_fraction = _non_negative(
+        min_weight_fraction = check_non_negative(
             self.min_weight_fraction_leaf, "min_weight_fraction_leaf"
         )
         if min_weight_fraction > 0.5:
@@ -544,7 +544,7 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
                 f"that are not in y (the classes are {known})"
             )
         return [
-            _non_negative(class_weight.get(label, 1.0), f"class_weight[{label!r}]")
+            check_non_negative(class_weight.get(label, 1.0), f"class_weight[{label!r}]")
             for label in known
         ], False
 
@@ -592,27 +592,11 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
         return int(matches[0])
 
     def _names(self, feature_names) -> list[str]:
-        if feature_names is None:
-            names = getattr(self, "feature_names_in_", None)
-            return [] if names is None else [str(n) for n in names]
-        names = [str(n) for n in feature_names]
-        if len(names) != self.n_features_in_:
-            raise ValueError(
-                f"feature_names has {len(names)} names but the tree has "
-                f"{self.n_features_in_} features"
-            )
-        return names
+        default = getattr(self, "feature_names_in_", None)
+        return _labels(feature_names, default, self.n_features_in_, "features")
 
     def _class_names(self, class_names) -> list[str]:
-        if class_names is None:
-            return [str(c) for c in self.classes_]
-        names = [str(n) for n in class_names]
-        if len(names) != self.n_classes_:
-            raise ValueError(
-                f"class_names has {len(names)} names but the tree has "
-                f"{self.n_classes_} classes"
-            )
-        return names
+        return _labels(class_names, self.classes_, self.n_classes_, "classes")
 
     def _category_names(self) -> list[list[str]]:
         return [[] if c is None else [str(v) for v in c] for c in self.categories_]
@@ -647,6 +631,19 @@ def _numeric(column: pd.Series, name, check_inf: bool = True) -> np.ndarray:
     return values
 
 
+def _labels(given, default, expected: int, what: str) -> list[str]:
+    """given (one name per feature or class) or the fitted default, as strings."""
+    if given is None:
+        return [] if default is None else [str(n) for n in default]
+    names = [str(n) for n in given]
+    if len(names) != expected:
+        name = "feature_names" if what == "features" else "class_names"
+        raise ValueError(
+            f"{name} has {len(names)} names but the tree has {expected} {what}"
+        )
+    return names
+
+
 def _int_in(value, name: str, low: int, high: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {value!r}")
@@ -654,14 +651,6 @@ def _int_in(value, name: str, low: int, high: int | None = None) -> int:
         bounds = f"in [{low}, {high}]" if high is not None else f"at least {low}"
         raise ValueError(f"{name} must be {bounds}, got {value}")
     return int(value)
-
-
-def _non_negative(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return float(value)
 
 
 def _min_samples(value, name: str, n_samples: int, minimum: int) -> int:
