@@ -56,6 +56,12 @@ def parse_args() -> argparse.Namespace:
         help="small inputs only: a smoke run, not for publishing",
     )
     parser.add_argument(
+        "--max-rows",
+        type=int,
+        help="leave out the inputs larger than this many rows (a partial run; the "
+        "table says so in its command line)",
+    )
+    parser.add_argument(
         "--threads",
         type=int,
         default=crmmine.get_num_threads(),
@@ -89,6 +95,13 @@ def extra_modules() -> list[object]:
     return [sklearn]
 
 
+def rows_of(size) -> int:
+    """The row count of a suite's size entry (a count, or (dataset, count)); 0 for
+    suites sized otherwise (basket supports), which --max-rows leaves whole."""
+    count = size[1] if isinstance(size, tuple) else size
+    return count if isinstance(count, int) else 0
+
+
 def main() -> None:
     args = parse_args()
     if args.threads < 1:
@@ -97,6 +110,8 @@ def main() -> None:
     for name in args.only or list(SUITES):
         suite = SUITES[name]
         sizes = suite.QUICK_SIZES if args.quick else suite.SIZES
+        if args.max_rows is not None:
+            sizes = [s for s in sizes if rows_of(s) <= args.max_rows]
         facts = header(thread_counts)  # before the run: its date is when it started
         rows = suite.run(sizes, thread_counts)
         path = (QUICK_RESULTS_DIR if args.quick else RESULTS_DIR) / suite.RESULT_FILE

@@ -217,6 +217,7 @@ crmmine::LogisticRegressionModel logistic_model(const In<double>& X,
     return model;
 }
 
+// Log-odds (n,) or, with proba, both class probabilities (n, 2).
 py::array_t<double> logistic_decision_function(const In<double>& X,
                                                const In<double>& coef, double intercept,
                                                bool proba, int n_jobs) {
@@ -229,7 +230,17 @@ py::array_t<double> logistic_decision_function(const In<double>& X,
         out = proba ? model.predict_proba(matrix, n_jobs)
                     : model.decision_function(matrix, n_jobs);
     }
-    return to_numpy(std::move(out));
+    if (!proba) return to_numpy(std::move(out));
+    py::array_t<double> both({X.shape(0), py::ssize_t{2}});
+    double* cell = both.mutable_data();
+    {
+        py::gil_scoped_release nogil;
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            cell[2 * i] = 1.0 - out[i];
+            cell[2 * i + 1] = out[i];
+        }
+    }
+    return both;
 }
 
 py::tuple logistic_objective(const In<double>& X, const In<std::uint8_t>& y,

@@ -120,7 +120,7 @@ except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
                     "Input X contains infinity; replace it by a large finite value or "
                     "NaN (missing)"
                 )
-        elif not np.isfinite(array).all():
+        elif ensure_all_finite and not np.isfinite(array).all():
             raise ValueError(
                 "Input X contains NaN or infinity; drop or impute them first"
             )

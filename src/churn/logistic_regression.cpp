@@ -314,6 +314,7 @@ std::vector<double> linear_scores(const Eigen::Ref<const RowMatrix<double>>& X,
                         std::to_string(coef.size()));
     std::vector<double> out(static_cast<std::size_t>(n));
     const std::int64_t n_chunks = detail::loss_chunks(n, 1);
+    std::vector<std::int64_t> bad_row(static_cast<std::size_t>(n_chunks), -1);
     detail::parallel_for(
         n_chunks, resolve_num_threads(n_jobs), [&](std::int64_t chunk) {
             const std::int64_t b = detail::part_begin(n, n_chunks, chunk);
@@ -323,9 +324,19 @@ std::vector<double> linear_scores(const Eigen::Ref<const RowMatrix<double>>& X,
                 double z = intercept;
                 for (std::int64_t j = 0; j < d; ++j)
                     z += x[j] * coef[static_cast<std::size_t>(j)];
+                // NaN or infinity in a row makes its score non-finite: the check
+                // costs nothing here, where a separate pass over X would cost a read.
+                if (!std::isfinite(z) && bad_row[static_cast<std::size_t>(chunk)] < 0)
+                    bad_row[static_cast<std::size_t>(chunk)] = i;
                 out[static_cast<std::size_t>(i)] = transform(z);
             }
         });
+    for (std::int64_t row : bad_row)
+        if (row >= 0)
+            detail::throw_invalid(
+                "X", "row " + std::to_string(row) +
+                         " contains NaN or infinity (or overflows the score); drop or "
+                         "impute those values first");
     return out;
 }
 

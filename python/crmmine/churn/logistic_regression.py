@@ -168,8 +168,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         """Probabilities of ``classes_[0]`` and ``classes_[1]``, shape (n, 2)."""
-        p = self._scores(X, proba=True)
-        return np.column_stack([1.0 - p, p])
+        return self._scores(X, proba=True)
 
     def predict_log_proba(self, X):
         """Logarithm of ``predict_proba``, computed from the log-odds without underflow."""
@@ -187,8 +186,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return tags
 
     def _scores(self, X, proba: bool) -> np.ndarray:
+        """Log-odds, shape (n,), or both class probabilities, shape (n, 2). NaN and
+        infinity in X are caught by the C++ pass (they make the score non-finite), not
+        by a separate pass over X."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+        X = validate_data(
+            self, X, dtype=np.float64, order="C", reset=False, ensure_all_finite=False
+        )
         X = np.ascontiguousarray(X, dtype=np.float64)
         return _core.logistic_decision_function(
             X,
