@@ -75,13 +75,17 @@ Problem make_problem(const Eigen::Ref<const RowMatrix<double>>& X,
     std::array<double, 2> class_total{0.0, 0.0};
     for (std::int64_t i = 0; i < n; ++i) {
         const std::uint8_t label = y[i];
-        detail::require(label <= 1, "y",
-                        "holds " + std::to_string(label) + " at row " +
-                            std::to_string(i) + "; labels must be 0 or 1");
+        // The messages are built only on failure: building them for every row cost
+        // more than the whole loss pass.
+        if (label > 1)
+            detail::throw_invalid("y", "holds " + std::to_string(label) + " at row " +
+                                           std::to_string(i) +
+                                           "; labels must be 0 or 1");
         const double w = sample_weight ? sample_weight[i] : 1.0;
-        detail::require(std::isfinite(w) && w >= 0.0, "sample_weight",
-                        "must be finite and >= 0; row " + std::to_string(i) +
-                            " holds " + std::to_string(w));
+        if (!(std::isfinite(w) && w >= 0.0))
+            detail::throw_invalid("sample_weight", "must be finite and >= 0; row " +
+                                                       std::to_string(i) + " holds " +
+                                                       std::to_string(w));
         problem.weights[static_cast<std::size_t>(i)] = w;
         class_total[label] += w;
     }
@@ -321,9 +325,7 @@ std::vector<double> linear_scores(const Eigen::Ref<const RowMatrix<double>>& X,
             const std::int64_t e = detail::part_begin(n, n_chunks, chunk + 1);
             for (std::int64_t i = b; i < e; ++i) {
                 const double* x = X.data() + i * d;
-                double z = intercept;
-                for (std::int64_t j = 0; j < d; ++j)
-                    z += x[j] * coef[static_cast<std::size_t>(j)];
+                const double z = detail::linear_score(x, coef.data(), d, intercept);
                 // NaN or infinity in a row makes its score non-finite: the check
                 // costs nothing here, where a separate pass over X would cost a read.
                 if (!std::isfinite(z) && bad_row[static_cast<std::size_t>(chunk)] < 0)

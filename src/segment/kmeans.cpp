@@ -94,9 +94,11 @@ detail::KMeansData<T> checked_data(const Eigen::Ref<const RowMatrix<T>>& X,
     double total = 0.0;
     for (std::int64_t i = 0; i < data.n; ++i) {
         const T w = sample_weight[i];
-        detail::require(std::isfinite(w) && w >= 0, "sample_weight",
-                        "must be finite and >= 0; sample " + std::to_string(i) +
-                            " has weight " + std::to_string(w));
+        if (!(std::isfinite(w) && w >= 0))
+            detail::throw_invalid("sample_weight", "must be finite and >= 0; sample " +
+                                                       std::to_string(i) +
+                                                       " has weight " +
+                                                       std::to_string(w));
         total += static_cast<double>(w);
     }
     detail::require(total > 0.0, "sample_weight",

@@ -25,6 +25,22 @@ inline double sigmoid(double z) noexcept {
     return e / (1.0 + e);
 }
 
+// b + x . w with four running sums: one sum would wait on each add before the next
+// (the compiler may not reorder floating-point adds), four keep the adder busy. The
+// order is fixed per row, so the result does not depend on the thread count.
+inline double linear_score(const double* x, const double* w, std::int64_t d, double b) {
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    std::int64_t j = 0;
+    for (; j + 4 <= d; j += 4) {
+        s0 += x[j] * w[j];
+        s1 += x[j + 1] * w[j + 1];
+        s2 += x[j + 2] * w[j + 2];
+        s3 += x[j + 3] * w[j + 3];
+    }
+    for (; j < d; ++j) s0 += x[j] * w[j];
+    return b + ((s0 + s1) + (s2 + s3));
+}
+
 struct LogisticData {
     const double* X;  // n x d, row-major
     std::int64_t n;
@@ -62,8 +78,7 @@ inline double logistic_loss_pass(const LogisticData& data, const double* w, doub
         for (std::int64_t i = begin; i < end; ++i) {
             if ((i & 0xFFFF) == 0) poll_interrupt();
             const double* x = data.X + i * d;
-            double z = b;
-            for (std::int64_t j = 0; j < d; ++j) z += x[j] * w[j];
+            const double z = linear_score(x, w, d, b);
             const double s = data.s[i];
             if (s == 0.0) continue;
             const double yi = static_cast<double>(data.y[i]);
