@@ -36,10 +36,15 @@ def check_not_empty(frame: pd.DataFrame, argument: str = "data") -> None:
         raise ValueError(f"{argument} is empty; pass at least one row")
 
 
-def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
-    """An integer of at least ``minimum`` (1 unless told), as a plain int."""
+def check_positive_int(
+    value: object, name: str, minimum: int = 1, maximum: int | None = None
+) -> int:
+    """An integer of at least ``minimum`` (1 unless told) and, when given, at most
+    ``maximum``, as a plain int."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {value!r}")
+    if maximum is not None and not minimum <= value <= maximum:
+        raise ValueError(f"{name} must be in [{minimum}, {maximum}], got {value}")
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
     return int(value)

@@ -19,7 +19,12 @@ from crmmine._compat import (
     check_is_fitted,
     validate_data,
 )
-from crmmine._validation import check_choice, check_n_jobs, check_non_negative
+from crmmine._validation import (
+    check_choice,
+    check_n_jobs,
+    check_non_negative,
+    check_positive_int,
+)
 
 if HAVE_SKLEARN:
     from sklearn.exceptions import DataConversionWarning
@@ -195,7 +200,7 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, ccp_alpha):
         criterion = check_choice(self.criterion, "criterion", _CRITERIA)
         splitter = check_choice(self.splitter, "splitter", _SPLITTERS)
-        max_bins = _int_in(self.max_bins, "max_bins", 2, 255)
+        max_bins = check_positive_int(self.max_bins, "max_bins", 2, 255)
         ccp_alpha = check_non_negative(ccp_alpha, "ccp_alpha")
         min_impurity_decrease = check_non_negative(
             self.min_impurity_decrease, "min_impurity_decrease"
@@ -228,7 +233,9 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
             categorical.astype(np.uint8).tolist(),
             criterion,
             splitter,
-            -1 if self.max_depth is None else _int_in(self.max_depth, "max_depth", 1),
+            -1
+            if self.max_depth is None
+            else check_positive_int(self.max_depth, "max_depth", 1),
             _min_samples(self.min_samples_split, "min_samples_split", n_samples, 2),
             _min_samples(self.min_samples_leaf, "min_samples_leaf", n_samples, 1),
             min_weight_fraction,
@@ -321,7 +328,7 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
             self._category_names(),
             self._class_names(class_names),
             target,
-            _int_in(decimals, "decimals", 0, 15),
+            check_positive_int(decimals, "decimals", 0, 15),
         )
         frame = pd.DataFrame(
             {
@@ -343,7 +350,7 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
             self._names(feature_names),
             self._category_names(),
             self._class_names(class_names),
-            _int_in(decimals, "decimals", 0, 15),
+            check_positive_int(decimals, "decimals", 0, 15),
         )
 
     def __sklearn_tags__(self):
@@ -557,7 +564,7 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
             root = np.sqrt if value == "sqrt" else np.log2
             return max(1, int(root(n_features)))
         if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-            return _int_in(value, "max_features", 1, n_features)
+            return check_positive_int(value, "max_features", 1, n_features)
         if isinstance(value, numbers.Real) and 0.0 < value <= 1.0:
             return max(1, int(value * n_features))
         raise ValueError(
@@ -644,19 +651,10 @@ def _labels(given, default, expected: int, what: str) -> list[str]:
     return names
 
 
-def _int_in(value, name: str, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < low or (high is not None and value > high):
-        bounds = f"in [{low}, {high}]" if high is not None else f"at least {low}"
-        raise ValueError(f"{name} must be {bounds}, got {value}")
-    return int(value)
-
-
 def _min_samples(value, name: str, n_samples: int, minimum: int) -> int:
     """scikit-learn's int-or-fraction sample counts."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return _int_in(value, name, minimum)
+        return check_positive_int(value, name, minimum)
     if isinstance(value, numbers.Real) and 0.0 < value < 1.0:
         return max(minimum, math.ceil(value * n_samples))
     raise ValueError(
