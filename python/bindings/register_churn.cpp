@@ -176,12 +176,21 @@ crmmine::LogisticPenalty logistic_penalty(const std::string& name) {
         "penalty", "must be 'l2', 'l1', 'elasticnet' or None, got '" + name + "'");
 }
 
+crmmine::LogisticSolver logistic_solver(const std::string& name) {
+    if (name == "auto") return crmmine::LogisticSolver::automatic;
+    if (name == "lbfgs") return crmmine::LogisticSolver::lbfgs;
+    if (name == "newton") return crmmine::LogisticSolver::newton;
+    throw crmmine::InvalidArgument(
+        "solver", "must be 'auto', 'lbfgs' or 'newton', got '" + name + "'");
+}
+
 py::dict logistic_regression_fit(const In<double>& X, const In<std::uint8_t>& y,
                                  const std::optional<In<double>>& sample_weight,
                                  const std::string& penalty, double C, double l1_ratio,
                                  bool fit_intercept, double class_weight_0,
-                                 double class_weight_1, bool balanced, int max_iter,
-                                 double tol, int n_jobs) {
+                                 double class_weight_1, bool balanced,
+                                 const std::string& solver, int max_iter, double tol,
+                                 int n_jobs) {
     if (X.ndim() != 2) throw crmmine::TypeMismatch("X", "must be 2-dimensional");
     check_length(y.size(), X.shape(0), "y");
     if (sample_weight) check_length(sample_weight->size(), X.shape(0), "sample_weight");
@@ -192,6 +201,7 @@ py::dict logistic_regression_fit(const In<double>& X, const In<std::uint8_t>& y,
     params.fit_intercept = fit_intercept;
     params.class_weight = {class_weight_0, class_weight_1};
     params.balanced = balanced;
+    params.solver = logistic_solver(solver);
     params.max_iter = max_iter;
     params.tol = tol;
     params.n_jobs = n_jobs;
@@ -293,8 +303,8 @@ void register_churn(py::module_& m) {
           "n_jobs"_a);
     m.def("logistic_regression_fit", &logistic_regression_fit, "X"_a, "y"_a,
           "sample_weight"_a, "penalty"_a, "C"_a, "l1_ratio"_a, "fit_intercept"_a,
-          "class_weight_0"_a, "class_weight_1"_a, "balanced"_a, "max_iter"_a, "tol"_a,
-          "n_jobs"_a);
+          "class_weight_0"_a, "class_weight_1"_a, "balanced"_a, "solver"_a,
+          "max_iter"_a, "tol"_a, "n_jobs"_a);
     m.def("logistic_decision_function", &logistic_decision_function, "X"_a, "coef"_a,
           "intercept"_a, "proba"_a, "n_jobs"_a);
     m.def("logistic_objective", &logistic_objective, "X"_a, "y"_a, "sample_weight"_a,

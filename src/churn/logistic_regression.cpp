@@ -1,6 +1,7 @@
 #include "crmmine/churn/logistic_regression.hpp"
 
 #include <LBFGS.h>
+#include <Eigen/Cholesky>
 
 #include <algorithm>
 #include <cmath>
@@ -52,10 +53,9 @@ Penalty penalty_weights(const LogisticRegressionParams& params, double scale) {
     return p;
 }
 
-// The checked inputs with each row's effective weight.
+// The checked inputs; per-row weights are computed where they are used.
 struct Problem {
     detail::LogisticData data{};
-    std::vector<double> weights;
     double total_weight = 0.0;
     int n_threads = 1;
 };
@@ -71,7 +71,6 @@ Problem make_problem(const Eigen::Ref<const RowMatrix<double>>& X,
     detail::require(y != nullptr, "y", "is missing; pass one label per row of X");
     Problem problem;
     problem.n_threads = resolve_num_threads(params.n_jobs);
-    problem.weights.resize(static_cast<std::size_t>(n));
     std::array<double, 2> class_total{0.0, 0.0};
     for (std::int64_t i = 0; i < n; ++i) {
         const std::uint8_t label = y[i];
@@ -86,7 +85,6 @@ Problem make_problem(const Eigen::Ref<const RowMatrix<double>>& X,
             detail::throw_invalid("sample_weight", "must be finite and >= 0; row " +
                                                        std::to_string(i) + " holds " +
                                                        std::to_string(w));
-        problem.weights[static_cast<std::size_t>(i)] = w;
         class_total[label] += w;
     }
     detail::require(class_total[0] > 0.0 && class_total[1] > 0.0, "y",
@@ -96,11 +94,8 @@ Problem make_problem(const Eigen::Ref<const RowMatrix<double>>& X,
         const double total = class_total[0] + class_total[1];
         class_weight = {total / (2.0 * class_total[0]), total / (2.0 * class_total[1])};
     }
-    for (std::int64_t i = 0; i < n; ++i) {
-        double& w = problem.weights[static_cast<std::size_t>(i)];
-        w *= class_weight[y[i]];
-        problem.total_weight += w;
-    }
+    problem.total_weight =
+        class_weight[0] * class_total[0] + class_weight[1] * class_total[1];
     detail::require(problem.total_weight > 0.0 && std::isfinite(problem.total_weight),
                     "class_weight", "leaves no positive total weight; use weights > 0");
 
@@ -113,7 +108,8 @@ Problem make_problem(const Eigen::Ref<const RowMatrix<double>>& X,
     });
     detail::require(std::all_of(finite.begin(), finite.end(), [](char f) { return f; }),
                     "X", "contains NaN or infinity; drop or impute those values first");
-    problem.data = {X.data(), n, d, y, problem.weights.data()};
+    problem.data = {
+        X.data(), n, d, y, sample_weight, {class_weight[0], class_weight[1]}};
     return problem;
 }
 
@@ -197,51 +193,129 @@ double soft_threshold(double z, double t) {
     return z > t ? z - t : (z < -t ? z + t : 0.0);
 }
 
-// Proximal Newton for the non-smooth penalties: each step minimises the second-order
-// model of the mean loss plus the exact penalty by cyclic coordinate descent, then an
-// Armijo backtracking on the true objective (Yuan, Ho & Lin 2012, newGLMNET).
-LogisticRegressionModel fit_prox_newton(const Problem& problem, const Penalty& penalty,
-                                        const LogisticRegressionParams& params) {
+// The Newton system of a smooth objective, solved by Cholesky: (H + alpha2 I) delta =
+// -(g + alpha2 w) over the fitted coordinates, the intercept unpenalised. A tiny ridge
+// rescues a singular H (separable data without a penalty); the line search copes with
+// the slightly shortened step.
+void cholesky_direction(const std::vector<double>& H, const std::vector<double>& g,
+                        const std::vector<double>& w, const Penalty& penalty,
+                        std::int64_t d, std::int64_t n_coords,
+                        std::vector<double>& delta) {
+    const std::int64_t d1 = d + 1;
+    Eigen::MatrixXd A(n_coords, n_coords);
+    Eigen::VectorXd rhs(n_coords);
+    for (std::int64_t j = 0; j < n_coords; ++j) {
+        for (std::int64_t k = 0; k < n_coords; ++k)
+            A(j, k) = H[static_cast<std::size_t>(j * d1 + k)];
+        const bool penalised = j < d;
+        const auto jj = static_cast<std::size_t>(j);
+        if (penalised) A(j, j) += penalty.alpha2;
+        rhs[j] = -(g[jj] + (penalised ? penalty.alpha2 * w[jj] : 0.0));
+    }
+    const double scale = std::max(A.diagonal().cwiseAbs().maxCoeff(), 1e-300);
+    Eigen::LLT<Eigen::MatrixXd> factor(A);
+    for (double ridge = 1e-12; factor.info() != Eigen::Success && ridge < 1.0;
+         ridge *= 100.0) {
+        Eigen::MatrixXd shifted = A;
+        shifted.diagonal().array() += ridge * scale;
+        factor.compute(shifted);
+    }
+    std::fill(delta.begin(), delta.end(), 0.0);
+    if (factor.info() != Eigen::Success) return;
+    const Eigen::VectorXd step = factor.solve(rhs);
+    for (std::int64_t j = 0; j < n_coords; ++j)
+        delta[static_cast<std::size_t>(j)] = step[j];
+}
+
+// The minimiser of the quadratic model plus the exact L1 part, by cyclic coordinate
+// descent, to a tolerance that tightens with the outer violation.
+void coordinate_descent_direction(const std::vector<double>& H,
+                                  const std::vector<double>& g,
+                                  const std::vector<double>& w, const Penalty& penalty,
+                                  std::int64_t d, std::int64_t n_coords,
+                                  double inner_tol, std::vector<double>& delta) {
+    const std::int64_t d1 = d + 1;
+    std::vector<double> Hdelta(static_cast<std::size_t>(d1), 0.0);
+    std::fill(delta.begin(), delta.end(), 0.0);
+    for (int sweep = 0; sweep < 1000; ++sweep) {
+        double largest = 0.0;
+        for (std::int64_t j = 0; j < n_coords; ++j) {
+            const auto jj = static_cast<std::size_t>(j);
+            const bool penalised = j < d;
+            const double c = H[static_cast<std::size_t>(j * d1 + j)] +
+                             (penalised ? penalty.alpha2 : 0.0);
+            if (!(c > 0.0)) continue;
+            const double u0 = w[jj] + delta[jj];
+            const double grad =
+                g[jj] + Hdelta[jj] + (penalised ? penalty.alpha2 * u0 : 0.0);
+            const double z = u0 - grad / c;
+            const double u = penalised ? soft_threshold(z, penalty.alpha1 / c) : z;
+            const double change = u - u0;
+            if (change == 0.0) continue;
+            delta[jj] += change;
+            const double* column = H.data() + j * d1;  // H is symmetric
+            for (std::int64_t k = 0; k < d1; ++k)
+                Hdelta[static_cast<std::size_t>(k)] += column[k] * change;
+            largest = std::max(largest, std::abs(change) * c);
+        }
+        if (largest <= inner_tol) break;
+    }
+}
+
+// Newton steps on the mean loss: for smooth penalties the exact step (Cholesky), for
+// L1 and elastic-net the proximal step whose model is minimised by coordinate descent
+// (Yuan, Ho & Lin 2012, newGLMNET); then an Armijo backtracking on the true objective.
+// The full step is tried with its gradient and Hessian, so an accepted full step (the
+// rule near the optimum) costs one pass over X.
+LogisticRegressionModel fit_newton(const Problem& problem, const Penalty& penalty,
+                                   const LogisticRegressionParams& params) {
     const std::int64_t d = problem.data.d;
     const std::int64_t d1 = d + 1;
     const std::int64_t n_coords = params.fit_intercept ? d1 : d;
     const double inv = 1.0 / problem.total_weight;
-    std::vector<double> w(static_cast<std::size_t>(d1), 0.0);  // intercept last
-    std::vector<double> g(static_cast<std::size_t>(d1));
-    std::vector<double> H(static_cast<std::size_t>(d1 * d1));
-    std::vector<double> delta(static_cast<std::size_t>(d1));
-    std::vector<double> Hdelta(static_cast<std::size_t>(d1));
-    std::vector<double> trial(static_cast<std::size_t>(d1));
-    std::vector<double> trial_g(static_cast<std::size_t>(d1));
-    auto at = [](std::vector<double>& v, std::int64_t j) -> double& {
-        return v[static_cast<std::size_t>(j)];
+    const auto size = static_cast<std::size_t>(d1);
+    std::vector<double> w(size, 0.0);  // intercept last
+    std::vector<double> g(size), trial_g(size);
+    std::vector<double> H(size * size), trial_H(size * size);
+    std::vector<double> delta(size), trial(size);
+    // The objective at `at`, its loss gradient into grad and (non-null) Hessian into
+    // hess, both per unit of total weight.
+    auto evaluate = [&](const std::vector<double>& at, std::vector<double>& grad,
+                        std::vector<double>* hess) {
+        const double loss = detail::logistic_loss_pass(
+            problem.data, at.data(), at[static_cast<std::size_t>(d)], grad.data(),
+            hess ? hess->data() : nullptr, problem.n_threads);
+        for (double& v : grad) v *= inv;
+        if (hess)
+            for (double& v : *hess) v *= inv;
+        return loss * inv + penalty.value(at.data(), d);
     };
 
-    LogisticRegressionModel model;
-    double f = 0.0;
-    for (int step = 0;; ++step) {
-        const double loss = detail::logistic_loss_pass(
-            problem.data, w.data(), w[d], g.data(), H.data(), problem.n_threads);
-        for (double& v : g) v *= inv;
-        for (double& v : H) v *= inv;
-        f = loss * inv + penalty.value(w.data(), d);
-
-        // The minimum-norm subgradient: zero exactly at the optimum.
-        double violation = 0.0;
+    // The largest entry of the minimum-norm subgradient: zero exactly at the optimum.
+    auto violation_at = [&](const std::vector<double>& at,
+                            const std::vector<double>& grad) {
+        double largest = 0.0;
         for (std::int64_t j = 0; j < n_coords; ++j) {
-            double gj = at(g, j);
+            const auto jj = static_cast<std::size_t>(j);
+            double gj = grad[jj];
             if (j < d) {
-                gj += penalty.alpha2 * at(w, j);
-                const double wj = at(w, j);
-                if (wj > 0.0)
+                gj += penalty.alpha2 * at[jj];
+                if (at[jj] > 0.0)
                     gj += penalty.alpha1;
-                else if (wj < 0.0)
+                else if (at[jj] < 0.0)
                     gj -= penalty.alpha1;
                 else
                     gj = std::max(std::abs(gj) - penalty.alpha1, 0.0);
             }
-            violation = std::max(violation, std::abs(gj));
+            largest = std::max(largest, std::abs(gj));
         }
+        return largest;
+    };
+
+    LogisticRegressionModel model;
+    double f = evaluate(w, g, &H);
+    for (int step = 0;; ++step) {
+        const double violation = violation_at(w, g);
         model.n_iter = step;
         if (violation <= params.tol) {
             model.converged = true;
@@ -249,56 +323,51 @@ LogisticRegressionModel fit_prox_newton(const Problem& problem, const Penalty& p
         }
         if (step >= params.max_iter) break;
 
-        // Coordinate descent on the quadratic model, to a tolerance that tightens with
-        // the outer violation.
-        std::fill(delta.begin(), delta.end(), 0.0);
-        std::fill(Hdelta.begin(), Hdelta.end(), 0.0);
-        const double inner_tol =
-            std::max(0.05 * violation * violation, 0.01 * params.tol);
-        for (int sweep = 0; sweep < 1000; ++sweep) {
-            double largest = 0.0;
-            for (std::int64_t j = 0; j < n_coords; ++j) {
-                const bool penalised = j < d;
-                const double c = at(H, j * d1 + j) + (penalised ? penalty.alpha2 : 0.0);
-                if (!(c > 0.0)) continue;
-                const double u0 = at(w, j) + at(delta, j);
-                const double grad =
-                    at(g, j) + at(Hdelta, j) + (penalised ? penalty.alpha2 * u0 : 0.0);
-                const double z = u0 - grad / c;
-                const double u = penalised ? soft_threshold(z, penalty.alpha1 / c) : z;
-                const double change = u - u0;
-                if (change == 0.0) continue;
-                at(delta, j) += change;
-                const double* column = H.data() + j * d1;  // H is symmetric
-                for (std::int64_t k = 0; k < d1; ++k)
-                    at(Hdelta, k) += column[k] * change;
-                largest = std::max(largest, std::abs(change) * c);
-            }
-            if (largest <= inner_tol) break;
-        }
+        if (penalty.alpha1 == 0.0)
+            cholesky_direction(H, g, w, penalty, d, n_coords, delta);
+        else
+            coordinate_descent_direction(
+                H, g, w, penalty, d, n_coords,
+                std::max(0.05 * violation * violation, 0.01 * params.tol), delta);
 
-        double decrease = penalty.value(w.data(), d) * -1.0;
-        for (std::int64_t j = 0; j < d; ++j) at(trial, j) = at(w, j) + at(delta, j);
-        decrease += penalty.value(trial.data(), d);
-        for (std::int64_t j = 0; j < n_coords; ++j) decrease += at(g, j) * at(delta, j);
+        for (std::int64_t j = 0; j < d1; ++j)
+            trial[static_cast<std::size_t>(j)] =
+                w[static_cast<std::size_t>(j)] + delta[static_cast<std::size_t>(j)];
+        double decrease = penalty.value(trial.data(), d) - penalty.value(w.data(), d);
+        for (std::int64_t j = 0; j < n_coords; ++j)
+            decrease +=
+                g[static_cast<std::size_t>(j)] * delta[static_cast<std::size_t>(j)];
         if (!(decrease < 0.0)) break;  // no descent direction left at double precision
 
+        // Near the optimum the predicted decrease drops below the rounding of f, and
+        // the Armijo test would reject good steps on noise: there the full step is
+        // judged by the gradient instead.
+        const bool at_rounding =
+            std::abs(decrease) <= 1e-13 * std::max(1.0, std::abs(f));
+        const double full_f = evaluate(trial, trial_g, &trial_H);
+        if (full_f <= f + 0.01 * decrease ||
+            (at_rounding && violation_at(trial, trial_g) < violation)) {
+            w.swap(trial);
+            g.swap(trial_g);
+            H.swap(trial_H);
+            f = full_f;
+            continue;
+        }
+        if (at_rounding) break;  // as good as double precision allows
         bool accepted = false;
-        double t = 1.0;
-        for (int tries = 0; tries < 40; ++tries, t *= 0.5) {
+        for (double t = 0.5; t > 1e-12; t *= 0.5) {
             for (std::int64_t j = 0; j < d1; ++j)
-                at(trial, j) = at(w, j) + t * at(delta, j);
-            const double trial_loss = detail::logistic_loss_pass(
-                problem.data, trial.data(), trial[static_cast<std::size_t>(d)],
-                trial_g.data(), nullptr, problem.n_threads);
-            const double trial_f = trial_loss * inv + penalty.value(trial.data(), d);
-            if (trial_f <= f + 0.01 * t * decrease) {
+                trial[static_cast<std::size_t>(j)] =
+                    w[static_cast<std::size_t>(j)] +
+                    t * delta[static_cast<std::size_t>(j)];
+            if (evaluate(trial, trial_g, nullptr) <= f + 0.01 * t * decrease) {
                 accepted = true;
                 break;
             }
         }
         if (!accepted) break;
         w.swap(trial);
+        f = evaluate(w, g, &H);
     }
     model.coef.assign(w.begin(), w.begin() + d);
     model.intercept = params.fit_intercept ? w[static_cast<std::size_t>(d)] : 0.0;
@@ -353,6 +422,11 @@ void LogisticRegressionParams::validate() const {
     detail::require(std::isfinite(class_weight[0]) && std::isfinite(class_weight[1]) &&
                         class_weight[0] >= 0.0 && class_weight[1] >= 0.0,
                     "class_weight", "must be finite and >= 0");
+    detail::require(solver != LogisticSolver::lbfgs || penalty == LogisticPenalty::l2 ||
+                        penalty == LogisticPenalty::none,
+                    "solver",
+                    "'lbfgs' supports penalty 'l2' or None only; use solver='auto' or "
+                    "'newton' for l1 and elasticnet");
     detail::require(max_iter >= 1, "max_iter",
                     "must be at least 1, got " + std::to_string(max_iter));
     detail::require(std::isfinite(tol) && tol >= 0.0, "tol",
@@ -365,15 +439,21 @@ LogisticRegressionModel fit(Eigen::Ref<const RowMatrix<double>> X,
     const Problem problem = make_problem(X, y, sample_weight, params);
     const Penalty penalty =
         penalty_weights(params, 1.0 / (params.C * problem.total_weight));
-    if (penalty.alpha1 == 0.0) return fit_lbfgs(problem, penalty, params);
-    const std::int64_t d1 = problem.data.d + 1;
+    const bool smooth = penalty.alpha1 == 0.0;
+    const std::int64_t d = problem.data.d;
+    const bool newton =
+        !smooth || params.solver == LogisticSolver::newton ||
+        (params.solver == LogisticSolver::automatic && d <= kNewtonMaxFeatures);
+    if (!newton) return fit_lbfgs(problem, penalty, params);
+    const std::int64_t d1 = d + 1;
     if (d1 * d1 > (std::int64_t{1} << 24))
         throw ResourceLimitExceeded(
-            "penalty", "l1 and elasticnet keep a (n_features + 1)^2 Hessian; " +
-                           std::to_string(problem.data.d) +
-                           " features need more than 128 MB; use penalty='l2' or fewer "
-                           "features (at most 4095)");
-    return fit_prox_newton(problem, penalty, params);
+            smooth ? "solver" : "penalty",
+            "Newton steps keep a (n_features + 1)^2 Hessian; " + std::to_string(d) +
+                " features need more than 128 MB; " +
+                (smooth ? "use solver='lbfgs'"
+                        : "use penalty='l2' or fewer features (at most 4095)"));
+    return fit_newton(problem, penalty, params);
 }
 
 double logistic_objective(Eigen::Ref<const RowMatrix<double>> X, const std::uint8_t* y,

@@ -66,10 +66,11 @@ def objective(X, y01, coef, intercept, C, l1, l2, sample_weight=None):
     return C * np.sum(w * loss) + l1 * np.abs(coef).sum() + 0.5 * l2 * coef @ coef
 
 
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
 @pytest.mark.parametrize("C", [0.05, 1.0, 10.0])
-def test_l2_equals_sklearn_lbfgs_on_telco(telco, C):
+def test_l2_equals_sklearn_lbfgs_on_telco(telco, C, solver):
     X, y, X_test, y_test = telco
-    ours = crmmine.LogisticRegression(C=C, **TIGHT).fit(X, y)
+    ours = crmmine.LogisticRegression(C=C, solver=solver, **TIGHT).fit(X, y)
     theirs = sk_model("l2", C, **TIGHT).fit(X, y)
     assert ours.classes_.tolist() == theirs.classes_.tolist() == ["No", "Yes"]
     np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=0, atol=1e-4)
@@ -83,6 +84,23 @@ def test_l2_equals_sklearn_lbfgs_on_telco(telco, C):
     np.testing.assert_allclose(
         ours.decision_function(X_test), theirs.decision_function(X_test), atol=1e-4
     )
+
+
+@pytest.mark.parametrize("penalty", ["l2", None])
+def test_newton_takes_few_steps_to_sklearn_newton_cholesky_optimum(telco, penalty):
+    """scikit-learn's solver name is accepted; Newton converges quadratically, so a
+    handful of steps reach what L-BFGS reaches in dozens."""
+    X, y, _, _ = telco
+    ours = crmmine.LogisticRegression(penalty, solver="newton-cholesky", tol=1e-8)
+    ours.fit(X, y)
+    theirs = SkLogisticRegression(
+        C=1.0 if penalty else np.inf, l1_ratio=0.0, solver="newton-cholesky", tol=1e-8
+    ).fit(X, y)
+    lbfgs = crmmine.LogisticRegression(penalty, solver="lbfgs", tol=1e-8, max_iter=1000)
+    lbfgs.fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=0, atol=1e-6)
+    assert ours.n_iter_[0] <= 10 < lbfgs.n_iter_[0]
 
 
 @pytest.mark.parametrize(("penalty", "l1_ratio"), [("l1", None), ("elasticnet", 0.5)])
@@ -196,6 +214,8 @@ def test_not_converged_warns_and_separable_data_stays_finite():
         (lambda: crmmine.LogisticRegression("elasticnet").fit([[0], [1]], [0, 1]), ValueError, "l1_ratio"),
         (lambda: crmmine.LogisticRegression("elasticnet", l1_ratio=2).fit([[0], [1]], [0, 1]), ValueError, "l1_ratio"),
         (lambda: crmmine.LogisticRegression(max_iter=0).fit([[0], [1]], [0, 1]), ValueError, "max_iter"),
+        (lambda: crmmine.LogisticRegression(solver="saga").fit([[0], [1]], [0, 1]), ValueError, "solver must"),
+        (lambda: crmmine.LogisticRegression("l1", solver="lbfgs").fit([[0], [1]], [0, 1]), ValueError, "solver='lbfgs' supports"),
         (lambda: crmmine.LogisticRegression(tol=-1).fit([[0], [1]], [0, 1]), ValueError, "tol"),
         (lambda: crmmine.LogisticRegression(class_weight="even").fit([[0], [1]], [0, 1]), ValueError, "class_weight"),
         (lambda: crmmine.LogisticRegression(class_weight={5: 1}).fit([[0], [1]], [0, 1]), ValueError, "class_weight"),

@@ -1,7 +1,8 @@
 // Binary logistic regression with scikit-learn's objective: minimise
 // C * sum_i s_i * logloss_i + penalty(coef), s_i = sample_weight_i * class_weight[y_i],
-// the intercept unpenalised. Smooth penalties by L-BFGS (Nocedal 1980, via LBFGS++), L1
-// and elastic-net by proximal Newton with coordinate descent (Yuan, Ho & Lin 2012).
+// the intercept unpenalised. Smooth penalties by Newton steps (Cholesky) or L-BFGS
+// (Nocedal 1980, via LBFGS++), L1 and elastic-net by proximal Newton with coordinate
+// descent (Yuan, Ho & Lin 2012).
 #pragma once
 
 #include <array>
@@ -19,6 +20,21 @@ enum class LogisticPenalty {
     elasticnet,  // l1_ratio * ||coef||_1 + 0.5 * (1 - l1_ratio) * ||coef||^2
 };
 
+enum class LogisticSolver {
+    // newton for L1, elastic-net, and smooth penalties up to kNewtonMaxFeatures
+    // features; lbfgs above that.
+    automatic,
+    // L-BFGS on the smooth objective: one pass over X per iteration, memory O(d).
+    lbfgs,
+    // Newton steps with the Hessian from the same pass as the gradient: O(d^2) work
+    // per row and O(d^2) memory, in a handful of passes (proximal Newton for L1).
+    newton,
+};
+
+// Up to this many features a Hessian pass costs little more than a gradient pass
+// (the rank-k update runs at matrix-product speed), and Newton's few passes win.
+inline constexpr std::int64_t kNewtonMaxFeatures = 256;
+
 struct LogisticRegressionParams {
     LogisticPenalty penalty = LogisticPenalty::l2;
     double C = 1.0;         // inverse regularisation strength, > 0
@@ -28,7 +44,8 @@ struct LogisticRegressionParams {
     // total weight / (2 * weight of the class), scikit-learn's "balanced".
     std::array<double, 2> class_weight{1.0, 1.0};
     bool balanced = false;
-    int max_iter = 100;  // L-BFGS iterations or proximal Newton steps
+    LogisticSolver solver = LogisticSolver::automatic;
+    int max_iter = 100;  // L-BFGS iterations or Newton steps
     // Converged when the largest entry of the (minimum-norm sub)gradient of the
     // objective divided by C * sum_i s_i is at most tol (scipy's gtol, as
     // scikit-learn's lbfgs).

@@ -1,6 +1,6 @@
 """Binary logistic regression with scikit-learn's contract, on crmmine's C++ solvers
-(L-BFGS for the L2 and unpenalised objectives, proximal Newton with coordinate descent
-for L1 and elastic-net)."""
+(Newton steps or L-BFGS for the L2 and unpenalised objectives, proximal Newton with
+coordinate descent for L1 and elastic-net)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,13 @@ else:  # pragma: no cover - exercised in a subprocess by the tests
     type_of_target = None
 
 _PENALTIES = ("l2", "l1", "elasticnet")
+# scikit-learn's name for the Newton solver is accepted too.
+_SOLVERS = {
+    "auto": "auto",
+    "lbfgs": "lbfgs",
+    "newton": "newton",
+    "newton-cholesky": "newton",
+}
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -38,9 +45,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     Minimises ``C * sum_i s_i * log_loss_i + penalty(coef_)`` with
     ``s_i = sample_weight_i * class_weight[y_i]`` and the intercept not penalised,
     scikit-learn's objective: the same ``C`` gives the same coefficients. L2 and no
-    penalty are solved by L-BFGS, L1 and elastic-net by proximal Newton steps whose
-    quadratic models are minimised by coordinate descent. Loss and gradient come from
-    one parallel pass over X whose result does not depend on the thread count.
+    penalty are solved by Newton steps (up to 256 features) or L-BFGS, L1 and
+    elastic-net by proximal Newton steps whose quadratic models are minimised by
+    coordinate descent. Loss, gradient and Hessian come from one parallel pass over X
+    whose result does not depend on the thread count.
 
     Parameters
     ----------
@@ -55,8 +63,15 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     class_weight : dict, "balanced" or None
         Weights by class label; "balanced" is ``total weight / (2 * weight of the
         class)``, scikit-learn's definition (sample weights included).
+    solver : {"auto", "newton", "lbfgs"}, default "auto"
+        "newton" (scikit-learn's "newton-cholesky" is accepted for it) takes exact
+        Newton steps, with the Hessian computed in the same pass over X as the
+        gradient: a handful of passes, O(n_features^2) memory; for L1 and elastic-net
+        the steps are proximal. "lbfgs" takes L-BFGS steps, one cheap pass each, many
+        more of them; L2 and None only. "auto" is "newton" up to 256 features or with
+        an L1 part, "lbfgs" above.
     max_iter : int, default 100
-        L-BFGS iterations, or proximal Newton steps.
+        L-BFGS iterations, or Newton steps.
     tol : float, default 1e-4
         Stop when the largest entry of the (minimum-norm sub)gradient of the objective,
         divided by ``C * sum_i s_i``, is at most ``tol`` (scikit-learn's ``gtol``).
@@ -96,6 +111,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         l1_ratio=None,
         fit_intercept=True,
         class_weight=None,
+        solver="auto",
         max_iter=100,
         tol=1e-4,
         n_jobs=None,
@@ -106,6 +122,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
         self.class_weight = class_weight
+        self.solver = solver
         self.max_iter = max_iter
         self.tol = tol
         self.n_jobs = n_jobs
@@ -114,6 +131,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Fit the model; y holds two distinct labels (numbers or strings). Returns self."""
         penalty = self._penalty()
+        solver = self._solver(penalty)
         C = check_positive_number(self.C, "C")
         tol = check_non_negative(self.tol, "tol")
         max_iter = check_positive_int(self.max_iter, "max_iter")
@@ -144,6 +162,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             cw0,
             cw1,
             balanced,
+            solver,
             max_iter,
             tol,
             check_n_jobs(self.n_jobs),
@@ -233,6 +252,19 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         raise ValueError(
             f"penalty must be 'l2', 'l1', 'elasticnet' or None, got {penalty!r}"
         )
+
+    def _solver(self, penalty) -> str:
+        solver = self.solver
+        if not (isinstance(solver, str) and solver in _SOLVERS):
+            raise ValueError(
+                f"solver must be 'auto', 'newton' or 'lbfgs', got {solver!r}"
+            )
+        if _SOLVERS[solver] == "lbfgs" and penalty in ("l1", "elasticnet"):
+            raise ValueError(
+                f"solver='lbfgs' supports penalty 'l2' or None only, got "
+                f"penalty={penalty!r}; use solver='auto' or 'newton'"
+            )
+        return _SOLVERS[solver]
 
     def _l1_ratio(self, penalty) -> float:
         if penalty != "elasticnet":

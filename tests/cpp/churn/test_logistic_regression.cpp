@@ -162,10 +162,19 @@ TEST_CASE("logistic regression on separable and degenerate data stays finite") {
     const std::vector<std::uint8_t> y{0, 0, 0, 1, 1, 1};
     LogisticRegressionParams params = make_params(LogisticPenalty::none, 1.0);
     params.max_iter = 30;
-    const LogisticRegressionModel free = fit(X, y.data(), nullptr, params);
-    CHECK_FALSE(free.converged);  // the unpenalised optimum is at infinity
-    CHECK(std::isfinite(free.coef[0]));
-    CHECK(free.coef[0] > 5.0);
+    for (LogisticSolver solver : {LogisticSolver::lbfgs, LogisticSolver::newton}) {
+        params.solver = solver;
+        const LogisticRegressionModel free = fit(X, y.data(), nullptr, params);
+        // The unpenalised optimum is at infinity: L-BFGS does not get the gradient
+        // to 1e-10 in 30 steps; Newton's steps grow the coefficient until the
+        // gradient, which shrinks like exp(-coef), is below it.
+        if (solver == LogisticSolver::lbfgs) CHECK_FALSE(free.converged);
+        CHECK(std::isfinite(free.coef[0]));
+        CHECK(std::isfinite(free.intercept));
+        CHECK(free.coef[0] > 5.0);
+        CHECK(free.objective < 1e-3);
+    }
+    params.solver = LogisticSolver::automatic;
     params.penalty = LogisticPenalty::l2;
     params.max_iter = 200;
     const LogisticRegressionModel ridge = fit(X, y.data(), nullptr, params);
@@ -180,11 +189,40 @@ TEST_CASE("logistic regression on separable and degenerate data stays finite") {
     CHECK(lasso.coef[1] == 0.0);
 }
 
+TEST_CASE("Newton and L-BFGS reach the same optimum of the smooth objectives") {
+    const Data data = churn_like(3000, 7, 5);
+    for (LogisticPenalty penalty : {LogisticPenalty::l2, LogisticPenalty::none}) {
+        for (bool intercept : {true, false}) {
+            LogisticRegressionParams params = make_params(penalty, 0.02);
+            params.tol = 1e-8;  // L-BFGS's line search stalls near 1e-10 here
+            params.fit_intercept = intercept;
+            params.solver = LogisticSolver::lbfgs;
+            const LogisticRegressionModel quasi =
+                fit(data.X, data.y.data(), data.weight.data(), params);
+            params.solver = LogisticSolver::newton;
+            const LogisticRegressionModel newton =
+                fit(data.X, data.y.data(), data.weight.data(), params);
+            CHECK(quasi.converged);
+            CHECK(newton.converged);
+            // Quadratic convergence: a handful of steps where L-BFGS needs dozens.
+            CHECK(newton.n_iter <= 10);
+            CHECK(newton.n_iter < quasi.n_iter);
+            CHECK(newton.objective == doctest::Approx(quasi.objective).epsilon(1e-12));
+            for (std::size_t j = 0; j < newton.coef.size(); ++j)
+                CHECK(newton.coef[j] == doctest::Approx(quasi.coef[j]).epsilon(1e-6));
+            CHECK(newton.intercept == doctest::Approx(quasi.intercept).epsilon(1e-6));
+        }
+    }
+}
+
 TEST_CASE("logistic regression gives the same bits for 1 and 2 threads") {
     const Data data = churn_like(20000, 5, 4);
-    for (LogisticPenalty penalty : {LogisticPenalty::l2, LogisticPenalty::elasticnet}) {
+    for (LogisticPenalty penalty :
+         {LogisticPenalty::l2, LogisticPenalty::elasticnet, LogisticPenalty::none}) {
         LogisticRegressionParams params = make_params(penalty, 0.1);
         params.balanced = true;
+        // L2 by L-BFGS, unpenalised by Newton steps.
+        if (penalty == LogisticPenalty::l2) params.solver = LogisticSolver::lbfgs;
         const LogisticRegressionModel one =
             fit(data.X, data.y.data(), data.weight.data(), params);
         params.n_jobs = 2;
@@ -239,6 +277,12 @@ TEST_CASE("logistic regression refuses bad input, naming the argument") {
     const std::vector<double> negative{1.0, -1.0, 1.0};
     CHECK_THROWS_WITH_AS(fit(X, ok.data(), negative.data(), params),
                          doctest::Contains("sample_weight"), InvalidArgument);
+    params.penalty = LogisticPenalty::l1;
+    params.solver = LogisticSolver::lbfgs;
+    CHECK_THROWS_WITH_AS(fit(X, ok.data(), nullptr, params),
+                         doctest::Contains("solver:"), InvalidArgument);
+    params.penalty = LogisticPenalty::l2;
+    params.solver = LogisticSolver::automatic;
     X(1, 0) = std::nan("");
     CHECK_THROWS_WITH_AS(fit(X, ok.data(), nullptr, params), doctest::Contains("X:"),
                          InvalidArgument);

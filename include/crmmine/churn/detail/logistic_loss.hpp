@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
+#include "crmmine/core/matrix.hpp"
 #include "crmmine/core/parallel.hpp"
 
 namespace crmmine::detail {
@@ -45,8 +47,16 @@ struct LogisticData {
     const double* X;  // n x d, row-major
     std::int64_t n;
     std::int64_t d;
-    const std::uint8_t* y;  // 0 / 1
-    const double* s;        // effective weights, sample_weight * class_weight[y]
+    const std::uint8_t* y;        // 0 / 1
+    const double* sample_weight;  // n weights, or nullptr for all ones
+    double class_weight[2] = {1.0, 1.0};
+
+    // The effective weight s_i = sample_weight_i * class_weight[y_i], computed where
+    // it is used: an array of n weights would cost as much memory as a column of X.
+    double weight(std::int64_t i) const {
+        const double c = class_weight[y[i]];
+        return sample_weight ? sample_weight[i] * c : c;
+    }
 };
 
 // Chunks of at least 2048 rows, and few enough that chunks * slot_width doubles stay
@@ -57,6 +67,38 @@ inline std::int64_t loss_chunks(std::int64_t n, std::int64_t slot_width) {
         1, (std::int64_t{1} << 22) / std::max<std::int64_t>(1, slot_width));
     return std::min(by_rows, by_memory);
 }
+
+// Adds s_i p_i (1 - p_i) [x_i 1][x_i 1]^T for a block of rows to the lower triangle of
+// the column-major (d + 1)^2 matrix h: each row scaled by sqrt(s_i p_i (1 - p_i)) into
+// one block, then one symmetric rank-k update, which runs at matrix-product speed where
+// a row-by-row update would not.
+class HessianBlock {
+public:
+    static constexpr std::int64_t kRows = 256;
+
+    explicit HessianBlock(std::int64_t d) : d_(d), rows_(kRows, d + 1) {}
+
+    void add_row(const double* x, double curvature) {
+        const double root = std::sqrt(curvature);
+        for (std::int64_t j = 0; j < d_; ++j) rows_(filled_, j) = root * x[j];
+        rows_(filled_, d_) = root;
+        ++filled_;
+    }
+    bool full() const { return filled_ == kRows; }
+
+    void flush(double* h) {
+        if (filled_ == 0) return;
+        Eigen::Map<Eigen::MatrixXd> hessian(h, d_ + 1, d_ + 1);
+        hessian.selfadjointView<Eigen::Lower>().rankUpdate(
+            rows_.topRows(filled_).transpose());
+        filled_ = 0;
+    }
+
+private:
+    std::int64_t d_;
+    std::int64_t filled_ = 0;
+    RowMatrix<double> rows_;
+};
 
 // Returns sum_i s_i * loss_i; grad (d + 1 entries, the intercept last) receives the
 // gradient of that sum. With hess non-null (d + 1)^2 entries, row-major, receive
@@ -74,12 +116,14 @@ inline double logistic_loss_pass(const LogisticData& data, const double* w, doub
         double* slot = slots.data() + chunk * width;
         double* g = slot + 1;
         double* h = hess ? slot + 1 + d1 : nullptr;
+        std::optional<HessianBlock> block;
+        if (h) block.emplace(d);
         double loss = 0.0;
         for (std::int64_t i = begin; i < end; ++i) {
             if ((i & 0xFFFF) == 0) poll_interrupt();
             const double* x = data.X + i * d;
             const double z = linear_score(x, w, d, b);
-            const double s = data.s[i];
+            const double s = data.weight(i);
             if (s == 0.0) continue;
             const double yi = static_cast<double>(data.y[i]);
             // One exponential serves both the softplus and the sigmoid.
@@ -90,17 +134,11 @@ inline double logistic_loss_pass(const LogisticData& data, const double* w, doub
             for (std::int64_t j = 0; j < d; ++j) g[j] += r * x[j];
             g[d] += r;
             if (h) {
-                const double hi = s * p * (1.0 - p);
-                for (std::int64_t j = 0; j < d; ++j) {
-                    const double hx = hi * x[j];
-                    double* row = h + j * d1;
-                    // Upper triangle only; mirrored after the reduction.
-                    for (std::int64_t k = j; k < d; ++k) row[k] += hx * x[k];
-                    row[d] += hx;
-                }
-                h[d * d1 + d] += hi;
+                block->add_row(x, s * p * (1.0 - p));
+                if (block->full()) block->flush(h);
             }
         }
+        if (h) block->flush(h);
         slot[0] = loss;
     });
     double loss = 0.0;
@@ -115,6 +153,8 @@ inline double logistic_loss_pass(const LogisticData& data, const double* w, doub
             for (std::int64_t j = 0; j < d1 * d1; ++j) hess[j] += h[j];
         }
     }
+    // The lower triangle of the column-major matrix is the upper one of the row-major
+    // matrix the caller reads; mirror it.
     if (hess)
         for (std::int64_t j = 0; j < d1; ++j)
             for (std::int64_t k = 0; k < j; ++k) hess[j * d1 + k] = hess[k * d1 + j];
