@@ -234,21 +234,19 @@ py::array_t<double> logistic_decision_function(const In<double>& X,
     const crmmine::LogisticRegressionModel model = logistic_model(X, coef, intercept);
     const Eigen::Map<const crmmine::RowMatrix<double>> matrix(X.data(), X.shape(0),
                                                               X.shape(1));
-    std::vector<double> out;
-    {
-        py::gil_scoped_release nogil;
-        out = proba ? model.predict_proba(matrix, n_jobs)
-                    : model.decision_function(matrix, n_jobs);
-    }
-    if (!proba) return to_numpy(std::move(out));
-    py::array_t<double> both({X.shape(0), py::ssize_t{2}});
-    double* cell = both.mutable_data();
-    {
-        py::gil_scoped_release nogil;
-        for (std::size_t i = 0; i < out.size(); ++i) {
-            cell[2 * i] = 1.0 - out[i];
-            cell[2 * i + 1] = out[i];
+    if (!proba) {
+        std::vector<double> out;
+        {
+            py::gil_scoped_release nogil;
+            out = model.decision_function(matrix, n_jobs);
         }
+        return to_numpy(std::move(out));
+    }
+    py::array_t<double> both({X.shape(0), py::ssize_t{2}});
+    double* cells = both.mutable_data();
+    {
+        py::gil_scoped_release nogil;
+        model.predict_proba(matrix, cells, n_jobs);
     }
     return both;
 }

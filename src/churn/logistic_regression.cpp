@@ -375,31 +375,35 @@ LogisticRegressionModel fit_newton(const Problem& problem, const Penalty& penalt
     return model;
 }
 
-template <class Row>
-std::vector<double> linear_scores(const Eigen::Ref<const RowMatrix<double>>& X,
-                                  const std::vector<double>& coef, double intercept,
-                                  int n_jobs, Row&& transform) {
+// Scores X * coef + intercept block by block; write(z, first_row, rows) turns each
+// block of scores into output. Rows whose score is not finite (NaN or infinity in X)
+// are refused after the pass: the check costs nothing here, where a separate pass over
+// X would cost a read.
+template <class Write>
+void score_blocks(const Eigen::Ref<const RowMatrix<double>>& X,
+                  const std::vector<double>& coef, double intercept, int n_jobs,
+                  Write&& write) {
     const std::int64_t n = X.rows();
     const std::int64_t d = X.cols();
     detail::require(static_cast<std::size_t>(d) == coef.size(), "X",
                     "has " + std::to_string(d) +
                         " features, but the model was fitted on " +
                         std::to_string(coef.size()));
-    std::vector<double> out(static_cast<std::size_t>(n));
     const std::int64_t n_chunks = detail::loss_chunks(n, 1);
     std::vector<std::int64_t> bad_row(static_cast<std::size_t>(n_chunks), -1);
     detail::parallel_for(
         n_chunks, resolve_num_threads(n_jobs), [&](std::int64_t chunk) {
             const std::int64_t b = detail::part_begin(n, n_chunks, chunk);
             const std::int64_t e = detail::part_begin(n, n_chunks, chunk + 1);
-            for (std::int64_t i = b; i < e; ++i) {
-                const double* x = X.data() + i * d;
-                const double z = detail::linear_score(x, coef.data(), d, intercept);
-                // NaN or infinity in a row makes its score non-finite: the check
-                // costs nothing here, where a separate pass over X would cost a read.
-                if (!std::isfinite(z) && bad_row[static_cast<std::size_t>(chunk)] < 0)
-                    bad_row[static_cast<std::size_t>(chunk)] = i;
-                out[static_cast<std::size_t>(i)] = transform(z);
+            double z[detail::kScoreBlock];
+            for (std::int64_t first = b; first < e; first += detail::kScoreBlock) {
+                const std::int64_t rows = std::min(detail::kScoreBlock, e - first);
+                detail::linear_score_block(X.data() + first * d, rows, d, coef.data(),
+                                           intercept, z);
+                auto& bad = bad_row[static_cast<std::size_t>(chunk)];
+                for (std::int64_t r = 0; r < rows && bad < 0; ++r)
+                    if (!std::isfinite(z[r])) bad = first + r;
+                write(z, first, rows);
             }
         });
     for (std::int64_t row : bad_row)
@@ -408,7 +412,6 @@ std::vector<double> linear_scores(const Eigen::Ref<const RowMatrix<double>>& X,
                 "X", "row " + std::to_string(row) +
                          " contains NaN or infinity (or overflows the score); drop or "
                          "impute those values first");
-    return out;
 }
 
 }  // namespace
@@ -486,12 +489,35 @@ double logistic_objective(Eigen::Ref<const RowMatrix<double>> X, const std::uint
 
 std::vector<double> LogisticRegressionModel::decision_function(
     Eigen::Ref<const RowMatrix<double>> X, int n_jobs) const {
-    return linear_scores(X, coef, intercept, n_jobs, [](double z) { return z; });
+    std::vector<double> out(static_cast<std::size_t>(X.rows()));
+    score_blocks(X, coef, intercept, n_jobs,
+                 [&](const double* z, std::int64_t first, std::int64_t rows) {
+                     std::copy(z, z + rows, out.data() + first);
+                 });
+    return out;
 }
 
 std::vector<double> LogisticRegressionModel::predict_proba(
     Eigen::Ref<const RowMatrix<double>> X, int n_jobs) const {
-    return linear_scores(X, coef, intercept, n_jobs, detail::sigmoid);
+    std::vector<double> out(static_cast<std::size_t>(X.rows()));
+    score_blocks(X, coef, intercept, n_jobs,
+                 [&](const double* z, std::int64_t first, std::int64_t rows) {
+                     std::transform(z, z + rows, out.data() + first, detail::sigmoid);
+                 });
+    return out;
+}
+
+void LogisticRegressionModel::predict_proba(Eigen::Ref<const RowMatrix<double>> X,
+                                            double* both, int n_jobs) const {
+    score_blocks(X, coef, intercept, n_jobs,
+                 [&](const double* z, std::int64_t first, std::int64_t rows) {
+                     double* out = both + 2 * first;
+                     for (std::int64_t r = 0; r < rows; ++r) {
+                         const double p = detail::sigmoid(z[r]);
+                         out[2 * r] = 1.0 - p;
+                         out[2 * r + 1] = p;
+                     }
+                 });
 }
 
 }  // namespace crmmine

@@ -68,6 +68,9 @@ struct LogisticRegressionModel {
     // Probability of class 1.
     std::vector<double> predict_proba(Eigen::Ref<const RowMatrix<double>> X,
                                       int n_jobs = 0) const;
+    // Both class probabilities into both (n x 2, row-major: class 0, class 1).
+    void predict_proba(Eigen::Ref<const RowMatrix<double>> X, double* both,
+                       int n_jobs = 0) const;
 };
 
 // y: n_samples labels in {0, 1}, both present. sample_weight: n_samples non-negative
