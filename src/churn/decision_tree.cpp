@@ -869,6 +869,9 @@ inline int category_goes_right(const PackedNode& p, double x) {
     return static_cast<int>(((p.left_categories[c / 64] >> (c % 64)) & 1u) ^ 1u);
 }
 
+// kCategorical: whether any node splits a categorical feature; a tree without one
+// skips that test on every step.
+template <bool kCategorical>
 void descend(const std::vector<PackedNode>& nodes, std::int64_t first,
              std::int64_t lanes, std::int32_t* out) {
     std::int32_t node[kLanes] = {};
@@ -879,7 +882,7 @@ void descend(const std::vector<PackedNode>& nodes, std::int64_t first,
             const PackedNode& p = nodes[static_cast<std::size_t>(node[l])];
             const double x = p.column[(first + l) * p.stride];
             int right;
-            if (p.categorical)
+            if (kCategorical && p.categorical)
                 right = category_goes_right(p, x);
             else  // NaN fails x <= t, so it goes right unless its side is left
                 right = static_cast<int>(!(x <= p.threshold)) ^
@@ -951,15 +954,21 @@ std::vector<std::int32_t> DecisionTreeModel::apply(const FeatureColumns& X,
     std::vector<std::int32_t> leaves(static_cast<std::size_t>(n));
     if (n == 0) return leaves;
     const std::vector<PackedNode> nodes = pack_nodes(*this, X);
+    const bool categorical = std::any_of(
+        nodes.begin(), nodes.end(), [](const PackedNode& p) { return p.categorical; });
     const int threads = resolve_num_threads(n_jobs);
     const std::int64_t n_parts =
         std::max<std::int64_t>(1, std::min<std::int64_t>(n / 4096, 64 * threads));
     detail::parallel_for(n_parts, threads, [&](std::int64_t part) {
         const auto begin = detail::part_begin(n, n_parts, part);
         const auto end = detail::part_begin(n, n_parts, part + 1);
-        for (auto row = begin; row < end; row += kLanes)
-            descend(nodes, row, std::min<std::int64_t>(kLanes, end - row),
-                    leaves.data() + row);
+        for (auto row = begin; row < end; row += kLanes) {
+            const std::int64_t lanes = std::min<std::int64_t>(kLanes, end - row);
+            if (categorical)
+                descend<true>(nodes, row, lanes, leaves.data() + row);
+            else
+                descend<false>(nodes, row, lanes, leaves.data() + row);
+        }
     });
     return leaves;
 }

@@ -439,3 +439,29 @@ def test_bad_input_is_refused(make, error, message):
 @parametrize_with_checks([crmmine.DecisionTreeClassifier()])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_infinity_at_predict_is_a_value_beyond_every_threshold():
+    """Refused at fit (it would break the bin edges), infinity at predict compares
+    like any number: +inf as the largest value, -inf as the smallest."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 3))
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int)
+    model = crmmine.DecisionTreeClassifier(max_depth=4).fit(X, y)
+    frame = pd.DataFrame(X[:50], columns=["a", "b", "c"])
+    framed = crmmine.DecisionTreeClassifier(max_depth=4).fit(
+        pd.DataFrame(X, columns=["a", "b", "c"]), y
+    )
+    for sign in (1.0, -1.0):
+        infinite, huge = X[:50].copy(), X[:50].copy()
+        infinite[::3, 0] = sign * np.inf
+        huge[::3, 0] = sign * 1e300
+        np.testing.assert_array_equal(
+            model.predict_proba(infinite), model.predict_proba(huge)
+        )
+        frame_inf, frame_huge = frame.copy(), frame.copy()
+        frame_inf.iloc[::3, 0] = sign * np.inf
+        frame_huge.iloc[::3, 0] = sign * 1e300
+        np.testing.assert_array_equal(
+            framed.predict_proba(frame_inf), framed.predict_proba(frame_huge)
+        )
