@@ -179,3 +179,17 @@ def sample_weights(
             "sample_weight is zero everywhere; at least one weight must be positive"
         )
     return weights
+
+
+def class_codes(y, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted classes of y and each label's index into them, as
+    ``np.unique(y, return_inverse=True)`` gives. Two classes, the churn case, are found
+    by hashing and coded by one comparison: no sorted copy of y and no int64 index of
+    its length, which cost more memory than a binary model's whole fit."""
+    y = np.asarray(y).reshape(-1)
+    uniques = pd.unique(y)
+    if len(uniques) != 2:
+        classes, codes = np.unique(y, return_inverse=True)
+        return classes, codes.reshape(-1).astype(dtype, copy=False)
+    classes = np.unique(uniques)
+    return classes, (y == classes[1]).astype(dtype)

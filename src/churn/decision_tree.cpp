@@ -824,70 +824,84 @@ struct PackedNode {
     double n_categories;  // 0 for numeric splits
     const double* column;
     std::ptrdiff_t stride;
-    const std::uint64_t* left_categories;
+    // Categorical splits: the side of each code, then of a missing or unknown code
+    // (n_categories + 1 entries). Numeric nodes point at one unused entry, so every
+    // node can be asked without a branch.
+    const std::uint8_t* right_of_code;
     std::int32_t child[2];
     std::uint8_t missing_right;
     std::uint8_t categorical;
-    std::uint8_t inner;
 };
 
-std::vector<PackedNode> pack_nodes(const DecisionTreeModel& m,
-                                   const FeatureColumns& X) {
-    std::vector<PackedNode> nodes(m.node_count());
-    for (std::size_t i = 0; i < nodes.size(); ++i) {
-        auto& p = nodes[i];
+struct PackedTree {
+    std::vector<PackedNode> nodes;
+    std::vector<std::uint8_t> sides;  // the right_of_code tables
+    int depth = 0;
+    bool categorical = false;
+};
+
+PackedTree pack_nodes(const DecisionTreeModel& m, const FeatureColumns& X) {
+    PackedTree tree;
+    tree.nodes.resize(m.node_count());
+    tree.depth = m.depth();
+    std::vector<std::size_t> table_start(m.node_count(), 0);
+    tree.sides.push_back(0);  // the numeric nodes' entry
+    for (std::size_t i = 0; i < m.node_count(); ++i) {
+        if (m.is_leaf(i) || m.category_offset[i] < 0) continue;
+        const auto f = static_cast<std::size_t>(m.feature[i]);
+        const auto n_codes = static_cast<std::size_t>(m.n_categories[f]);
+        const std::uint64_t* left = m.category_bits.data() + m.category_offset[i];
+        table_start[i] = tree.sides.size();
+        for (std::size_t c = 0; c < n_codes; ++c)
+            tree.sides.push_back(
+                static_cast<std::uint8_t>(((left[c / 64] >> (c % 64)) & 1u) ^ 1u));
+        tree.sides.push_back(m.missing_go_to_left[i] ? 0 : 1);
+    }
+    for (std::size_t i = 0; i < tree.nodes.size(); ++i) {
+        auto& p = tree.nodes[i];
         const bool leaf = m.is_leaf(i);
         const auto f = leaf ? std::size_t{0} : static_cast<std::size_t>(m.feature[i]);
         const bool categorical = !leaf && m.category_offset[i] >= 0;
         p.threshold = leaf ? 0.0 : m.threshold[i];
         p.column = X.columns[f];
         p.stride = X.strides[f];
-        p.n_categories = 0.0;
-        p.left_categories = nullptr;
+        p.n_categories = categorical ? m.n_categories[f] : 0.0;
+        p.right_of_code = tree.sides.data() + table_start[i];
         p.categorical = categorical;
-        if (categorical) {
-            p.n_categories = m.n_categories[f];
-            p.left_categories =
-                m.category_bits.data() + static_cast<std::size_t>(m.category_offset[i]);
-        }
+        tree.categorical |= categorical;
         p.missing_right = m.missing_go_to_left[i] ? 0 : 1;
-        p.inner = !leaf;
         p.child[0] = leaf ? static_cast<std::int32_t>(i) : m.children_left[i];
         p.child[1] = leaf ? static_cast<std::int32_t>(i) : m.children_right[i];
     }
-    return nodes;
+    return tree;
 }
 
 // Rows descend kLanes at a time: the lanes' loads and compares overlap instead of
 // each row waiting on its own chain of mispredicted branches.
 constexpr std::int64_t kLanes = 32;
 
-// The side of a categorical split: unknown codes (and NaN) take the missing side.
-inline int category_goes_right(const PackedNode& p, double x) {
-    if (!(x >= 0.0 && x < p.n_categories)) return p.missing_right;
-    const auto c = static_cast<std::size_t>(x);
-    return static_cast<int>(((p.left_categories[c / 64] >> (c % 64)) & 1u) ^ 1u);
-}
-
 // kCategorical: whether any node splits a categorical feature; a tree without one
-// skips that test on every step.
+// skips that lookup on every step. Every row takes tree.depth steps: leaves lead to
+// themselves, so no lane needs to know whether it has arrived.
 template <bool kCategorical>
-void descend(const std::vector<PackedNode>& nodes, std::int64_t first,
-             std::int64_t lanes, std::int32_t* out) {
+void descend(const PackedTree& tree, std::int64_t first, std::int64_t lanes,
+             std::int32_t* out) {
     std::int32_t node[kLanes] = {};
-    bool active = true;
-    while (active) {
-        active = false;
+    for (int level = 0; level < tree.depth; ++level) {
         for (std::int64_t l = 0; l < lanes; ++l) {
-            const PackedNode& p = nodes[static_cast<std::size_t>(node[l])];
+            const PackedNode& p = tree.nodes[static_cast<std::size_t>(node[l])];
             const double x = p.column[(first + l) * p.stride];
-            int right;
-            if (kCategorical && p.categorical)
-                right = category_goes_right(p, x);
-            else  // NaN fails x <= t, so it goes right unless its side is left
-                right = static_cast<int>(!(x <= p.threshold)) ^
+            // NaN fails x <= t, so it goes right unless its side is left.
+            int right = static_cast<int>(!(x <= p.threshold)) ^
                         (static_cast<int>(x != x) & (p.missing_right ^ 1));
-            active |= p.inner != 0;
+            if (kCategorical) {
+                // Unknown codes and NaN read the last entry, the missing side; a
+                // select, not a branch, as lanes mix numeric and categorical nodes.
+                const double limit = p.n_categories;
+                const double code = (x >= 0.0 && x < limit) ? x : limit;
+                const int side = p.right_of_code[static_cast<std::size_t>(code)];
+                right = p.categorical ? side : right;
+            }
             node[l] = p.child[right];
         }
     }
@@ -953,9 +967,7 @@ std::vector<std::int32_t> DecisionTreeModel::apply(const FeatureColumns& X,
     const auto n = static_cast<std::int64_t>(X.n_rows);
     std::vector<std::int32_t> leaves(static_cast<std::size_t>(n));
     if (n == 0) return leaves;
-    const std::vector<PackedNode> nodes = pack_nodes(*this, X);
-    const bool categorical = std::any_of(
-        nodes.begin(), nodes.end(), [](const PackedNode& p) { return p.categorical; });
+    const PackedTree tree = pack_nodes(*this, X);
     const int threads = resolve_num_threads(n_jobs);
     const std::int64_t n_parts =
         std::max<std::int64_t>(1, std::min<std::int64_t>(n / 4096, 64 * threads));
@@ -964,10 +976,10 @@ std::vector<std::int32_t> DecisionTreeModel::apply(const FeatureColumns& X,
         const auto end = detail::part_begin(n, n_parts, part + 1);
         for (auto row = begin; row < end; row += kLanes) {
             const std::int64_t lanes = std::min<std::int64_t>(kLanes, end - row);
-            if (categorical)
-                descend<true>(nodes, row, lanes, leaves.data() + row);
+            if (tree.categorical)
+                descend<true>(tree, row, lanes, leaves.data() + row);
             else
-                descend<false>(nodes, row, lanes, leaves.data() + row);
+                descend<false>(tree, row, lanes, leaves.data() + row);
         }
     });
     return leaves;

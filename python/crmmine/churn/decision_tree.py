@@ -220,14 +220,14 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
                 f"y has {y.shape[0]} labels but X has {n_samples} rows; pass one label "
                 "per row"
             )
-        classes, codes = np.unique(y, return_inverse=True)
+        classes, codes = _convert.class_codes(y, np.int32)
         weights = _convert.sample_weights(sample_weight, n_samples)
         class_weight, balanced = self._class_weights(classes)
         max_features = self._max_features(n_features)
         model = _core.decision_tree_fit(
             columns,
             n_samples,
-            np.ascontiguousarray(codes.reshape(-1), dtype=np.int32),
+            codes,
             len(classes),
             weights,
             categorical.astype(np.uint8).tolist(),

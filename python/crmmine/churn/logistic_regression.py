@@ -138,7 +138,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         l1_ratio = self._l1_ratio(penalty)
         X, y = self._validate_xy(X, y)
         weights = _convert.sample_weights(sample_weight, X.shape[0])
-        classes, codes = np.unique(y, return_inverse=True)
+        classes, codes = _convert.class_codes(y, np.uint8)
         if len(classes) > 2:
             raise ValueError(
                 "Only binary classification is supported. The type of the target is "
@@ -153,7 +153,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         cw0, cw1, balanced = self._class_weights(classes)
         result = _core.logistic_regression_fit(
             X,
-            np.ascontiguousarray(codes.reshape(-1), dtype=np.uint8),
+            codes,
             weights,
             "none" if penalty is None else penalty,
             C,

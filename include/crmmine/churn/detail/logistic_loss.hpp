@@ -86,12 +86,13 @@ struct LogisticData {
     }
 };
 
-// Chunks of at least 2048 rows, and few enough that chunks * slot_width doubles stay
-// near 32 MB, whatever the thread count.
+// Chunks of at least 2048 rows, and few enough that their slots take about 4 MB (at
+// least 16 chunks, whatever their size), whatever the thread count. The Hessian's
+// slots are (d + 1)^2 doubles each: one per 2048 rows would outweigh X's temporaries.
 inline std::int64_t loss_chunks(std::int64_t n, std::int64_t slot_width) {
     const std::int64_t by_rows = std::max<std::int64_t>(1, (n + 2047) / 2048);
     const std::int64_t by_memory = std::max<std::int64_t>(
-        1, (std::int64_t{1} << 22) / std::max<std::int64_t>(1, slot_width));
+        16, (std::int64_t{1} << 19) / std::max<std::int64_t>(1, slot_width));
     return std::min(by_rows, by_memory);
 }
 
