@@ -8,23 +8,49 @@
 
 namespace {
 
-using Columns = std::vector<py::array_t<double>>;
+using Columns = std::vector<py::array>;
 
-// The feature columns as views, no copy: each a 1-D float64 array of n_rows values with
-// any non-negative stride (a numpy matrix's column, a DataFrame's column).
+// The width of a column of category codes: 1, 2 or 4 bytes, signed; 0 for float64.
+std::uint8_t code_bytes(const py::array& column) {
+    // isinstance checks dtype equivalence (byte order included), not identity.
+    if (py::isinstance<py::array_t<double>>(column)) return 0;
+    if (py::isinstance<py::array_t<std::int8_t>>(column)) return 1;
+    if (py::isinstance<py::array_t<std::int16_t>>(column)) return 2;
+    if (py::isinstance<py::array_t<std::int32_t>>(column)) return 4;
+    throw crmmine::TypeMismatch(
+        "X", "columns must be float64 values or int8/int16/int32 category codes, got " +
+                 std::string(py::str(column.dtype())));
+}
+
+// The feature columns as views, no copy: each a 1-D array of n_rows values, float64
+// with any non-negative stride (a numpy matrix's column, a DataFrame's column) or
+// contiguous integer category codes (a pandas categorical's codes, -1 for missing).
 crmmine::FeatureColumns columns_view(const Columns& columns, py::ssize_t n_rows) {
     crmmine::FeatureColumns view;
     view.n_rows = static_cast<std::size_t>(n_rows);
     const auto item = static_cast<py::ssize_t>(sizeof(double));
+    std::vector<crmmine::CodeColumn> codes;
     for (const auto& column : columns) {
         if (column.ndim() != 1 || column.shape(0) != n_rows)
             throw crmmine::TypeMismatch("X", "every column needs one value per row");
+        const std::uint8_t bytes = code_bytes(column);
+        if (bytes != 0) {
+            if (n_rows > 1 && column.strides(0) != bytes)
+                throw crmmine::TypeMismatch("X", "category codes must be contiguous");
+            codes.resize(view.columns.size());
+            codes.push_back({column.data(), bytes});
+            view.columns.push_back(nullptr);
+            view.strides.push_back(0);
+            continue;
+        }
         if (column.strides(0) < 0 || column.strides(0) % item)
             throw crmmine::TypeMismatch("X",
                                         "needs non-negative strides of whole doubles");
-        view.columns.push_back(column.data());
+        view.columns.push_back(static_cast<const double*>(column.data()));
         view.strides.push_back(column.strides(0) / item);
     }
+    if (!codes.empty()) codes.resize(view.columns.size());
+    view.codes = std::move(codes);
     return view;
 }
 

@@ -216,6 +216,8 @@ Problem prepare(const TreeTrainingData& data, const DecisionTreeParams& params) 
     require(data.n_classes >= 1, "n_classes", "must be at least 1");
     require(data.X.strides.size() == problem.n_features, "X",
             "needs one stride per column");
+    require(data.X.codes.empty() || data.X.codes.size() == problem.n_features, "X",
+            "needs no code columns or one entry per column");
     require(data.categorical.empty() || data.categorical.size() == problem.n_features,
             "categorical", "needs one flag per feature");
     for (double w : params.class_weight)
@@ -828,6 +830,7 @@ struct PackedNode {
     // (n_categories + 1 entries). Numeric nodes point at one unused entry, so every
     // node can be asked without a branch.
     const std::uint8_t* right_of_code;
+    CodeColumn codes;  // set when the feature is a column of integer codes
     std::int32_t child[2];
     std::uint8_t missing_right;
     std::uint8_t categorical;
@@ -837,7 +840,8 @@ struct PackedTree {
     std::vector<PackedNode> nodes;
     std::vector<std::uint8_t> sides;  // the right_of_code tables
     int depth = 0;
-    bool categorical = false;
+    bool categorical = false;  // some node splits a categorical feature
+    bool codes = false;        // some node reads a column of integer codes
 };
 
 PackedTree pack_nodes(const DecisionTreeModel& m, const FeatureColumns& X) {
@@ -863,8 +867,15 @@ PackedTree pack_nodes(const DecisionTreeModel& m, const FeatureColumns& X) {
         const auto f = leaf ? std::size_t{0} : static_cast<std::size_t>(m.feature[i]);
         const bool categorical = !leaf && m.category_offset[i] >= 0;
         p.threshold = leaf ? 0.0 : m.threshold[i];
-        p.column = X.columns[f];
-        p.stride = X.strides[f];
+        // Leaves read a value they never use; a code column has no double to read.
+        static constexpr double kUnused = 0.0;
+        const bool readable = !leaf && !X.is_code_column(f);
+        p.column = readable ? X.columns[f] : &kUnused;
+        p.stride = readable ? X.strides[f] : 0;
+        if (!leaf && X.is_code_column(f)) {
+            p.codes = X.codes[f];
+            tree.codes = true;
+        }
         p.n_categories = categorical ? m.n_categories[f] : 0.0;
         p.right_of_code = tree.sides.data() + table_start[i];
         p.categorical = categorical;
@@ -880,17 +891,20 @@ PackedTree pack_nodes(const DecisionTreeModel& m, const FeatureColumns& X) {
 // each row waiting on its own chain of mispredicted branches.
 constexpr std::int64_t kLanes = 32;
 
-// kCategorical: whether any node splits a categorical feature; a tree without one
-// skips that lookup on every step. Every row takes tree.depth steps: leaves lead to
-// themselves, so no lane needs to know whether it has arrived.
-template <bool kCategorical>
+// kCategorical: whether any node splits a categorical feature, kCodes: whether any
+// reads integer codes; a tree without them skips those tests on every step. Every row
+// takes tree.depth steps: leaves lead to themselves, so no lane needs to know whether
+// it has arrived.
+template <bool kCategorical, bool kCodes>
 void descend(const PackedTree& tree, std::int64_t first, std::int64_t lanes,
              std::int32_t* out) {
     std::int32_t node[kLanes] = {};
     for (int level = 0; level < tree.depth; ++level) {
         for (std::int64_t l = 0; l < lanes; ++l) {
             const PackedNode& p = tree.nodes[static_cast<std::size_t>(node[l])];
-            const double x = p.column[(first + l) * p.stride];
+            const double x = kCodes && p.codes.data
+                                 ? p.codes.value(static_cast<std::size_t>(first + l))
+                                 : p.column[(first + l) * p.stride];
             // NaN fails x <= t, so it goes right unless its side is left.
             int right = static_cast<int>(!(x <= p.threshold)) ^
                         (static_cast<int>(x != x) & (p.missing_right ^ 1));
@@ -960,7 +974,8 @@ bool DecisionTreeModel::goes_left(std::size_t node, double x) const {
 std::vector<std::int32_t> DecisionTreeModel::apply(const FeatureColumns& X,
                                                    int n_jobs) const {
     require(X.n_cols() == static_cast<std::size_t>(n_features) &&
-                X.strides.size() == X.n_cols(),
+                X.strides.size() == X.n_cols() &&
+                (X.codes.empty() || X.codes.size() == X.n_cols()),
             "X",
             "has " + std::to_string(X.n_cols()) +
                 " features, but the tree was fitted on " + std::to_string(n_features));
@@ -976,10 +991,12 @@ std::vector<std::int32_t> DecisionTreeModel::apply(const FeatureColumns& X,
         const auto end = detail::part_begin(n, n_parts, part + 1);
         for (auto row = begin; row < end; row += kLanes) {
             const std::int64_t lanes = std::min<std::int64_t>(kLanes, end - row);
-            if (tree.categorical)
-                descend<true>(tree, row, lanes, leaves.data() + row);
+            if (tree.codes)
+                descend<true, true>(tree, row, lanes, leaves.data() + row);
+            else if (tree.categorical)
+                descend<true, false>(tree, row, lanes, leaves.data() + row);
             else
-                descend<false>(tree, row, lanes, leaves.data() + row);
+                descend<false, false>(tree, row, lanes, leaves.data() + row);
         }
     });
     return leaves;

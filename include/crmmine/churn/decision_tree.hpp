@@ -8,22 +8,54 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
 namespace crmmine {
 
-// Borrowed feature columns of n_rows doubles: value (i, j) is columns[j][i *
-// strides[j]]. A C- or Fortran-ordered numpy matrix is one base pointer and two
-// strides; a pandas DataFrame is a pointer per column, so mixed column kinds need no n
-// x d copy. The data must outlive the call it is passed to.
+// A contiguous column of integer category codes, `bytes` (1, 2 or 4) wide and signed;
+// a negative code is a missing value. pandas keeps categoricals this way, and reading
+// the codes in place spares a float64 copy of every categorical column.
+struct CodeColumn {
+    const void* data = nullptr;
+    std::uint8_t bytes = 0;
+
+    std::int32_t code(std::size_t row) const {
+        switch (bytes) {
+            case 1:
+                return static_cast<const std::int8_t*>(data)[row];
+            case 2:
+                return static_cast<const std::int16_t*>(data)[row];
+            default:
+                return static_cast<const std::int32_t*>(data)[row];
+        }
+    }
+    double value(std::size_t row) const {
+        const std::int32_t c = code(row);
+        return c < 0 ? std::numeric_limits<double>::quiet_NaN()
+                     : static_cast<double>(c);
+    }
+};
+
+// Borrowed feature columns of n_rows values: value (i, j) is columns[j][i *
+// strides[j]], or, where codes is not empty and codes[j].data is set, the category
+// code codes[j].value(i) (columns[j] is then null). A C- or Fortran-ordered numpy
+// matrix is one base pointer and two strides; a pandas DataFrame is a pointer per
+// column, so mixed column kinds need no n x d copy. The data must outlive the call it
+// is passed to.
 struct FeatureColumns {
     std::size_t n_rows = 0;
     std::vector<const double*> columns;
     std::vector<std::ptrdiff_t> strides;  // in doubles
+    std::vector<CodeColumn> codes;        // empty, or one entry per column
 
     std::size_t n_cols() const { return columns.size(); }
+    bool is_code_column(std::size_t col) const {
+        return !codes.empty() && codes[col].data != nullptr;
+    }
     double operator()(std::size_t row, std::size_t col) const {
+        if (is_code_column(col)) return codes[col].value(row);
         return columns[col][static_cast<std::ptrdiff_t>(row) * strides[col]];
     }
     // The columns of a strided matrix (strides in doubles).

@@ -504,7 +504,8 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
         return columns, categorical
 
     def _codes(self, j: int, values, reset: bool) -> np.ndarray:
-        """Category codes as float64, NaN for missing and (at predict) unseen ones."""
+        """Category codes as the narrowest signed integers that hold them (pandas' own
+        codes where possible, no copy), -1 for missing and (at predict) unseen ones."""
         if reset:
             if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
                 categories = values.cat.categories
@@ -523,9 +524,8 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
             codes = values.cat.codes.to_numpy()
         else:
             codes = known.get_indexer(values)
-        result = codes.astype(np.float64)
-        result[codes < 0] = np.nan
-        return result
+        width = np.min_scalar_type(-len(known))
+        return np.ascontiguousarray(codes, dtype=np.promote_types(width, np.int8))
 
     def _category_index(self, j: int) -> pd.Index:
         """categories_[j] as an Index (kept from fit: predict changes nothing)."""

@@ -170,3 +170,49 @@ TEST_CASE("bad input names the argument") {
     CHECK_THROWS_WITH_AS(fit(training(t), params), doctest::Contains("y: class codes"),
                          InvalidArgument);
 }
+
+// The codes as the given integer type, -1 where the value is missing.
+template <class Code>
+std::vector<Code> as_codes(const Eigen::MatrixXd& X, Eigen::Index column) {
+    std::vector<Code> codes(static_cast<std::size_t>(X.rows()));
+    for (Eigen::Index i = 0; i < X.rows(); ++i)
+        codes[static_cast<std::size_t>(i)] =
+            std::isnan(X(i, column)) ? Code{-1} : static_cast<Code>(X(i, column));
+    return codes;
+}
+
+TEST_CASE("integer code columns give the tree and predictions of float codes") {
+    const Table t = churn_table(5'000, 11, 0.05);
+    const auto n = static_cast<std::size_t>(t.X.rows());
+    const std::vector<std::int8_t> codes8 = as_codes<std::int8_t>(t.X, 0);
+    const std::vector<std::int16_t> codes16 = as_codes<std::int16_t>(t.X, 1);
+    const std::vector<std::int32_t> codes32 = as_codes<std::int32_t>(t.X, 3);
+    TreeTrainingData floats = training(t);
+    floats.categorical = {1, 1, 0, 1};
+    TreeTrainingData ints = floats;
+    ints.X.codes.resize(4);
+    ints.X.codes[0] = {codes8.data(), 1};
+    ints.X.codes[1] = {codes16.data(), 2};
+    ints.X.codes[3] = {codes32.data(), 4};
+    for (std::size_t j : {0, 1, 3}) ints.X.columns[j] = nullptr;
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < 4; ++j) {
+            const double a = floats.X(i, j), b = ints.X(i, j);
+            CHECK(((std::isnan(a) && std::isnan(b)) || a == b));
+        }
+    for (auto splitter : {TreeSplitter::exact, TreeSplitter::histogram}) {
+        DecisionTreeParams params;
+        params.splitter = splitter;
+        params.max_depth = 6;
+        const DecisionTreeModel from_floats = fit(floats, params);
+        const DecisionTreeModel from_ints = fit(ints, params);
+        CHECK(from_floats.node_count() > 15);
+        CHECK(from_floats.feature == from_ints.feature);
+        CHECK(from_floats.category_bits == from_ints.category_bits);
+        CHECK(from_floats.value == from_ints.value);
+        // Either model predicts the same from either form of the columns.
+        const std::vector<double> expected = from_floats.predict_proba(floats.X, 1);
+        CHECK(from_ints.predict_proba(ints.X, 1) == expected);
+        CHECK(from_floats.predict_proba(ints.X, 2) == expected);
+    }
+}
