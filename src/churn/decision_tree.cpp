@@ -836,13 +836,53 @@ struct PackedNode {
     std::uint8_t categorical;
 };
 
+// A node of a numeric tree whose columns share one stride (a numpy matrix, a
+// DataFrame's float64 columns): 32 bytes, two to a cache line, one multiply and one
+// compare per step. child[!(sign * x <= bound)] is the next node: sign 1 and bound t
+// send NaN right; sign -1 and bound -next_up(t) with the children swapped send x <= t
+// and NaN left.
+struct NumericNode {
+    double bound;
+    double sign;
+    const double* column;
+    std::int32_t child[2];
+};
+
 struct PackedTree {
     std::vector<PackedNode> nodes;
+    std::vector<NumericNode> numeric;  // filled when numeric_stride is set
+    std::ptrdiff_t numeric_stride = 0;
     std::vector<std::uint8_t> sides;  // the right_of_code tables
     int depth = 0;
     bool categorical = false;  // some node splits a categorical feature
     bool codes = false;        // some node reads a column of integer codes
 };
+
+// Fills tree.numeric when no node is categorical or reads codes and every split
+// column has the same stride.
+void pack_numeric(const DecisionTreeModel& m, PackedTree& tree) {
+    if (tree.categorical || tree.codes) return;
+    const PackedNode* some_inner = nullptr;
+    for (std::size_t i = 0; i < tree.nodes.size(); ++i) {
+        if (m.is_leaf(i)) continue;
+        if (some_inner && tree.nodes[i].stride != some_inner->stride) return;
+        some_inner = &tree.nodes[i];
+    }
+    if (some_inner == nullptr || some_inner->stride <= 0) return;
+    tree.numeric_stride = some_inner->stride;
+    tree.numeric.resize(tree.nodes.size());
+    for (std::size_t i = 0; i < tree.nodes.size(); ++i) {
+        const PackedNode& p = tree.nodes[i];
+        NumericNode& q = tree.numeric[i];
+        // Leaves read a row of a real column and ignore it.
+        q.column = m.is_leaf(i) ? some_inner->column : p.column;
+        const bool left_missing = !m.is_leaf(i) && p.missing_right == 0;
+        q.sign = left_missing ? -1.0 : 1.0;
+        q.bound = left_missing ? -std::nextafter(p.threshold, HUGE_VAL) : p.threshold;
+        q.child[0] = left_missing ? p.child[1] : p.child[0];
+        q.child[1] = left_missing ? p.child[0] : p.child[1];
+    }
+}
 
 PackedTree pack_nodes(const DecisionTreeModel& m, const FeatureColumns& X) {
     PackedTree tree;
@@ -884,6 +924,7 @@ PackedTree pack_nodes(const DecisionTreeModel& m, const FeatureColumns& X) {
         p.child[0] = leaf ? static_cast<std::int32_t>(i) : m.children_left[i];
         p.child[1] = leaf ? static_cast<std::int32_t>(i) : m.children_right[i];
     }
+    pack_numeric(m, tree);
     return tree;
 }
 
@@ -971,46 +1012,92 @@ bool DecisionTreeModel::goes_left(std::size_t node, double x) const {
     return (category_bits[static_cast<std::size_t>(offset) + c / 64] >> (c % 64)) & 1u;
 }
 
-std::vector<std::int32_t> DecisionTreeModel::apply(const FeatureColumns& X,
-                                                   int n_jobs) const {
-    require(X.n_cols() == static_cast<std::size_t>(n_features) &&
+namespace {
+
+void descend_numeric(const PackedTree& tree, std::int64_t first, std::int64_t lanes,
+                     std::int32_t* out) {
+    std::int32_t node[kLanes] = {};
+    std::ptrdiff_t offset[kLanes];
+    for (std::int64_t l = 0; l < lanes; ++l)
+        offset[l] = (first + l) * tree.numeric_stride;
+    for (int level = 0; level < tree.depth; ++level)
+        for (std::int64_t l = 0; l < lanes; ++l) {
+            const NumericNode& q = tree.numeric[static_cast<std::size_t>(node[l])];
+            const double x = q.sign * q.column[offset[l]];
+            node[l] = q.child[!(x <= q.bound)];
+        }
+    for (std::int64_t l = 0; l < lanes; ++l) out[l] = node[l];
+}
+
+}  // namespace
+
+namespace {
+
+// Runs rows through the tree kLanes at a time and hands each block's leaves to
+// on_block(first_row, lanes, leaves), in parallel over parts of the rows.
+template <class OnBlock>
+void for_leaf_blocks(const DecisionTreeModel& model, const FeatureColumns& X,
+                     int n_jobs, OnBlock&& on_block) {
+    require(X.n_cols() == static_cast<std::size_t>(model.n_features) &&
                 X.strides.size() == X.n_cols() &&
                 (X.codes.empty() || X.codes.size() == X.n_cols()),
             "X",
             "has " + std::to_string(X.n_cols()) +
-                " features, but the tree was fitted on " + std::to_string(n_features));
+                " features, but the tree was fitted on " +
+                std::to_string(model.n_features));
     const auto n = static_cast<std::int64_t>(X.n_rows);
-    std::vector<std::int32_t> leaves(static_cast<std::size_t>(n));
-    if (n == 0) return leaves;
-    const PackedTree tree = pack_nodes(*this, X);
+    if (n == 0) return;
+    const PackedTree tree = pack_nodes(model, X);
     const int threads = resolve_num_threads(n_jobs);
     const std::int64_t n_parts =
         std::max<std::int64_t>(1, std::min<std::int64_t>(n / 4096, 64 * threads));
     detail::parallel_for(n_parts, threads, [&](std::int64_t part) {
         const auto begin = detail::part_begin(n, n_parts, part);
         const auto end = detail::part_begin(n, n_parts, part + 1);
+        std::int32_t leaves[kLanes];
         for (auto row = begin; row < end; row += kLanes) {
             const std::int64_t lanes = std::min<std::int64_t>(kLanes, end - row);
-            if (tree.codes)
-                descend<true, true>(tree, row, lanes, leaves.data() + row);
+            if (!tree.numeric.empty())
+                descend_numeric(tree, row, lanes, leaves);
+            else if (tree.codes)
+                descend<true, true>(tree, row, lanes, leaves);
             else if (tree.categorical)
-                descend<true, false>(tree, row, lanes, leaves.data() + row);
+                descend<true, false>(tree, row, lanes, leaves);
             else
-                descend<false, false>(tree, row, lanes, leaves.data() + row);
+                descend<false, false>(tree, row, lanes, leaves);
+            on_block(row, lanes, leaves);
         }
     });
-    return leaves;
+}
+
+}  // namespace
+
+std::vector<std::int32_t> DecisionTreeModel::apply(const FeatureColumns& X,
+                                                   int n_jobs) const {
+    std::vector<std::int32_t> out(X.n_rows);
+    for_leaf_blocks(
+        *this, X, n_jobs,
+        [&](std::int64_t first, std::int64_t lanes, const std::int32_t* leaves) {
+            std::copy(leaves, leaves + lanes, out.data() + first);
+        });
+    return out;
 }
 
 std::vector<double> DecisionTreeModel::predict_proba(const FeatureColumns& X,
                                                      int n_jobs) const {
-    const std::vector<std::int32_t> leaves = apply(X, n_jobs);
     const auto C = static_cast<std::size_t>(n_classes);
-    std::vector<double> proba(leaves.size() * C);
-    for (std::size_t row = 0; row < leaves.size(); ++row)
-        std::memcpy(proba.data() + row * C,
-                    value.data() + static_cast<std::size_t>(leaves[row]) * C,
-                    C * sizeof(double));
+    std::vector<double> proba(X.n_rows * C);
+    for_leaf_blocks(
+        *this, X, n_jobs,
+        [&](std::int64_t first, std::int64_t lanes, const std::int32_t* leaves) {
+            double* out = proba.data() + static_cast<std::size_t>(first) * C;
+            for (std::int64_t l = 0; l < lanes; ++l) {
+                const double* leaf_value =
+                    value.data() + static_cast<std::size_t>(leaves[l]) * C;
+                for (std::size_t c = 0; c < C; ++c) out[c] = leaf_value[c];
+                out += C;
+            }
+        });
     return proba;
 }
 

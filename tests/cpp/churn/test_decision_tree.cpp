@@ -172,6 +172,8 @@ TEST_CASE("bad input names the argument") {
 }
 
 // The codes as the given integer type, -1 where the value is missing.
+namespace {
+
 template <class Code>
 std::vector<Code> as_codes(const Eigen::MatrixXd& X, Eigen::Index column) {
     std::vector<Code> codes(static_cast<std::size_t>(X.rows()));
@@ -180,6 +182,8 @@ std::vector<Code> as_codes(const Eigen::MatrixXd& X, Eigen::Index column) {
             std::isnan(X(i, column)) ? Code{-1} : static_cast<Code>(X(i, column));
     return codes;
 }
+
+}  // namespace
 
 TEST_CASE("integer code columns give the tree and predictions of float codes") {
     const Table t = churn_table(5'000, 11, 0.05);
@@ -214,5 +218,51 @@ TEST_CASE("integer code columns give the tree and predictions of float codes") {
         const std::vector<double> expected = from_floats.predict_proba(floats.X, 1);
         CHECK(from_ints.predict_proba(ints.X, 1) == expected);
         CHECK(from_floats.predict_proba(ints.X, 2) == expected);
+    }
+}
+
+namespace {
+
+// The leaf a row reaches by walking the model's own arrays, one node at a time.
+std::int32_t walk(const DecisionTreeModel& model, const FeatureColumns& X,
+                  std::size_t row) {
+    std::size_t node = 0;
+    while (!model.is_leaf(node))
+        node = static_cast<std::size_t>(
+            model.goes_left(node, X(row, static_cast<std::size_t>(model.feature[node])))
+                ? model.children_left[node]
+                : model.children_right[node]);
+    return static_cast<std::int32_t>(node);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "prediction reaches the leaf of a node-by-node walk, NaN and infinity included") {
+    Table t = churn_table(20'000, 5, 0.15);
+    DecisionTreeParams params;
+    params.max_depth = 10;
+    const DecisionTreeModel model = fit(training(t), params);
+    std::size_t left_missing = 0;
+    for (std::size_t i = 0; i < model.node_count(); ++i)
+        left_missing += !model.is_leaf(i) && model.missing_go_to_left[i];
+    CHECK(left_missing > 0);  // both NaN directions are exercised
+    // Infinities are values at predict: beyond every threshold.
+    for (Eigen::Index i = 0; i < t.X.rows(); i += 97)
+        t.X(i, i % 4) = (i % 2 ? 1.0 : -1.0) * std::numeric_limits<double>::infinity();
+    const TreeTrainingData same_stride = training(t);
+    // One column read from a row-major copy: strides differ, the general path runs.
+    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rows =
+        t.X;
+    TreeTrainingData mixed_stride = training(t);
+    mixed_stride.X.columns[2] = rows.data() + 2;
+    mixed_stride.X.strides[2] = 4;
+    for (const FeatureColumns* X :
+         std::vector<const FeatureColumns*>{&same_stride.X, &mixed_stride.X}) {
+        const std::vector<std::int32_t> leaves = model.apply(*X, 2);
+        std::size_t agree = 0;
+        for (std::size_t i = 0; i < X->n_rows; ++i)
+            agree += leaves[i] == walk(model, *X, i);
+        CHECK(agree == X->n_rows);
     }
 }
