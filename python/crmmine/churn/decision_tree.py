@@ -385,7 +385,9 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 "Input y contains NaN or infinity; drop those rows or give them a label"
             )
-        if HAVE_SKLEARN:
+        # Integer and boolean labels are class labels by type; scikit-learn's check
+        # would hash all of y once more only to say so.
+        if HAVE_SKLEARN and y.dtype.kind not in "biu":
             target = type_of_target(y, input_name="y")
             if target not in ("binary", "multiclass"):
                 raise ValueError(
@@ -408,9 +410,10 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
             reset=reset,
             dtype=np.float64,
             order=None,
-            # Infinity would break the bin edges at fit; at predict it is a value
-            # like any other, and skipping the check saves a pass over X.
-            ensure_all_finite="allow-nan" if reset else False,
+            # Infinity would break the bin edges at fit, where the C++ check of every
+            # value refuses it (naming the feature); at predict it is a value like any
+            # other. Either way a separate pass over X here would be wasted.
+            ensure_all_finite=False,
         )
         categorical = self._categorical_mask(matrix.shape[1], None, reset)
         if reset:

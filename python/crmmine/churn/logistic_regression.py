@@ -228,8 +228,18 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 "pass one label per row of X"
             )
         if HAVE_SKLEARN:
-            X, y = validate_data(self, X, y, dtype=np.float64, order="C", reset=True)
-            target = type_of_target(y, input_name="y")
+            # NaN and infinity in X are refused by the C++ pass that checks every
+            # value anyway; integer labels are class labels by type.
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                dtype=np.float64,
+                order="C",
+                reset=True,
+                ensure_all_finite=False,
+            )
+            target = "binary" if y.dtype.kind in "biu" else type_of_target(y, "y")
             if target not in ("binary", "multiclass"):
                 raise ValueError(
                     f"Unknown label type: {target}; y must hold class labels, not "
