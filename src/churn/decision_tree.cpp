@@ -77,6 +77,28 @@ std::string feature_problem(const TreeTrainingData& data, std::size_t f, double 
     return {};
 }
 
+// Whether feature_problem has nothing to say about v (NaN is a missing value).
+inline bool acceptable_value(bool categorical, double v) {
+    if (categorical) return v != v || (v >= 0 && v <= 65535 && v == std::floor(v));
+    return !std::isinf(v);
+}
+
+// Calls body(row, value) for rows [first, last) of feature f, the column's kind and
+// stride resolved once instead of per value.
+template <class Body>
+void for_values(const FeatureColumns& X, std::size_t f, std::int64_t first,
+                std::int64_t last, Body&& body) {
+    if (X.is_code_column(f)) {
+        const CodeColumn codes = X.codes[f];
+        for (auto i = first; i < last; ++i)
+            body(i, codes.value(static_cast<std::size_t>(i)));
+        return;
+    }
+    const double* column = X.columns[f];
+    const std::ptrdiff_t stride = X.strides[f];
+    for (auto i = first; i < last; ++i) body(i, column[i * stride]);
+}
+
 // Rejects infinities and bad category codes; counts categories and notes missing
 // values. The error reported is the first bad value in row order.
 void check_features(const TreeTrainingData& data, int n_threads,
@@ -88,26 +110,36 @@ void check_features(const TreeTrainingData& data, int n_threads,
     std::vector<double> largest(n_blocks * d, -1.0);
     std::vector<std::uint8_t> missing(n_blocks * d, 0);
     std::vector<std::string> problems(n_blocks);
-    for_row_blocks(n, n_threads,
-                   [&](std::int64_t block, std::int64_t begin, std::int64_t end) {
-                       const auto base = static_cast<std::size_t>(block) * d;
-                       for (auto i = begin; i < end; ++i) {
-                           for (std::size_t f = 0; f < d; ++f) {
-                               const double v = data.X(static_cast<std::size_t>(i), f);
-                               if (v != v) {
-                                   missing[base + f] = 1;
-                               } else if (std::isinf(v) || is_categorical(data, f)) {
-                                   std::string problem = feature_problem(data, f, v);
-                                   if (!problem.empty()) {
-                                       problems[static_cast<std::size_t>(block)] =
-                                           std::move(problem);
-                                       return;
-                                   }
-                                   largest[base + f] = std::max(largest[base + f], v);
-                               }
-                           }
-                       }
-                   });
+    for_row_blocks(
+        n, n_threads, [&](std::int64_t block, std::int64_t begin, std::int64_t end) {
+            const auto base = static_cast<std::size_t>(block) * d;
+            // The first bad value in row order: feature by feature, the earliest row
+            // (then the lowest feature) wins.
+            std::int64_t bad_row = end;
+            std::size_t bad_feature = 0;
+            for (std::size_t f = 0; f < d; ++f) {
+                const bool categorical = is_categorical(data, f);
+                bool any_missing = false;
+                double top = -1.0;
+                std::int64_t first_bad = end;
+                for_values(data.X, f, begin, end, [&](std::int64_t i, double v) {
+                    any_missing |= v != v;
+                    if (categorical && v == v) top = std::max(top, v);
+                    if (first_bad == end && !acceptable_value(categorical, v))
+                        first_bad = i;
+                });
+                missing[base + f] = any_missing;
+                largest[base + f] = top;
+                if (first_bad < bad_row) {
+                    bad_row = first_bad;
+                    bad_feature = f;
+                }
+            }
+            if (bad_row < end)
+                problems[static_cast<std::size_t>(block)] = feature_problem(
+                    data, bad_feature,
+                    data.X(static_cast<std::size_t>(bad_row), bad_feature));
+        });
     for (const auto& problem : problems) require(problem.empty(), "X", problem);
     n_cat.assign(d, 0);
     has_missing.assign(d, 0);
@@ -333,6 +365,13 @@ BinnedFeatures bin_features(const Problem& problem, int max_bins) {
             if (step <= binned.edges[f].size() && first_steps[f] == 0)
                 first_steps[f] = step;
     }
+    // The bins of the whole numbers 0..255, looked up instead of searched: counts,
+    // flags and ordinal codes, most columns of a customer table, are such numbers.
+    std::vector<std::uint8_t> small_bins(d * 256);
+    for (std::size_t f = 0; f < d; ++f)
+        for (int k = 0; k < 256; ++k)
+            small_bins[f * 256 + static_cast<std::size_t>(k)] =
+                bin_of(padded.data() + f * 256, first_steps[f], k);
     binned.codes.resize(n * d);
     for_row_blocks(
         n, problem.n_threads, [&](std::int64_t, std::int64_t begin, std::int64_t end) {
@@ -346,13 +385,18 @@ BinnedFeatures bin_features(const Problem& problem, int max_bins) {
                     const double* edges = padded.data() + f * 256;
                     const std::uint32_t first_step = first_steps[f];
                     const bool categorical = problem.n_categories[f] > 0;
-                    for (auto i = first; i < last; ++i) {
-                        const auto row = static_cast<std::size_t>(i);
-                        const double v = problem.x(row, f);
-                        codes[row] = v != v        ? missing_code[f]
-                                     : categorical ? static_cast<std::uint8_t>(v)
-                                                   : bin_of(edges, first_step, v);
-                    }
+                    const std::uint8_t missing = missing_code[f];
+                    const std::uint8_t* small = small_bins.data() + f * 256;
+                    for_values(
+                        problem.data->X, f, first, last, [&](std::int64_t i, double v) {
+                            const bool small_whole =
+                                v >= 0.0 && v < 256.0 &&
+                                v == static_cast<double>(static_cast<int>(v));
+                            codes[i] = v != v        ? missing
+                                       : categorical ? static_cast<std::uint8_t>(v)
+                                       : small_whole ? small[static_cast<int>(v)]
+                                                     : bin_of(edges, first_step, v);
+                        });
                 }
             }
         });
