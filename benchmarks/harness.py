@@ -124,6 +124,24 @@ def compiler_of(library_file: str | os.PathLike) -> str | None:
     return clang.group(0).decode() if clang else None
 
 
+def load_note(load_before: float) -> str:
+    """A sentence on the machine load over a run: the 1-minute load average at its
+    start and end, and whether other jobs shared the cores."""
+    load_after = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    busy = max(load_before, load_after) > 0.5 * cores
+    return (
+        f"\nMachine load (1-minute load average) at the start and end of the run: "
+        f"{load_before:.1f} and {load_after:.1f} on {cores} cores; "
+        + (
+            "other jobs shared the machine, so absolute times are noisy and the "
+            "ratios (measured back to back) are the comparable part.\n"
+            if busy
+            else "no other job competed for the cores.\n"
+        )
+    )
+
+
 def versions(modules: Sequence[object]) -> str:
     """``name version`` of each module, then Python."""
     parts = [f"{m.__name__} {getattr(m, '__version__', '?')}" for m in modules]

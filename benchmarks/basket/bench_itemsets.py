@@ -171,12 +171,7 @@ def run(sizes: list, thread_counts: list[int]) -> list[dict[str, object]]:
             rows.append(row(dataset, support, min_count, threads, codes, frame, peers))
             rows[-1]["itemsets"] = reference[0] if reference else None
     global NOTES
-    NOTES += (
-        f"\nMachine load (1-minute load average) at the start and end of the run: "
-        f"{load_before:.1f} and {os.getloadavg()[0]:.1f} on "
-        f"{os.cpu_count()} cores; other jobs shared the machine, so absolute times "
-        "are noisy and the ratios (measured back to back) are the comparable part.\n"
-    )
+    NOTES += harness.load_note(load_before)
     return rows
 
 
