@@ -7,7 +7,9 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -34,6 +36,23 @@ py::array_t<T> to_numpy(std::vector<T>&& values) {
 template <class T>
 const T* data_or_null(const std::optional<In<T>>& array) {
     return array ? array->data() : nullptr;
+}
+
+// The enum value a name from the Python layer stands for. An unknown name is an
+// error naming the argument and listing the choices: "must be 'a', 'b' or 'c'".
+template <class Enum>
+Enum enum_from_name(const std::string& name, const char* argument,
+                    std::initializer_list<std::pair<const char*, Enum>> choices) {
+    std::string listed;
+    std::size_t index = 0;
+    for (const auto& [key, value] : choices) {
+        if (name == key) return value;
+        listed += (index == 0 ? "'" : index + 1 == choices.size() ? " or '" : ", '");
+        listed += std::string(key) + "'";
+        ++index;
+    }
+    throw crmmine::InvalidArgument(argument,
+                                   "must be " + listed + ", got '" + name + "'");
 }
 
 void register_churn(py::module_& m);

@@ -36,11 +36,10 @@ void require_csr(const In<std::int64_t>& offsets, py::ssize_t n_items,
 }
 
 cb::ItemsetKind kind_from_name(const std::string& name) {
-    if (name == "all") return cb::ItemsetKind::all;
-    if (name == "closed") return cb::ItemsetKind::closed;
-    if (name == "maximal") return cb::ItemsetKind::maximal;
-    throw crmmine::InvalidArgument(
-        "kind", "must be 'all', 'closed' or 'maximal', got '" + name + "'");
+    return enum_from_name<cb::ItemsetKind>(name, "kind",
+                                           {{"all", cb::ItemsetKind::all},
+                                            {"closed", cb::ItemsetKind::closed},
+                                            {"maximal", cb::ItemsetKind::maximal}});
 }
 
 cb::Algorithm mining_algorithm_from_name(const std::string& name) {

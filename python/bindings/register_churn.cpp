@@ -168,20 +168,20 @@ py::dict churn_features(const In<std::int32_t>& customer, const In<std::int64_t>
 }
 
 crmmine::LogisticPenalty logistic_penalty(const std::string& name) {
-    if (name == "l2") return crmmine::LogisticPenalty::l2;
-    if (name == "l1") return crmmine::LogisticPenalty::l1;
-    if (name == "elasticnet") return crmmine::LogisticPenalty::elasticnet;
-    if (name == "none") return crmmine::LogisticPenalty::none;
-    throw crmmine::InvalidArgument(
-        "penalty", "must be 'l2', 'l1', 'elasticnet' or None, got '" + name + "'");
+    using crmmine::LogisticPenalty;
+    return enum_from_name<LogisticPenalty>(name, "penalty",
+                                           {{"l2", LogisticPenalty::l2},
+                                            {"l1", LogisticPenalty::l1},
+                                            {"elasticnet", LogisticPenalty::elasticnet},
+                                            {"none", LogisticPenalty::none}});
 }
 
 crmmine::LogisticSolver logistic_solver(const std::string& name) {
-    if (name == "auto") return crmmine::LogisticSolver::automatic;
-    if (name == "lbfgs") return crmmine::LogisticSolver::lbfgs;
-    if (name == "newton") return crmmine::LogisticSolver::newton;
-    throw crmmine::InvalidArgument(
-        "solver", "must be 'auto', 'lbfgs' or 'newton', got '" + name + "'");
+    using crmmine::LogisticSolver;
+    return enum_from_name<LogisticSolver>(name, "solver",
+                                          {{"auto", LogisticSolver::automatic},
+                                           {"lbfgs", LogisticSolver::lbfgs},
+                                           {"newton", LogisticSolver::newton}});
 }
 
 py::dict logistic_regression_fit(const In<double>& X, const In<std::uint8_t>& y,

@@ -55,18 +55,19 @@ crmmine::FeatureColumns columns_view(const Columns& columns, py::ssize_t n_rows)
 }
 
 crmmine::TreeCriterion tree_criterion(const std::string& name) {
-    if (name == "gini") return crmmine::TreeCriterion::gini;
-    if (name == "entropy" || name == "log_loss") return crmmine::TreeCriterion::entropy;
-    throw crmmine::InvalidArgument(
-        "criterion", "must be 'gini', 'entropy' or 'log_loss', got '" + name + "'");
+    using crmmine::TreeCriterion;
+    return enum_from_name<TreeCriterion>(name, "criterion",
+                                         {{"gini", TreeCriterion::gini},
+                                          {"entropy", TreeCriterion::entropy},
+                                          {"log_loss", TreeCriterion::entropy}});
 }
 
 crmmine::TreeSplitter tree_splitter(const std::string& name) {
-    if (name == "auto") return crmmine::TreeSplitter::automatic;
-    if (name == "exact") return crmmine::TreeSplitter::exact;
-    if (name == "histogram") return crmmine::TreeSplitter::histogram;
-    throw crmmine::InvalidArgument(
-        "splitter", "must be 'auto', 'exact' or 'histogram', got '" + name + "'");
+    using crmmine::TreeSplitter;
+    return enum_from_name<TreeSplitter>(name, "splitter",
+                                        {{"auto", TreeSplitter::automatic},
+                                         {"exact", TreeSplitter::exact},
+                                         {"histogram", TreeSplitter::histogram}});
 }
 
 template <class T>

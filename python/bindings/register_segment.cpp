@@ -88,11 +88,11 @@ py::array_t<std::int32_t> assign_segments(const In<std::int32_t>& r_score,
 }
 
 crmmine::KMeansInit init_from_name(const std::string& name) {
-    if (name == "k-means++") return crmmine::KMeansInit::k_means_plus_plus;
-    if (name == "random") return crmmine::KMeansInit::random;
-    if (name == "given") return crmmine::KMeansInit::given;
-    throw crmmine::InvalidArgument(
-        "init", "must be 'k-means++', 'random' or 'given', got '" + name + "'");
+    using crmmine::KMeansInit;
+    return enum_from_name<KMeansInit>(name, "init",
+                                      {{"k-means++", KMeansInit::k_means_plus_plus},
+                                       {"random", KMeansInit::random},
+                                       {"given", KMeansInit::given}});
 }
 
 crmmine::KMeansAlgorithm algorithm_from_name(const std::string& name) {
