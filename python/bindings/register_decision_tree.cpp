@@ -193,12 +193,13 @@ py::array_t<double> decision_tree_predict_proba(const py::dict& arrays,
                                                 int n_jobs) {
     const crmmine::DecisionTreeModel model = model_from(arrays);
     const crmmine::FeatureColumns view = columns_view(X, n_rows);
-    std::vector<double> proba;
+    py::array_t<double> proba({n_rows, py::ssize_t{model.n_classes}});
+    double* out = proba.mutable_data();
     {
         py::gil_scoped_release nogil;
-        proba = model.predict_proba(view, n_jobs);
+        model.predict_proba(view, n_jobs, out);
     }
-    return to_numpy(std::move(proba)).reshape({n_rows, py::ssize_t{model.n_classes}});
+    return proba;
 }
 
 py::array_t<std::int32_t> decision_tree_apply(const py::dict& arrays, const Columns& X,

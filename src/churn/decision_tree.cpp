@@ -933,11 +933,43 @@ struct NumericNode {
     std::int32_t child[2];
 };
 
+// Rows descend kLanes at a time: the lanes' loads and compares overlap instead of
+// each row waiting on its own chain of mispredicted branches.
+constexpr std::int64_t kLanes = 32;
+
+// Where a block of kLanes rows of one feature is copied before a mixed tree reads it:
+// doubles for a numeric feature, slots in [0, 64) for a categorical one (its codes
+// clamped once per value, so the nodes need no range test).
+struct GatheredFeature {
+    std::size_t feature;
+    std::int32_t n_categories;  // 0 for numeric
+};
+
+// The slot of a missing or unknown category code: its side is the node's mask bit.
+constexpr std::uint8_t kMissingSlot = 63;
+
+// A node of a tree with categorical splits on at most 63 categories, read from the
+// gathered blocks: 32 bytes. Siblings are stored side by side, so the next node is
+// first_child + side, with no load of a child index on the chain. A numeric node's
+// side is !(sign * x <= bound) (the NumericNode trick, with mask 0); a categorical
+// node reads x = 0 and bound +inf, so its mask bit for the row's slot decides. A leaf
+// reads the block of zeros, always takes side 0 and is its own first child.
+struct MixedNode {
+    double bound;
+    std::uint64_t right_slots;
+    double sign;
+    std::int32_t offset;  // of the block read: gathered index * kLanes
+    std::int32_t first_child;
+};
+
 struct PackedTree {
     std::vector<PackedNode> nodes;
     std::vector<NumericNode> numeric;  // filled when numeric_stride is set
     std::ptrdiff_t numeric_stride = 0;
-    std::vector<std::uint8_t> sides;  // the right_of_code tables
+    std::vector<MixedNode> mixed;  // filled when numeric is not and mixed nodes can be
+    std::vector<std::int32_t> mixed_node;   // the model's node of each mixed node
+    std::vector<GatheredFeature> gathered;  // then a block of zeros for the leaves
+    std::vector<std::uint8_t> sides;        // the right_of_code tables
     int depth = 0;
     bool categorical = false;  // some node splits a categorical feature
     bool codes = false;        // some node reads a column of integer codes
@@ -966,6 +998,65 @@ void pack_numeric(const DecisionTreeModel& m, PackedTree& tree) {
         q.bound = left_missing ? -std::nextafter(p.threshold, HUGE_VAL) : p.threshold;
         q.child[0] = left_missing ? p.child[1] : p.child[0];
         q.child[1] = left_missing ? p.child[0] : p.child[1];
+    }
+}
+
+// The mixed node of an inner model node whose children start at first_child.
+MixedNode mixed_node(const DecisionTreeModel& m, std::size_t i, std::int32_t offset,
+                     std::int32_t first_child) {
+    const bool missing_left = m.missing_go_to_left[i] != 0;
+    if (m.category_offset[i] >= 0) {
+        const auto f = static_cast<std::size_t>(m.feature[i]);
+        const std::uint64_t left =
+            m.category_bits[static_cast<std::size_t>(m.category_offset[i])];
+        const std::uint64_t known = (std::uint64_t{1} << m.n_categories[f]) - 1;
+        const std::uint64_t missing =
+            missing_left ? 0 : std::uint64_t{1} << kMissingSlot;
+        return {HUGE_VAL, (~left & known) | missing, 1.0, offset, first_child};
+    }
+    if (missing_left)
+        return {-std::nextafter(m.threshold[i], HUGE_VAL), 0, -1.0, offset,
+                first_child};
+    return {m.threshold[i], 0, 1.0, offset, first_child};
+}
+
+// Fills tree.mixed and tree.gathered when the tree is not numeric-only over one
+// stride and every categorical feature it splits has at most 63 categories. Nodes are
+// laid out breadth first, each pair of children in the order of their sides.
+void pack_mixed(const DecisionTreeModel& m, PackedTree& tree) {
+    if (!tree.numeric.empty()) return;
+    std::vector<std::int32_t> gathered_index(static_cast<std::size_t>(m.n_features),
+                                             -1);
+    for (std::size_t i = 0; i < m.node_count(); ++i) {
+        if (m.is_leaf(i)) continue;
+        const auto f = static_cast<std::size_t>(m.feature[i]);
+        const std::int32_t n_categories = m.n_categories[f];
+        if ((m.category_offset[i] >= 0) != (n_categories > 0) ||
+            n_categories > kMissingSlot)
+            return;
+        if (gathered_index[f] >= 0) continue;
+        gathered_index[f] = static_cast<std::int32_t>(tree.gathered.size());
+        tree.gathered.push_back({f, n_categories});
+    }
+    const auto zeros = static_cast<std::int32_t>(tree.gathered.size() * kLanes);
+    tree.mixed.resize(m.node_count());
+    tree.mixed_node.assign(1, 0);
+    for (std::size_t at = 0; at < tree.mixed_node.size(); ++at) {
+        const auto i = static_cast<std::size_t>(tree.mixed_node[at]);
+        const auto self = static_cast<std::int32_t>(at);
+        if (m.is_leaf(i)) {
+            tree.mixed[at] = {HUGE_VAL, 0, 1.0, zeros, self};
+            continue;
+        }
+        const auto first = static_cast<std::int32_t>(tree.mixed_node.size());
+        const std::int32_t offset =
+            gathered_index[static_cast<std::size_t>(m.feature[i])] *
+            static_cast<std::int32_t>(kLanes);
+        tree.mixed[at] = mixed_node(m, i, offset, first);
+        // A negated numeric node sends x <= t to side 1: its children swap places.
+        const bool swapped = tree.mixed[at].sign < 0;
+        tree.mixed_node.push_back(swapped ? m.children_right[i] : m.children_left[i]);
+        tree.mixed_node.push_back(swapped ? m.children_left[i] : m.children_right[i]);
     }
 }
 
@@ -1010,18 +1101,16 @@ PackedTree pack_nodes(const DecisionTreeModel& m, const FeatureColumns& X) {
         p.child[1] = leaf ? static_cast<std::int32_t>(i) : m.children_right[i];
     }
     pack_numeric(m, tree);
+    pack_mixed(m, tree);
     return tree;
 }
 
-// Rows descend kLanes at a time: the lanes' loads and compares overlap instead of
-// each row waiting on its own chain of mispredicted branches.
-constexpr std::int64_t kLanes = 32;
-
-// kCategorical: whether any node splits a categorical feature, kCodes: whether any
-// reads integer codes; a tree without them skips those tests on every step. Every row
-// takes tree.depth steps: leaves lead to themselves, so no lane needs to know whether
-// it has arrived.
-template <bool kCategorical, bool kCodes>
+// The node-by-node descent, for trees that split a categorical feature of more than
+// 63 categories (beyond a mask of sides). kCodes: whether any node reads integer
+// codes; a tree without them skips that test on every step. Every row takes
+// tree.depth steps: leaves lead to themselves, so no lane needs to know whether it
+// has arrived.
+template <bool kCodes>
 void descend(const PackedTree& tree, std::int64_t first, std::int64_t lanes,
              std::int32_t* out) {
     std::int32_t node[kLanes] = {};
@@ -1034,14 +1123,12 @@ void descend(const PackedTree& tree, std::int64_t first, std::int64_t lanes,
             // NaN fails x <= t, so it goes right unless its side is left.
             int right = static_cast<int>(!(x <= p.threshold)) ^
                         (static_cast<int>(x != x) & (p.missing_right ^ 1));
-            if (kCategorical) {
-                // Unknown codes and NaN read the last entry, the missing side; a
-                // select, not a branch, as lanes mix numeric and categorical nodes.
-                const double limit = p.n_categories;
-                const double code = (x >= 0.0 && x < limit) ? x : limit;
-                const int side = p.right_of_code[static_cast<std::size_t>(code)];
-                right = p.categorical ? side : right;
-            }
+            // Unknown codes and NaN read the last entry, the missing side; a select,
+            // not a branch, as lanes mix numeric and categorical nodes.
+            const double limit = p.n_categories;
+            const double code = (x >= 0.0 && x < limit) ? x : limit;
+            const int side = p.right_of_code[static_cast<std::size_t>(code)];
+            right = p.categorical ? side : right;
             node[l] = p.child[right];
         }
     }
@@ -1114,6 +1201,78 @@ void descend_numeric(const PackedTree& tree, std::int64_t first, std::int64_t la
     for (std::int64_t l = 0; l < lanes; ++l) out[l] = node[l];
 }
 
+// Category codes to slots, compared in their own width (n_categories <= 63 fits
+// any), which keeps the loop in byte-wide vector compares for int8 codes.
+template <class Code>
+void gather_slots(const Code* codes, std::int32_t n_categories, std::int64_t lanes,
+                  std::uint8_t* slots) {
+    const auto n = static_cast<Code>(n_categories);
+    for (std::int64_t l = 0; l < lanes; ++l) {
+        const Code code = codes[l];
+        slots[l] =
+            code >= 0 && code < n ? static_cast<std::uint8_t>(code) : kMissingSlot;
+    }
+}
+
+// Copies rows [first, first + lanes) of each gathered feature into its block.
+void gather_block(const PackedTree& tree, const FeatureColumns& X, std::int64_t first,
+                  std::int64_t lanes, double* values, std::uint8_t* slots) {
+    for (std::size_t g = 0; g < tree.gathered.size(); ++g) {
+        const GatheredFeature& feature = tree.gathered[g];
+        const std::size_t f = feature.feature;
+        double* value = values + g * kLanes;
+        std::uint8_t* slot = slots + g * kLanes;
+        const double* column = X.columns[f];
+        const std::ptrdiff_t stride = X.strides[f];
+        const bool codes = X.is_code_column(f);
+        // The other half of each block stays as allocated: 0.0 values for
+        // categorical features, slot 0 (mask 0) for numeric ones.
+        if (feature.n_categories == 0) {
+            for (std::int64_t l = 0; l < lanes; ++l)
+                value[l] = codes ? X.codes[f].value(static_cast<std::size_t>(first + l))
+                                 : column[(first + l) * stride];
+            continue;
+        }
+        if (!codes) {
+            // A code given as a double: truncated like the node-by-node walk does;
+            // NaN fails both comparisons and takes the missing slot.
+            for (std::int64_t l = 0; l < lanes; ++l) {
+                const double x = column[(first + l) * stride];
+                slot[l] = x >= 0.0 && x < feature.n_categories
+                              ? static_cast<std::uint8_t>(x)
+                              : kMissingSlot;
+            }
+            continue;
+        }
+        const CodeColumn& c = X.codes[f];
+        const auto n_categories = feature.n_categories;
+        if (c.bytes == 1)
+            gather_slots(static_cast<const std::int8_t*>(c.data) + first, n_categories,
+                         lanes, slot);
+        else if (c.bytes == 2)
+            gather_slots(static_cast<const std::int16_t*>(c.data) + first, n_categories,
+                         lanes, slot);
+        else
+            gather_slots(static_cast<const std::int32_t*>(c.data) + first, n_categories,
+                         lanes, slot);
+    }
+}
+
+void descend_mixed(const PackedTree& tree, const double* values,
+                   const std::uint8_t* slots, std::int64_t lanes, std::int32_t* out) {
+    std::int32_t node[kLanes] = {};
+    for (int level = 0; level < tree.depth; ++level)
+        for (std::int64_t l = 0; l < lanes; ++l) {
+            const MixedNode& q = tree.mixed[static_cast<std::size_t>(node[l])];
+            const double x = q.sign * values[q.offset + l];
+            const auto slot_right = (q.right_slots >> slots[q.offset + l]) & 1u;
+            node[l] =
+                q.first_child + static_cast<std::int32_t>(slot_right | !(x <= q.bound));
+        }
+    for (std::int64_t l = 0; l < lanes; ++l)
+        out[l] = tree.mixed_node[static_cast<std::size_t>(node[l])];
+}
+
 }  // namespace
 
 namespace {
@@ -1140,16 +1299,20 @@ void for_leaf_blocks(const DecisionTreeModel& model, const FeatureColumns& X,
         const auto begin = detail::part_begin(n, n_parts, part);
         const auto end = detail::part_begin(n, n_parts, part + 1);
         std::int32_t leaves[kLanes];
+        std::vector<double> values((tree.gathered.size() + 1) * kLanes);
+        std::vector<std::uint8_t> slots((tree.gathered.size() + 1) * kLanes);
         for (auto row = begin; row < end; row += kLanes) {
             const std::int64_t lanes = std::min<std::int64_t>(kLanes, end - row);
-            if (!tree.numeric.empty())
+            if (!tree.numeric.empty()) {
                 descend_numeric(tree, row, lanes, leaves);
-            else if (tree.codes)
-                descend<true, true>(tree, row, lanes, leaves);
-            else if (tree.categorical)
-                descend<true, false>(tree, row, lanes, leaves);
-            else
-                descend<false, false>(tree, row, lanes, leaves);
+            } else if (!tree.mixed.empty()) {
+                gather_block(tree, X, row, lanes, values.data(), slots.data());
+                descend_mixed(tree, values.data(), slots.data(), lanes, leaves);
+            } else if (tree.codes) {
+                descend<true>(tree, row, lanes, leaves);
+            } else {
+                descend<false>(tree, row, lanes, leaves);
+            }
             on_block(row, lanes, leaves);
         }
     });
@@ -1170,12 +1333,18 @@ std::vector<std::int32_t> DecisionTreeModel::apply(const FeatureColumns& X,
 
 std::vector<double> DecisionTreeModel::predict_proba(const FeatureColumns& X,
                                                      int n_jobs) const {
+    std::vector<double> proba(X.n_rows * static_cast<std::size_t>(n_classes));
+    predict_proba(X, n_jobs, proba.data());
+    return proba;
+}
+
+void DecisionTreeModel::predict_proba(const FeatureColumns& X, int n_jobs,
+                                      double* proba) const {
     const auto C = static_cast<std::size_t>(n_classes);
-    std::vector<double> proba(X.n_rows * C);
     for_leaf_blocks(
         *this, X, n_jobs,
         [&](std::int64_t first, std::int64_t lanes, const std::int32_t* leaves) {
-            double* out = proba.data() + static_cast<std::size_t>(first) * C;
+            double* out = proba + static_cast<std::size_t>(first) * C;
             for (std::int64_t l = 0; l < lanes; ++l) {
                 const double* leaf_value =
                     value.data() + static_cast<std::size_t>(leaves[l]) * C;
@@ -1183,7 +1352,6 @@ std::vector<double> DecisionTreeModel::predict_proba(const FeatureColumns& X,
                 out += C;
             }
         });
-    return proba;
 }
 
 DecisionTreeModel fit(const TreeTrainingData& data, const DecisionTreeParams& params) {

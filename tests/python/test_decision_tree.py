@@ -279,6 +279,27 @@ def test_categories_from_strings_and_unseen_ones_at_predict():
     assert tree.predict_proba(unseen).shape == (2, 2)
 
 
+def test_categories_are_matched_by_label_whatever_the_codes_at_predict():
+    rng = np.random.default_rng(3)
+    contract = rng.choice(["month", "year", "two-year"], 600)
+    tenure = rng.integers(0, 60, 600).astype(float)
+    y = ((contract == "month") & (tenure < 20)) ^ (rng.random(600) < 0.1)
+    fitted = pd.DataFrame({"contract": pd.Categorical(contract), "tenure": tenure})
+    tree = crmmine.DecisionTreeClassifier(max_depth=4, random_state=0).fit(fitted, y)
+    as_strings = tree.predict_proba(fitted.astype({"contract": object}))
+    other_codes = fitted.assign(
+        contract=pd.Categorical(
+            contract, categories=["year", "weekly", "two-year", "month"]
+        )
+    )
+    assert (other_codes["contract"].cat.codes != fitted["contract"].cat.codes).any()
+    # Each frame after a frame with the other dtype: a match found for one dtype must
+    # not be taken for the other.
+    for frame in (fitted, other_codes, fitted, other_codes):
+        np.testing.assert_array_equal(tree.predict_proba(frame), as_strings)
+    assert len(np.unique(as_strings[:, 1])) > 3
+
+
 def test_categorical_features_listed_for_a_numpy_matrix():
     rng = np.random.default_rng(4)
     codes = rng.choice([10, 20, 30, 40], 1000)

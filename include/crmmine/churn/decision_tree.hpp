@@ -147,6 +147,9 @@ struct DecisionTreeModel {
     std::vector<std::int32_t> apply(const FeatureColumns& X, int n_jobs = 0) const;
     // n_samples x n_classes class probabilities, row-major.
     std::vector<double> predict_proba(const FeatureColumns& X, int n_jobs = 0) const;
+    // The same into out (n_rows * n_classes values), which the threads fill without
+    // a first zeroing pass.
+    void predict_proba(const FeatureColumns& X, int n_jobs, double* out) const;
 };
 
 DecisionTreeModel fit(const TreeTrainingData& data, const DecisionTreeParams& params);

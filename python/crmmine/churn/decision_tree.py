@@ -417,8 +417,7 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
         )
         categorical = self._categorical_mask(matrix.shape[1], None, reset)
         if reset:
-            self.categories_ = [None] * matrix.shape[1]
-            self._category_indexes = {}
+            self._reset_categories(matrix.shape[1])
         columns = [
             self._codes(j, matrix[:, j], reset) if categorical[j] else matrix[:, j]
             for j in range(matrix.shape[1])
@@ -483,7 +482,7 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
         return mask
 
     def _frame_features(self, X: pd.DataFrame, reset: bool):
-        if HAVE_SKLEARN:
+        if HAVE_SKLEARN and (reset or not self._same_columns(X)):
             validate_data(self, X, reset=reset, skip_check_array=True)
         elif reset:  # pragma: no cover - exercised in a subprocess by the tests
             self.n_features_in_ = X.shape[1]
@@ -495,8 +494,7 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
             )
         categorical = self._categorical_mask(X.shape[1], X, reset)
         if reset:
-            self.categories_ = [None] * X.shape[1]
-            self._category_indexes = {}
+            self._reset_categories(X.shape[1])
         # Infinity would break the bin edges at fit; at predict it is just a value.
         columns = [
             self._codes(j, column, reset)
@@ -505,6 +503,17 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
             for j, (name, column) in enumerate(X.items())
         ]
         return columns, categorical
+
+    def _same_columns(self, X: pd.DataFrame) -> bool:
+        """Whether X has the fitted column names in order, when all that
+        validate_data would do is find so (it costs more than a fast predict)."""
+        names = getattr(self, "feature_names_in_", None)
+        return names is not None and list(X.columns) == list(names)
+
+    def _reset_categories(self, n_features: int) -> None:
+        self.categories_ = [None] * n_features
+        self._category_indexes = {}
+        self._matching_dtypes = {}
 
     def _codes(self, j: int, values, reset: bool) -> np.ndarray:
         """Category codes as the narrowest signed integers that hold them (pandas' own
@@ -521,10 +530,18 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
             self.categories_[j] = np.asarray(categories, dtype=object)
             self._category_indexes[j] = pd.Index(self.categories_[j])
         known = self._category_index(j)
-        if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
-            if not values.cat.categories.equals(known):
-                values = values.cat.set_categories(known)
-            codes = values.cat.codes.to_numpy()
+        dtype = getattr(values, "dtype", None)
+        if isinstance(dtype, pd.CategoricalDtype):
+            # A dtype is immutable: one seen to match needs no second comparison of
+            # its categories (predict on the same frame again, or on its slices).
+            matching = self.__dict__.setdefault("_matching_dtypes", {})
+            if matching.get(j) is not dtype:
+                if values.cat.categories.equals(known):
+                    matching[j] = dtype
+                else:
+                    values = values.cat.set_categories(known)
+            # The Categorical's own codes: Series.cat.codes would copy them.
+            codes = values.array.codes
         else:
             codes = known.get_indexer(values)
         width = np.min_scalar_type(-len(known))

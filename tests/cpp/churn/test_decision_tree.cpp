@@ -251,7 +251,7 @@ TEST_CASE(
     for (Eigen::Index i = 0; i < t.X.rows(); i += 97)
         t.X(i, i % 4) = (i % 2 ? 1.0 : -1.0) * std::numeric_limits<double>::infinity();
     const TreeTrainingData same_stride = training(t);
-    // One column read from a row-major copy: strides differ, the general path runs.
+    // One column read from a row-major copy: strides differ, rows are gathered.
     const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rows =
         t.X;
     TreeTrainingData mixed_stride = training(t);
@@ -264,5 +264,54 @@ TEST_CASE(
         for (std::size_t i = 0; i < X->n_rows; ++i)
             agree += leaves[i] == walk(model, *X, i);
         CHECK(agree == X->n_rows);
+    }
+}
+
+TEST_CASE(
+    "trees with categorical splits reach the leaf of a node-by-node walk, unknown "
+    "codes included") {
+    Table t = churn_table(20'000, 9, 0.15);
+    // Feature 1 scaled to 91 categories: more than a 64-bit mask of sides holds, so
+    // that tree descends node by node; the 31-category tree descends by masks.
+    for (const double scale : {1.0, 3.0}) {
+        Table fitted = t;
+        fitted.X.col(1) *= scale;
+        TreeTrainingData data = training(fitted);
+        data.categorical = {1, 1, 0, 0};
+        DecisionTreeParams params;
+        params.max_depth = 10;
+        const DecisionTreeModel model = fit(data, params);
+        REQUIRE(model.n_categories[1] == static_cast<std::int32_t>(30 * scale + 1));
+        std::size_t categorical_nodes = 0, numeric_nodes = 0, left_missing = 0;
+        for (std::size_t i = 0; i < model.node_count(); ++i) {
+            if (model.is_leaf(i)) continue;
+            (model.category_offset[i] >= 0 ? categorical_nodes : numeric_nodes) += 1;
+            left_missing += model.missing_go_to_left[i];
+        }
+        CHECK(categorical_nodes > 10);
+        CHECK(numeric_nodes > 10);
+        CHECK(left_missing > 0);
+        // Codes the fit never saw (negative, too large, fractional) and infinities.
+        Table queried = fitted;
+        for (Eigen::Index i = 0; i < queried.X.rows(); i += 53) {
+            queried.X(i, i % 2) = std::vector<double>{-3.0, 95.0, 2.5, 40.0}[i % 4];
+            queried.X(i, 2 + i % 2) = (i % 3 ? 1.0 : -1.0) * HUGE_VAL;
+        }
+        TreeTrainingData as_floats = training(queried);
+        TreeTrainingData as_ints = as_floats;
+        const std::vector<std::int8_t> codes8 = as_codes<std::int8_t>(queried.X, 0);
+        const std::vector<std::int16_t> codes16 = as_codes<std::int16_t>(queried.X, 1);
+        as_ints.X.codes.resize(4);
+        as_ints.X.codes[0] = {codes8.data(), 1};
+        as_ints.X.codes[1] = {codes16.data(), 2};
+        as_ints.X.columns[0] = as_ints.X.columns[1] = nullptr;
+        for (const FeatureColumns* X :
+             std::vector<const FeatureColumns*>{&as_floats.X, &as_ints.X}) {
+            const std::vector<std::int32_t> leaves = model.apply(*X, 2);
+            std::size_t agree = 0;
+            for (std::size_t i = 0; i < X->n_rows; ++i)
+                agree += leaves[i] == walk(model, *X, i);
+            CHECK(agree == X->n_rows);
+        }
     }
 }
