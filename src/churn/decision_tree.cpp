@@ -966,10 +966,6 @@ struct PackedTree {
     std::vector<PackedNode> nodes;
     std::vector<NumericNode> numeric;  // filled when numeric_stride is set
     std::ptrdiff_t numeric_stride = 0;
-    // Set when the split columns are one row's neighbours (a C-ordered matrix): the
-    // span of a row the splits read, from its first such value.
-    const double* row_start = nullptr;
-    std::ptrdiff_t row_span = 0;
     std::vector<MixedNode> mixed;  // filled when numeric is not and mixed nodes can be
     std::vector<std::int32_t> mixed_node;   // the model's node of each mixed node
     std::vector<GatheredFeature> gathered;  // then a block of zeros for the leaves
@@ -991,17 +987,6 @@ void pack_numeric(const DecisionTreeModel& m, PackedTree& tree) {
     }
     if (some_inner == nullptr || some_inner->stride <= 0) return;
     tree.numeric_stride = some_inner->stride;
-    const double* lowest = some_inner->column;
-    const double* highest = some_inner->column;
-    for (std::size_t i = 0; i < tree.nodes.size(); ++i)
-        if (!m.is_leaf(i)) {
-            lowest = std::min(lowest, tree.nodes[i].column);
-            highest = std::max(highest, tree.nodes[i].column);
-        }
-    if (highest - lowest < tree.numeric_stride) {
-        tree.row_start = lowest;
-        tree.row_span = highest - lowest + 1;
-    }
     tree.numeric.resize(tree.nodes.size());
     for (std::size_t i = 0; i < tree.nodes.size(); ++i) {
         const PackedNode& p = tree.nodes[i];
@@ -1201,22 +1186,6 @@ bool DecisionTreeModel::goes_left(std::size_t node, double x) const {
 
 namespace {
 
-// Asks for the cache lines of rows [first, end) of a C-ordered matrix. Rows are read
-// a few values each in an order the data decides, which the hardware's stream
-// detection does not follow: rows a few blocks ahead are fetched while this block
-// descends.
-constexpr std::int64_t kPrefetchRows = 4 * kLanes;  // how far ahead, in rows
-
-void prefetch_rows(const PackedTree& tree, std::int64_t first, std::int64_t end) {
-    if (tree.row_start == nullptr) return;
-    constexpr std::ptrdiff_t kLine = 64 / sizeof(double);
-    for (std::int64_t row = first; row < end; ++row) {
-        const double* start = tree.row_start + row * tree.numeric_stride;
-        for (std::ptrdiff_t at = 0; at < tree.row_span + kLine - 1; at += kLine)
-            __builtin_prefetch(start + std::min(at, tree.row_span - 1));
-    }
-}
-
 void descend_numeric(const PackedTree& tree, std::int64_t first, std::int64_t lanes,
                      std::int32_t* out) {
     std::int32_t node[kLanes] = {};
@@ -1335,8 +1304,6 @@ void for_leaf_blocks(const DecisionTreeModel& model, const FeatureColumns& X,
         for (auto row = begin; row < end; row += kLanes) {
             const std::int64_t lanes = std::min<std::int64_t>(kLanes, end - row);
             if (!tree.numeric.empty()) {
-                prefetch_rows(tree, row + kPrefetchRows,
-                              std::min(end, row + kPrefetchRows + kLanes));
                 descend_numeric(tree, row, lanes, leaves);
             } else if (!tree.mixed.empty()) {
                 gather_block(tree, X, row, lanes, values.data(), slots.data());
