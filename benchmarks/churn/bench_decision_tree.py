@@ -33,6 +33,8 @@ RESULT_FILE = "churn_decision_tree.md"
 SIZES = [("synthetic", 1_000_000), ("synthetic", 5_000_000), ("telco", 1_000_000)]
 QUICK_SIZES = [("synthetic", 50_000), ("telco", 50_000)]
 DEPTHS = [8, 12]
+#: predictions take milliseconds: enough repeats that both sides reach their floor
+PREDICT_REPEATS = 15
 #: a crmmine test AUC this far below scikit-learn's means a broken model: abort
 AUC_SANITY = 0.05
 #: scikit-learn's random_state values whose AUC spread is reported, and the largest n
@@ -79,7 +81,7 @@ matrix, or on "frame", the DataFrame whose categorical columns have pandas `cate
 dtype (native categorical splits). scikit-learn's tree is single-threaded: it is timed
 once per data and depth, and its numbers repeat on each threads row.
 
-Fit times are the best of 2, predict_proba on the test rows the best of 5, after an
+Fit times are the best of 2, predict_proba on the test rows the best of 15, after an
 untimed warm-up whose predictions are checked (probabilities, depth, and an AUC not
 more than 0.05 below scikit-learn's; otherwise the run aborts). Speed-ups are
 scikit-learn time / crmmine time. Peak MiB is what one fit adds to resident memory at
@@ -131,7 +133,7 @@ def sklearn_side(churn, depth: int) -> dict[str, object]:
         "sklearn peak MiB": harness.peak_memory(fit),
         "sklearn AUC": auc,
         "sklearn leaves": int(model.get_n_leaves()),
-        "sklearn predict s": harness.best_time(proba, 5),
+        "sklearn predict s": harness.best_time(proba, PREDICT_REPEATS),
         "sklearn AUC, random_state 0-4": seed_spread(churn, depth, auc),
     }
 
@@ -169,7 +171,7 @@ def crmmine_side(churn, depth, threads, form, theirs) -> dict[str, object]:
             f"scikit-learn {theirs['sklearn AUC']:.4f}; not timing a broken model"
         )
     fit_s = harness.best_time(fit, 2)
-    predict_s = harness.best_time(proba, 5)
+    predict_s = harness.best_time(proba, PREDICT_REPEATS)
     return {
         "threads": threads,
         "crmmine input": form,

@@ -923,14 +923,16 @@ struct PackedNode {
 
 // A node of a numeric tree whose columns share one stride (a numpy matrix, a
 // DataFrame's float64 columns): 32 bytes, two to a cache line, one multiply and one
-// compare per step. child[!(sign * x <= bound)] is the next node: sign 1 and bound t
-// send NaN right; sign -1 and bound -next_up(t) with the children swapped send x <= t
-// and NaN left.
+// compare per step. Siblings are stored side by side (breadth_first_layout), so the
+// next node is first_child + !(sign * x <= bound), with no load of a child index on
+// the chain: sign 1 and bound t send NaN right; sign -1 and bound -next_up(t) with
+// the children swapped send x <= t and NaN left. A leaf has bound NaN, so every row
+// takes side 1, and first_child one before itself.
 struct NumericNode {
     double bound;
     double sign;
     const double* column;
-    std::int32_t child[2];
+    std::int32_t first_child;
 };
 
 // Rows descend kLanes at a time: the lanes' loads and compares overlap instead of
@@ -949,11 +951,10 @@ struct GatheredFeature {
 constexpr std::uint8_t kMissingSlot = 63;
 
 // A node of a tree with categorical splits on at most 63 categories, read from the
-// gathered blocks: 32 bytes. Siblings are stored side by side, so the next node is
-// first_child + side, with no load of a child index on the chain. A numeric node's
-// side is !(sign * x <= bound) (the NumericNode trick, with mask 0); a categorical
-// node reads x = 0 and bound +inf, so its mask bit for the row's slot decides. A leaf
-// reads the block of zeros, always takes side 0 and is its own first child.
+// gathered blocks: 32 bytes. As in NumericNode, the next node is first_child + side,
+// a numeric node's side is !(sign * x <= bound) (with mask 0) and a leaf has bound
+// NaN and first_child one before itself. A categorical node reads x = 0 and bound
+// +inf, so its mask bit for the row's slot decides.
 struct MixedNode {
     double bound;
     std::uint64_t right_slots;
@@ -966,10 +967,10 @@ struct PackedTree {
     std::vector<PackedNode> nodes;
     std::vector<NumericNode> numeric;  // filled when numeric_stride is set
     std::ptrdiff_t numeric_stride = 0;
+    std::vector<std::int32_t> model_node;  // of each numeric or mixed node
     std::vector<MixedNode> mixed;  // filled when numeric is not and mixed nodes can be
-    std::vector<std::int32_t> mixed_node;   // the model's node of each mixed node
-    std::vector<GatheredFeature> gathered;  // then a block of zeros for the leaves
-    std::vector<std::uint8_t> sides;        // the right_of_code tables
+    std::vector<GatheredFeature> gathered;
+    std::vector<std::uint8_t> sides;  // the right_of_code tables
     int depth = 0;
     bool categorical = false;  // some node splits a categorical feature
     bool codes = false;        // some node reads a column of integer codes
@@ -977,6 +978,30 @@ struct PackedTree {
 
 // Fills tree.numeric when no node is categorical or reads codes and every split
 // column has the same stride.
+// Lays the model's nodes out breadth first, each pair of children side by side in
+// the order of their sides: nodes[at] = make(model node, its first child's place) for
+// inner nodes, make(model node, at) for leaves. A node whose sign is negative sends x
+// <= t to side 1, so its children swap places. Returns the model node of each place.
+template <class Node, class Make>
+std::vector<std::int32_t> breadth_first_layout(const DecisionTreeModel& m,
+                                               std::vector<Node>& nodes, Make&& make) {
+    nodes.resize(m.node_count());
+    std::vector<std::int32_t> model_node{0};
+    model_node.reserve(m.node_count());
+    for (std::size_t at = 0; at < model_node.size(); ++at) {
+        const auto i = static_cast<std::size_t>(model_node[at]);
+        if (m.is_leaf(i)) {
+            nodes[at] = make(i, static_cast<std::int32_t>(at));
+            continue;
+        }
+        nodes[at] = make(i, static_cast<std::int32_t>(model_node.size()));
+        const bool swapped = nodes[at].sign < 0;
+        model_node.push_back(swapped ? m.children_right[i] : m.children_left[i]);
+        model_node.push_back(swapped ? m.children_left[i] : m.children_right[i]);
+    }
+    return model_node;
+}
+
 void pack_numeric(const DecisionTreeModel& m, PackedTree& tree) {
     if (tree.categorical || tree.codes) return;
     const PackedNode* some_inner = nullptr;
@@ -987,18 +1012,16 @@ void pack_numeric(const DecisionTreeModel& m, PackedTree& tree) {
     }
     if (some_inner == nullptr || some_inner->stride <= 0) return;
     tree.numeric_stride = some_inner->stride;
-    tree.numeric.resize(tree.nodes.size());
-    for (std::size_t i = 0; i < tree.nodes.size(); ++i) {
-        const PackedNode& p = tree.nodes[i];
-        NumericNode& q = tree.numeric[i];
-        // Leaves read a row of a real column and ignore it.
-        q.column = m.is_leaf(i) ? some_inner->column : p.column;
-        const bool left_missing = !m.is_leaf(i) && p.missing_right == 0;
-        q.sign = left_missing ? -1.0 : 1.0;
-        q.bound = left_missing ? -std::nextafter(p.threshold, HUGE_VAL) : p.threshold;
-        q.child[0] = left_missing ? p.child[1] : p.child[0];
-        q.child[1] = left_missing ? p.child[0] : p.child[1];
-    }
+    tree.model_node = breadth_first_layout(
+        m, tree.numeric, [&](std::size_t i, std::int32_t place) -> NumericNode {
+            // Leaves read a row of a real column and ignore it.
+            if (m.is_leaf(i))
+                return {std::numeric_limits<double>::quiet_NaN(), 1.0,
+                        some_inner->column, place - 1};
+            const PackedNode& p = tree.nodes[i];
+            if (p.missing_right) return {p.threshold, 1.0, p.column, place};
+            return {-std::nextafter(p.threshold, HUGE_VAL), -1.0, p.column, place};
+        });
 }
 
 // The mixed node of an inner model node whose children start at first_child.
@@ -1038,26 +1061,14 @@ void pack_mixed(const DecisionTreeModel& m, PackedTree& tree) {
         gathered_index[f] = static_cast<std::int32_t>(tree.gathered.size());
         tree.gathered.push_back({f, n_categories});
     }
-    const auto zeros = static_cast<std::int32_t>(tree.gathered.size() * kLanes);
-    tree.mixed.resize(m.node_count());
-    tree.mixed_node.assign(1, 0);
-    for (std::size_t at = 0; at < tree.mixed_node.size(); ++at) {
-        const auto i = static_cast<std::size_t>(tree.mixed_node[at]);
-        const auto self = static_cast<std::int32_t>(at);
-        if (m.is_leaf(i)) {
-            tree.mixed[at] = {HUGE_VAL, 0, 1.0, zeros, self};
-            continue;
-        }
-        const auto first = static_cast<std::int32_t>(tree.mixed_node.size());
-        const std::int32_t offset =
-            gathered_index[static_cast<std::size_t>(m.feature[i])] *
-            static_cast<std::int32_t>(kLanes);
-        tree.mixed[at] = mixed_node(m, i, offset, first);
-        // A negated numeric node sends x <= t to side 1: its children swap places.
-        const bool swapped = tree.mixed[at].sign < 0;
-        tree.mixed_node.push_back(swapped ? m.children_right[i] : m.children_left[i]);
-        tree.mixed_node.push_back(swapped ? m.children_left[i] : m.children_right[i]);
-    }
+    tree.model_node = breadth_first_layout(
+        m, tree.mixed, [&](std::size_t i, std::int32_t place) -> MixedNode {
+            if (m.is_leaf(i))
+                return {std::numeric_limits<double>::quiet_NaN(), 0, 1.0, 0, place - 1};
+            const auto f = static_cast<std::size_t>(m.feature[i]);
+            return mixed_node(
+                m, i, gathered_index[f] * static_cast<std::int32_t>(kLanes), place);
+        });
 }
 
 PackedTree pack_nodes(const DecisionTreeModel& m, const FeatureColumns& X) {
@@ -1196,9 +1207,10 @@ void descend_numeric(const PackedTree& tree, std::int64_t first, std::int64_t la
         for (std::int64_t l = 0; l < lanes; ++l) {
             const NumericNode& q = tree.numeric[static_cast<std::size_t>(node[l])];
             const double x = q.sign * q.column[offset[l]];
-            node[l] = q.child[!(x <= q.bound)];
+            node[l] = q.first_child + static_cast<std::int32_t>(!(x <= q.bound));
         }
-    for (std::int64_t l = 0; l < lanes; ++l) out[l] = node[l];
+    for (std::int64_t l = 0; l < lanes; ++l)
+        out[l] = tree.model_node[static_cast<std::size_t>(node[l])];
 }
 
 // Category codes to slots, compared in their own width (n_categories <= 63 fits
@@ -1270,7 +1282,7 @@ void descend_mixed(const PackedTree& tree, const double* values,
                 q.first_child + static_cast<std::int32_t>(slot_right | !(x <= q.bound));
         }
     for (std::int64_t l = 0; l < lanes; ++l)
-        out[l] = tree.mixed_node[static_cast<std::size_t>(node[l])];
+        out[l] = tree.model_node[static_cast<std::size_t>(node[l])];
 }
 
 }  // namespace
@@ -1299,8 +1311,8 @@ void for_leaf_blocks(const DecisionTreeModel& model, const FeatureColumns& X,
         const auto begin = detail::part_begin(n, n_parts, part);
         const auto end = detail::part_begin(n, n_parts, part + 1);
         std::int32_t leaves[kLanes];
-        std::vector<double> values((tree.gathered.size() + 1) * kLanes);
-        std::vector<std::uint8_t> slots((tree.gathered.size() + 1) * kLanes);
+        std::vector<double> values(tree.gathered.size() * kLanes);
+        std::vector<std::uint8_t> slots(tree.gathered.size() * kLanes);
         for (auto row = begin; row < end; row += kLanes) {
             const std::int64_t lanes = std::min<std::int64_t>(kLanes, end - row);
             if (!tree.numeric.empty()) {
