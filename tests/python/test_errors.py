@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
 import crmmine
 
@@ -1051,3 +1052,27 @@ def test_the_good_log_passes():
     assert len(rfm()) == 3
     X, y = churn()
     assert list(X.index) == [1, 2, 3] and y.tolist() == [1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [crmmine.LogisticRegression(), crmmine.DecisionTreeClassifier(max_depth=3)],
+    ids=["logistic", "tree"],
+)
+def test_predict_checks_a_matrix_as_validate_data_does(estimator):
+    """A ready float64 matrix skips validate_data at predict; every other input still
+    gets its conversions, warnings and errors."""
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((300, 3))
+    y = (X[:, 0] + 0.5 * rng.standard_normal(300) > 0).astype(int)
+    model = clone(estimator).fit(X, y)
+    expected = model.predict_proba(X)
+    for other in (np.asfortranarray(X), X.astype(np.float32), X.tolist()):
+        np.testing.assert_allclose(model.predict_proba(other), expected, rtol=1e-6)
+    with pytest.raises(ValueError, match="features"):
+        model.predict_proba(X[:, :2].copy())
+    with pytest.raises(ValueError, match="0 sample"):
+        model.predict_proba(X[:0].copy())
+    named = clone(estimator).fit(pd.DataFrame(X, columns=["a", "b", "c"]), y)
+    with pytest.warns(UserWarning, match="feature names"):
+        named.predict_proba(X)

@@ -24,6 +24,7 @@ from crmmine._validation import (
     check_n_jobs,
     check_non_negative,
     check_positive_int,
+    is_checked_matrix,
 )
 
 if HAVE_SKLEARN:
@@ -404,17 +405,21 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
             self._categorical_spec(X)
         if frame and self._frame_needs_columns(X, reset):
             return self._frame_features(X, reset)
-        matrix = validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=np.float64,
-            order=None,
-            # Infinity would break the bin edges at fit, where the C++ check of every
-            # value refuses it (naming the feature); at predict it is a value like any
-            # other. Either way a separate pass over X here would be wasted.
-            ensure_all_finite=False,
-        )
+        if not reset and is_checked_matrix(self, X):
+            matrix = X
+        else:
+            matrix = validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=np.float64,
+                order=None,
+                # Infinity would break the bin edges at fit, where the C++ check of
+                # every value refuses it (naming the feature); at predict it is a
+                # value like any other. Either way a separate pass over X here would
+                # be wasted.
+                ensure_all_finite=False,
+            )
         categorical = self._categorical_mask(matrix.shape[1], None, reset)
         if reset:
             self._reset_categories(matrix.shape[1])

@@ -22,6 +22,7 @@ from crmmine._validation import (
     check_non_negative,
     check_positive_int,
     check_positive_number,
+    is_checked_matrix,
 )
 
 if HAVE_SKLEARN:
@@ -209,10 +210,15 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         infinity in X are caught by the C++ pass (they make the score non-finite), not
         by a separate pass over X."""
         check_is_fitted(self)
-        X = validate_data(
-            self, X, dtype=np.float64, order="C", reset=False, ensure_all_finite=False
-        )
-        X = np.ascontiguousarray(X, dtype=np.float64)
+        if not is_checked_matrix(self, X):
+            X = validate_data(
+                self,
+                X,
+                dtype=np.float64,
+                order="C",
+                reset=False,
+                ensure_all_finite=False,
+            )
         return _core.logistic_decision_function(
             X,
             np.ascontiguousarray(self.coef_[0]),
