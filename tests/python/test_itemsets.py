@@ -376,3 +376,39 @@ def test_no_frequent_itemset_gives_an_empty_frame():
     found = crmmine.fpgrowth(LISTS, min_support=1.0)
     assert list(found.columns) == ["support", "itemsets"]
     assert len(found) == 0
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        ["milk", "bread", "eggs", "jam"],
+        [3, 1, 2, 10**20],  # one int beyond int64
+        [np.int64(3), np.int64(1), 7, 2],
+        ["milk", 2, "eggs", 5],  # mixed types do not sort: first-seen order
+        [1.5, 2.5, 0.5, 3.0],
+    ],
+    ids=["strings", "big ints", "numpy ints", "mixed", "floats"],
+)
+def test_list_baskets_are_coded_as_the_general_builder_codes_them(labels):
+    rng = np.random.default_rng(len(labels[0]) if isinstance(labels[0], str) else 1)
+    lists = [
+        [labels[i] for i in rng.choice(4, size=rng.integers(0, 5), replace=False)]
+        for _ in range(80)
+    ]
+    lists.append(tuple(labels[:2]))
+    ours = crmmine.fpgrowth(lists, min_support=0.05, use_colnames=True)
+    general = crmmine.fpgrowth(
+        crmmine.Baskets.from_lists(lists), min_support=0.05, use_colnames=True
+    )
+    assert len(ours) > 8
+    assert ours["itemsets"].tolist() == general["itemsets"].tolist()
+    np.testing.assert_array_equal(ours["support"], general["support"])
+
+
+def test_list_baskets_with_missing_or_unhashable_items_are_refused():
+    with pytest.raises(ValueError, match="missing items"):
+        crmmine.fpgrowth([["milk", None], ["milk"]], min_support=0.5)
+    with pytest.raises(ValueError, match="missing items"):
+        crmmine.fpgrowth([[1.0, float("nan")], [1.0]], min_support=0.5)
+    with pytest.raises(TypeError, match="unhashable"):
+        crmmine.fpgrowth([["milk", ["bread"]], ["milk"]], min_support=0.5)

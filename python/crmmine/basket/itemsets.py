@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable
-from itertools import chain
 from os import PathLike
 
 import numpy as np
@@ -426,21 +425,22 @@ def as_baskets(
 
 
 def _from_lists(data: Iterable[object]) -> Baskets:
-    """A list of baskets as Baskets, in bulk: one pass to count, one to flatten, and
-    integer labels hashed as int64 instead of Python objects. Anything unusual (a
-    basket without a length, a string as a basket) goes through Baskets.from_lists,
-    which explains what is wrong."""
+    """A list of baskets as Baskets, in bulk: one C++ pass over the Python objects
+    (integer labels as int64, others coded by dict lookups), then labels sorted where
+    they sort. Anything unusual (a basket that is not a list or tuple, an unhashable
+    item) goes through Baskets.from_lists, which explains what is wrong."""
     baskets = data if isinstance(data, list) else list(data)
     try:
-        lengths = np.fromiter(map(len, baskets), dtype=np.int64, count=len(baskets))
+        flat = _core.flatten_baskets(baskets)
     except TypeError:
+        flat = None
+    if flat is None:
         return Baskets.from_lists(baskets)
-    if any(isinstance(basket, (str, bytes)) for basket in baskets):
-        return Baskets.from_lists(baskets)
-    flat = np.fromiter(chain.from_iterable(baskets), dtype=object, count=lengths.sum())
-    if pd.api.types.infer_dtype(flat, skipna=False) == "integer":
-        flat = flat.astype(np.int64)
-    item_codes, item_labels = _convert.factorize(flat, "items")
+    lengths, values, labels = flat
+    if labels is None:
+        item_codes, item_labels = _convert.factorize(values, "items")
+    else:
+        item_codes, item_labels = _sorted_codes(values, labels)
     if (item_codes < 0).any():
         raise ValueError("data holds missing items (None or NaN); remove them")
     basket_codes = np.repeat(np.arange(len(baskets), dtype=np.int32), lengths)
@@ -448,6 +448,22 @@ def _from_lists(data: Iterable[object]) -> Baskets:
         basket_codes, item_codes, None, len(baskets), len(item_labels)
     )
     return Baskets(indptr, items, None, item_labels, None)
+
+
+def _sorted_codes(codes: np.ndarray, labels: list) -> tuple[np.ndarray, pd.Index]:
+    """First-seen codes and their labels recoded as factorize(sort=True) codes them:
+    labels in sorted order where they sort, first-seen order otherwise, and missing
+    labels (None, NaN) coded -1."""
+    index = pd.Index(labels)
+    missing = index.isna()
+    try:
+        order = index[~missing].argsort(kind="stable")
+    except TypeError:  # labels of mixed types do not sort
+        order = np.arange(len(index) - int(missing.sum()))
+    present = np.flatnonzero(~missing)[order]
+    recode = np.full(len(index), -1, dtype=np.int32)
+    recode[present] = np.arange(len(present), dtype=np.int32)
+    return recode[codes], index[present]
 
 
 def _no_columns(transaction: object, item: object, what: str) -> None:
