@@ -1,8 +1,10 @@
 #include "prelude.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "crmmine/basket/mining.hpp"
 #include "crmmine/basket/recommend.hpp"
@@ -182,6 +184,40 @@ py::tuple recommend(const In<std::int64_t>& antecedent_offsets,
                           to_numpy(std::move(out.scores)));
 }
 
+// One frozenset of labels per CSR row, in an object array: made here with the
+// labels' own objects, where the Python way makes a list per row first. Rows are
+// trusted to hold codes < len(labels) (they come from the miner); each is checked
+// anyway, as a bad code would read past the list. Checks for Ctrl-C every 65,536 rows.
+py::array frozensets(const In<std::int64_t>& offsets, const In<std::int32_t>& items,
+                     const py::list& labels) {
+    require_1d(offsets, "offsets");
+    const py::ssize_t n = std::max<py::ssize_t>(offsets.size() - 1, 0);
+    const std::int64_t* offset = offsets.data();
+    const std::int32_t* item = items.data();
+    const auto n_labels = static_cast<std::int32_t>(labels.size());
+    if (n > 0 && (offset[0] < 0 || offset[n] > items.size()))
+        throw crmmine::InvalidArgument("offsets", "must lie within items");
+    py::array out(py::dtype("object"), std::vector<py::ssize_t>{n});
+    auto** cell = static_cast<PyObject**>(out.mutable_data());
+    for (py::ssize_t row = 0; row < n; ++row) {
+        if ((row & 0xFFFF) == 0 && PyErr_CheckSignals() != 0)
+            throw py::error_already_set();
+        py::object set = py::reinterpret_steal<py::object>(PyFrozenSet_New(nullptr));
+        if (!set) throw py::error_already_set();
+        for (std::int64_t k = offset[row]; k < offset[row + 1]; ++k) {
+            if (item[k] < 0 || item[k] >= n_labels)
+                throw crmmine::InvalidArgument("items", "holds a code with no label");
+            // Adding to a frozenset is allowed while nothing else holds it.
+            if (PySet_Add(set.ptr(), PyList_GET_ITEM(labels.ptr(), item[k])) != 0)
+                throw py::error_already_set();
+        }
+        PyObject* previous = cell[row];
+        cell[row] = set.release().ptr();
+        Py_XDECREF(previous);
+    }
+    return out;
+}
+
 }  // namespace
 
 void register_basket(py::module_& m) {
@@ -192,6 +228,7 @@ void register_basket(py::module_& m) {
           "n_transactions"_a, "consequents"_a, "metric"_a, "min_threshold"_a,
           "max_antecedent_len"_a, "max_consequent_len"_a, "must_contain"_a,
           "consequent_in"_a, "max_rules"_a, "n_jobs"_a);
+    m.def("frozensets", &frozensets, "offsets"_a, "items"_a, "labels"_a);
     m.def("recommend", &recommend, "antecedent_offsets"_a, "antecedent_items"_a,
           "consequent_offsets"_a, "consequent_items"_a, "score"_a, "tie_break"_a,
           "basket_indptr"_a, "basket_items"_a, "n_items"_a, "top_n"_a, "aggregate"_a,

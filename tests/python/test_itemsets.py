@@ -412,3 +412,29 @@ def test_list_baskets_with_missing_or_unhashable_items_are_refused():
         crmmine.fpgrowth([[1.0, float("nan")], [1.0]], min_support=0.5)
     with pytest.raises(TypeError, match="unhashable"):
         crmmine.fpgrowth([["milk", ["bread"]], ["milk"]], min_support=0.5)
+
+
+def test_frozenset_builder_uses_the_labels_and_refuses_codes_without_one():
+    from crmmine import _core
+
+    labels = ["milk", 7, ("a", "tuple")]
+    sets = _core.frozensets(
+        np.array([0, 2, 2, 5], dtype=np.int64),
+        np.array([1, 0, 2, 1, 0], dtype=np.int32),
+        labels,
+    )
+    assert sets.dtype == object
+    assert sets.tolist() == [
+        frozenset({"milk", 7}),
+        frozenset(),
+        frozenset({("a", "tuple"), 7, "milk"}),
+    ]
+    assert next(iter(sets[0] - {7})) is labels[0]  # the label objects themselves
+    with pytest.raises(ValueError, match="no label"):
+        _core.frozensets(
+            np.array([0, 1], dtype=np.int64), np.array([3], np.int32), labels
+        )
+    with pytest.raises(ValueError, match="within items"):
+        _core.frozensets(
+            np.array([0, 4], dtype=np.int64), np.array([0], np.int32), labels
+        )

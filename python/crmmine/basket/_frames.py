@@ -12,7 +12,7 @@ from itertools import chain, pairwise
 import numpy as np
 import pandas as pd
 
-from crmmine import _convert
+from crmmine import _convert, _core
 
 #: Key of the coded tables kept in ``DataFrame.attrs``.
 ATTRS_KEY = "crmmine"
@@ -117,20 +117,28 @@ def _label_array(labels: pd.Index) -> np.ndarray:
 def frozensets(
     offsets: np.ndarray, items: np.ndarray, labels: pd.Index, *, shared: bool = False
 ) -> np.ndarray:
-    """An object array of frozensets of labels, one per CSR row.
+    """An object array of frozensets of labels, one per CSR row, made in C++ from the
+    labels' own objects.
 
-    Rows of equal length are gathered as one (rows x length) block, so the Python
-    work is one ``frozenset`` call per row and no slicing. With ``shared``, equal rows
-    get the same frozenset object, made once: rule antecedents and consequents repeat
-    a few thousand itemsets over millions of rules.
+    With ``shared``, equal rows get the same frozenset object, made once: rule
+    antecedents and consequents repeat a few thousand itemsets over millions of rules.
+    Rows of equal length are then gathered as one (rows x length) block, so the Python
+    work is one ``frozenset`` call per distinct row and no slicing.
     """
+    if not shared:
+        with _collector_paused():
+            return _core.frozensets(
+                np.ascontiguousarray(offsets, dtype=np.int64),
+                np.ascontiguousarray(items, dtype=np.int32),
+                labels.tolist(),
+            )
     label_values = _label_array(labels)
     lengths = np.diff(offsets)
     out = np.empty(len(lengths), dtype=object)
     if len(lengths) == 0:
         return out
     with _collector_paused():
-        _fill_frozensets(out, offsets, items, lengths, label_values, shared)
+        _fill_frozensets(out, offsets, items, lengths, label_values)
     return out
 
 
@@ -154,20 +162,17 @@ def _fill_frozensets(
     items: np.ndarray,
     lengths: np.ndarray,
     label_values: np.ndarray,
-    shared: bool,
 ) -> None:
+    """Shared frozensets: each distinct row of a length made once."""
     for length in np.unique(lengths):
         rows = np.flatnonzero(lengths == length)
         block = items[offsets[rows, None] + np.arange(length)]
-        if shared:
-            ids, n_distinct = _row_ids(block, len(label_values))
-            example = np.empty(n_distinct, dtype=np.int64)
-            example[ids] = np.arange(len(ids))  # any row of each id: they are equal
-            distinct = np.empty(n_distinct, dtype=object)
-            distinct[:] = list(map(frozenset, label_values[block[example]].tolist()))
-            out[rows] = distinct[ids]
-        else:
-            out[rows] = list(map(frozenset, label_values[block].tolist()))
+        ids, n_distinct = _row_ids(block, len(label_values))
+        example = np.empty(n_distinct, dtype=np.int64)
+        example[ids] = np.arange(len(ids))  # any row of each id: they are equal
+        distinct = np.empty(n_distinct, dtype=object)
+        distinct[:] = list(map(frozenset, label_values[block[example]].tolist()))
+        out[rows] = distinct[ids]
 
 
 def _row_ids(block: np.ndarray, n_items: int) -> tuple[np.ndarray, int]:
