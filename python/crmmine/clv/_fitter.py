@@ -227,18 +227,10 @@ class _ClvModel(BaseEstimator):
             float(self.tol),
             check_n_jobs(self.n_jobs),
         )
-        names = list(self._PARAMS)
-        self.params_ = pd.Series(result["params"], index=names, dtype=np.float64)
-        covariance = np.asarray(result["covariance"], dtype=np.float64)
-        self.variance_matrix_ = pd.DataFrame(covariance, index=names, columns=names)
-        with np.errstate(invalid="ignore"):
-            self.standard_errors_ = pd.Series(np.sqrt(np.diag(covariance)), index=names)
-        self.confidence_intervals_ = pd.DataFrame(
-            {
-                "lower 95% bound": self.params_ - _Z95 * self.standard_errors_,
-                "upper 95% bound": self.params_ + _Z95 * self.standard_errors_,
-            }
+        self.params_ = pd.Series(
+            result["params"], index=list(self._PARAMS), dtype=np.float64
         )
+        self._covariance = np.asarray(result["covariance"], dtype=np.float64)
         self.log_likelihood_ = float(result["log_likelihood"])
         self.mean_log_likelihood_ = float(result["mean_log_likelihood"])
         self.n_iter_ = int(result["n_iter"])
@@ -254,16 +246,46 @@ class _ClvModel(BaseEstimator):
                 stacklevel=3,
             )
 
+    # The tables of the covariance are built when asked for: a fit of a few thousand
+    # customers takes less time than building them.
+    @property
+    def variance_matrix_(self) -> pd.DataFrame:
+        """Covariance of the parameter estimates (inverse Hessian of the total
+        log-likelihood)."""
+        check_is_fitted(self, "params_")
+        names = list(self._PARAMS)
+        return pd.DataFrame(self._covariance, index=names, columns=names)
+
+    @property
+    def standard_errors_(self) -> pd.Series:
+        """Standard error of each parameter."""
+        check_is_fitted(self, "params_")
+        with np.errstate(invalid="ignore"):
+            errors = np.sqrt(np.diag(self._covariance))
+        return pd.Series(errors, index=list(self._PARAMS))
+
+    @property
+    def confidence_intervals_(self) -> pd.DataFrame:
+        """95% bounds of each parameter: coef -/+ 1.96 standard errors."""
+        errors = self.standard_errors_
+        return pd.DataFrame(
+            {
+                "lower 95% bound": self.params_ - _Z95 * errors,
+                "upper 95% bound": self.params_ + _Z95 * errors,
+            }
+        )
+
     @property
     def summary_(self) -> pd.DataFrame:
         """coef, se(coef) and the 95% bounds of each parameter, as lifetimes' summary."""
         check_is_fitted(self, "params_")
+        bounds = self.confidence_intervals_
         return pd.DataFrame(
             {
                 "coef": self.params_,
                 "se(coef)": self.standard_errors_,
-                "lower 95% bound": self.confidence_intervals_["lower 95% bound"],
-                "upper 95% bound": self.confidence_intervals_["upper 95% bound"],
+                "lower 95% bound": bounds["lower 95% bound"],
+                "upper 95% bound": bounds["upper 95% bound"],
             }
         )
 
