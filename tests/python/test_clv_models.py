@@ -495,6 +495,14 @@ def test_result_types_follow_the_input(fitted, cdnow):
     np.testing.assert_allclose(
         table["upper 95% bound"] - table["coef"], 1.96 * table["se(coef)"]
     )
+    covariance = bg.variance_matrix_
+    assert (
+        list(covariance.index) == list(covariance.columns) == ["r", "alpha", "a", "b"]
+    )
+    np.testing.assert_allclose(np.diag(covariance), table["se(coef)"] ** 2)
+    pd.testing.assert_series_equal(
+        bg.standard_errors_, table["se(coef)"], check_names=False
+    )
 
 
 def test_unfitted_models_refuse_to_predict():
@@ -503,6 +511,8 @@ def test_unfitted_models_refuse_to_predict():
             model().predict(1, 1, 1.0, 2.0)
         with pytest.raises(NotFittedError):
             model().summary_  # noqa: B018
+        with pytest.raises(NotFittedError):
+            model().variance_matrix_  # noqa: B018
     with pytest.raises(NotFittedError):
         crmmine.clv.GammaGamma().conditional_expected_average_profit(1, 5.0)
 
