@@ -235,6 +235,15 @@ std::int32_t walk(const DecisionTreeModel& model, const FeatureColumns& X,
     return static_cast<std::int32_t>(node);
 }
 
+// How many rows apply() sends to the leaf the walk reaches.
+std::size_t rows_agreeing_with_walk(const DecisionTreeModel& model,
+                                    const FeatureColumns& X) {
+    const std::vector<std::int32_t> leaves = model.apply(X, 2);
+    std::size_t agree = 0;
+    for (std::size_t i = 0; i < X.n_rows; ++i) agree += leaves[i] == walk(model, X, i);
+    return agree;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -258,13 +267,8 @@ TEST_CASE(
     mixed_stride.X.columns[2] = rows.data() + 2;
     mixed_stride.X.strides[2] = 4;
     for (const FeatureColumns* X :
-         std::vector<const FeatureColumns*>{&same_stride.X, &mixed_stride.X}) {
-        const std::vector<std::int32_t> leaves = model.apply(*X, 2);
-        std::size_t agree = 0;
-        for (std::size_t i = 0; i < X->n_rows; ++i)
-            agree += leaves[i] == walk(model, *X, i);
-        CHECK(agree == X->n_rows);
-    }
+         std::vector<const FeatureColumns*>{&same_stride.X, &mixed_stride.X})
+        CHECK(rows_agreeing_with_walk(model, *X) == X->n_rows);
 }
 
 TEST_CASE(
@@ -306,12 +310,7 @@ TEST_CASE(
         as_ints.X.codes[1] = {codes16.data(), 2};
         as_ints.X.columns[0] = as_ints.X.columns[1] = nullptr;
         for (const FeatureColumns* X :
-             std::vector<const FeatureColumns*>{&as_floats.X, &as_ints.X}) {
-            const std::vector<std::int32_t> leaves = model.apply(*X, 2);
-            std::size_t agree = 0;
-            for (std::size_t i = 0; i < X->n_rows; ++i)
-                agree += leaves[i] == walk(model, *X, i);
-            CHECK(agree == X->n_rows);
-        }
+             std::vector<const FeatureColumns*>{&as_floats.X, &as_ints.X})
+            CHECK(rows_agreeing_with_walk(model, *X) == X->n_rows);
     }
 }
