@@ -1,8 +1,8 @@
-// The weighted logistic loss sum_i s_i * (softplus(z_i) - y_i * z_i), z = X w + b, with
-// its gradient and (for proximal Newton) its Hessian, in one pass over X. Rows are cut
-// into chunks whose boundaries depend on the data shape only; each chunk sums into its
-// own slot and the slots are added in chunk order, so any thread count gives the same
-// bits.
+// The weighted logistic loss sum_i s_i * (log1p_exp(z_i) - y_i * z_i), z = X w + b,
+// with its gradient and (for proximal Newton) its Hessian, in one pass over X. Rows are
+// cut into chunks whose boundaries depend on the data shape only; each chunk sums into
+// its own slot and the slots are added in chunk order, so any thread count gives the
+// same bits.
 #pragma once
 
 #include <algorithm>
@@ -11,21 +11,11 @@
 #include <optional>
 #include <vector>
 
+#include "crmmine/core/logistic_functions.hpp"
 #include "crmmine/core/matrix.hpp"
 #include "crmmine/core/parallel.hpp"
 
 namespace crmmine::detail {
-
-// log(1 + exp(z)) without overflow.
-inline double softplus(double z) noexcept {
-    return z > 0.0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
-}
-
-inline double sigmoid(double z) noexcept {
-    if (z >= 0.0) return 1.0 / (1.0 + std::exp(-z));
-    const double e = std::exp(z);
-    return e / (1.0 + e);
-}
 
 // b + x . w with four running sums: one sum would wait on each add before the next
 // (the compiler may not reorder floating-point adds), four keep the adder busy. The

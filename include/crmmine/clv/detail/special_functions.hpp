@@ -12,6 +12,8 @@
 #include <cmath>
 #include <limits>
 
+#include "crmmine/core/logistic_functions.hpp"
+
 namespace crmmine {
 namespace detail {
 
@@ -90,18 +92,6 @@ inline double log_beta(double a, double b) {
 inline double log1p_fast(double x) {
     const double u = 1.0 + x;
     return u == 1.0 ? x : std::log(u) * (x / (u - 1.0));
-}
-
-// log(1 + exp(x)) without overflow.
-inline double log1p_exp(double x) {
-    return x > 0.0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
-}
-
-// 1 / (1 + exp(-x)).
-inline double sigmoid(double x) {
-    if (x >= 0.0) return 1.0 / (1.0 + std::exp(-x));
-    const double e = std::exp(x);
-    return e / (1.0 + e);
 }
 
 // log(exp(a) + exp(b)).
