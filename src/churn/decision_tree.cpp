@@ -976,8 +976,6 @@ struct PackedTree {
     bool codes = false;        // some node reads a column of integer codes
 };
 
-// Fills tree.numeric when no node is categorical or reads codes and every split
-// column has the same stride.
 // Lays the model's nodes out breadth first, each pair of children side by side in
 // the order of their sides: nodes[at] = make(model node, its first child's place) for
 // inner nodes, make(model node, at) for leaves. A node whose sign is negative sends x
@@ -1002,6 +1000,15 @@ std::vector<std::int32_t> breadth_first_layout(const DecisionTreeModel& m,
     return model_node;
 }
 
+// The (bound, sign) of a numeric split at threshold t: !(sign * x <= bound) is its
+// side, NaN going to the side the split learned.
+std::pair<double, double> numeric_test(double threshold, bool missing_left) {
+    if (missing_left) return {-std::nextafter(threshold, HUGE_VAL), -1.0};
+    return {threshold, 1.0};
+}
+
+// Fills tree.numeric when no node is categorical or reads codes and every split
+// column has the same stride.
 void pack_numeric(const DecisionTreeModel& m, PackedTree& tree) {
     if (tree.categorical || tree.codes) return;
     const PackedNode* some_inner = nullptr;
@@ -1019,8 +1026,8 @@ void pack_numeric(const DecisionTreeModel& m, PackedTree& tree) {
                 return {std::numeric_limits<double>::quiet_NaN(), 1.0,
                         some_inner->column, place - 1};
             const PackedNode& p = tree.nodes[i];
-            if (p.missing_right) return {p.threshold, 1.0, p.column, place};
-            return {-std::nextafter(p.threshold, HUGE_VAL), -1.0, p.column, place};
+            const auto [bound, sign] = numeric_test(p.threshold, p.missing_right == 0);
+            return {bound, sign, p.column, place};
         });
 }
 
@@ -1037,10 +1044,8 @@ MixedNode mixed_node(const DecisionTreeModel& m, std::size_t i, std::int32_t off
             missing_left ? 0 : std::uint64_t{1} << kMissingSlot;
         return {HUGE_VAL, (~left & known) | missing, 1.0, offset, first_child};
     }
-    if (missing_left)
-        return {-std::nextafter(m.threshold[i], HUGE_VAL), 0, -1.0, offset,
-                first_child};
-    return {m.threshold[i], 0, 1.0, offset, first_child};
+    const auto [bound, sign] = numeric_test(m.threshold[i], missing_left);
+    return {bound, 0, sign, offset, first_child};
 }
 
 // Fills tree.mixed and tree.gathered when the tree is not numeric-only over one
@@ -1234,26 +1239,22 @@ void gather_block(const PackedTree& tree, const FeatureColumns& X, std::int64_t 
         const std::size_t f = feature.feature;
         double* value = values + g * kLanes;
         std::uint8_t* slot = slots + g * kLanes;
-        const double* column = X.columns[f];
-        const std::ptrdiff_t stride = X.strides[f];
-        const bool codes = X.is_code_column(f);
+        const std::int64_t last = first + lanes;
         // The other half of each block stays as allocated: 0.0 values for
         // categorical features, slot 0 (mask 0) for numeric ones.
         if (feature.n_categories == 0) {
-            for (std::int64_t l = 0; l < lanes; ++l)
-                value[l] = codes ? X.codes[f].value(static_cast<std::size_t>(first + l))
-                                 : column[(first + l) * stride];
+            for_values(X, f, first, last,
+                       [&](std::int64_t i, double x) { value[i - first] = x; });
             continue;
         }
-        if (!codes) {
+        if (!X.is_code_column(f)) {
             // A code given as a double: truncated like the node-by-node walk does;
             // NaN fails both comparisons and takes the missing slot.
-            for (std::int64_t l = 0; l < lanes; ++l) {
-                const double x = column[(first + l) * stride];
-                slot[l] = x >= 0.0 && x < feature.n_categories
-                              ? static_cast<std::uint8_t>(x)
-                              : kMissingSlot;
-            }
+            for_values(X, f, first, last, [&](std::int64_t i, double x) {
+                slot[i - first] = x >= 0.0 && x < feature.n_categories
+                                      ? static_cast<std::uint8_t>(x)
+                                      : kMissingSlot;
+            });
             continue;
         }
         const CodeColumn& c = X.codes[f];
@@ -1284,10 +1285,6 @@ void descend_mixed(const PackedTree& tree, const double* values,
     for (std::int64_t l = 0; l < lanes; ++l)
         out[l] = tree.model_node[static_cast<std::size_t>(node[l])];
 }
-
-}  // namespace
-
-namespace {
 
 // Runs rows through the tree kLanes at a time and hands each block's leaves to
 // on_block(first_row, lanes, leaves), in parallel over parts of the rows.

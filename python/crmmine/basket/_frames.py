@@ -122,24 +122,14 @@ def frozensets(
 
     With ``shared``, equal rows get the same frozenset object, made once: rule
     antecedents and consequents repeat a few thousand itemsets over millions of rules.
-    Rows of equal length are then gathered as one (rows x length) block, so the Python
-    work is one ``frozenset`` call per distinct row and no slicing.
     """
-    if not shared:
-        with _collector_paused():
-            return _core.frozensets(
-                np.ascontiguousarray(offsets, dtype=np.int64),
-                np.ascontiguousarray(items, dtype=np.int32),
-                labels.tolist(),
-            )
-    label_values = _label_array(labels)
-    lengths = np.diff(offsets)
-    out = np.empty(len(lengths), dtype=object)
-    if len(lengths) == 0:
-        return out
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    items = np.ascontiguousarray(items, dtype=np.int32)
+    if shared:
+        offsets, items, ids = _distinct_rows(offsets, items, len(labels))
     with _collector_paused():
-        _fill_frozensets(out, offsets, items, lengths, label_values)
-    return out
+        sets = _core.frozensets(offsets, items, labels.tolist())
+    return sets[ids] if shared else sets
 
 
 @contextmanager
@@ -156,23 +146,35 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _fill_frozensets(
-    out: np.ndarray,
-    offsets: np.ndarray,
-    items: np.ndarray,
-    lengths: np.ndarray,
-    label_values: np.ndarray,
-) -> None:
-    """Shared frozensets: each distinct row of a length made once."""
+def _distinct_rows(
+    offsets: np.ndarray, items: np.ndarray, n_items: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct CSR rows (as offsets and items) and each row's index among them.
+    Rows of equal length are compared as one (rows x length) block."""
+    lengths = np.diff(offsets)
+    ids = np.empty(len(lengths), dtype=np.int64)
+    blocks = []
+    n_distinct = 0
     for length in np.unique(lengths):
         rows = np.flatnonzero(lengths == length)
         block = items[offsets[rows, None] + np.arange(length)]
-        ids, n_distinct = _row_ids(block, len(label_values))
-        example = np.empty(n_distinct, dtype=np.int64)
-        example[ids] = np.arange(len(ids))  # any row of each id: they are equal
-        distinct = np.empty(n_distinct, dtype=object)
-        distinct[:] = list(map(frozenset, label_values[block[example]].tolist()))
-        out[rows] = distinct[ids]
+        block_ids, count = _row_ids(block, n_items)
+        example = np.empty(count, dtype=np.int64)
+        example[block_ids] = np.arange(len(block_ids))  # any row of an id: all equal
+        ids[rows] = block_ids + n_distinct
+        blocks.append(block[example])
+        n_distinct += count
+    widths = [block.shape[1] for block in blocks]
+    distinct_offsets = np.zeros(n_distinct + 1, dtype=np.int64)
+    np.cumsum(
+        np.repeat(widths, [len(block) for block in blocks]), out=distinct_offsets[1:]
+    )
+    distinct_items = (
+        np.concatenate([block.ravel() for block in blocks])
+        if blocks
+        else np.zeros(0, dtype=np.int32)
+    )
+    return distinct_offsets, distinct_items, ids
 
 
 def _row_ids(block: np.ndarray, n_items: int) -> tuple[np.ndarray, int]:

@@ -451,19 +451,10 @@ def _from_lists(data: Iterable[object]) -> Baskets:
 
 
 def _sorted_codes(codes: np.ndarray, labels: list) -> tuple[np.ndarray, pd.Index]:
-    """First-seen codes and their labels recoded as factorize(sort=True) codes them:
-    labels in sorted order where they sort, first-seen order otherwise, and missing
-    labels (None, NaN) coded -1."""
-    index = pd.Index(labels)
-    missing = index.isna()
-    try:
-        order = index[~missing].argsort(kind="stable")
-    except TypeError:  # labels of mixed types do not sort
-        order = np.arange(len(index) - int(missing.sum()))
-    present = np.flatnonzero(~missing)[order]
-    recode = np.full(len(index), -1, dtype=np.int32)
-    recode[present] = np.arange(len(present), dtype=np.int32)
-    return recode[codes], index[present]
+    """First-seen codes recoded as factorize codes their labels: sorted where they
+    sort, missing labels (None, NaN) -1."""
+    label_codes, item_labels = _convert.factorize(labels, "items")
+    return label_codes[codes], item_labels
 
 
 def _no_columns(transaction: object, item: object, what: str) -> None:
