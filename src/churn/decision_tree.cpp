@@ -288,8 +288,11 @@ struct BinnedFeatures {
 };
 
 // Bin edges: midpoints between neighbouring distinct values when there are few, else
-// between the values at max_bins quantiles of a row sample (as scikit-learn's
-// HistGradientBoosting). values: the feature's non-missing sampled values.
+// between the value at each of max_bins quantiles of a row sample and the next distinct
+// value above it. An edge thus always lies halfway across a gap in the data, as an
+// exact split's threshold does: on repeated values a plain quantile midpoint falls on a
+// value itself and sends every unseen value above it right. values: the feature's
+// non-missing sampled values.
 std::vector<double> numeric_edges(std::vector<double> values, int max_bins) {
     std::vector<double> edges;
     if (values.empty()) return edges;
@@ -303,7 +306,11 @@ std::vector<double> numeric_edges(std::vector<double> values, int max_bins) {
     for (int b = 1; b < max_bins; ++b) {
         const std::size_t at = values.size() * static_cast<std::size_t>(b) /
                                static_cast<std::size_t>(max_bins);
-        const double edge = values[at - 1] / 2.0 + values[at] / 2.0;
+        const auto above =
+            std::upper_bound(values.begin() + static_cast<std::ptrdiff_t>(at),
+                             values.end(), values[at - 1]);
+        if (above == values.end()) break;
+        const double edge = values[at - 1] / 2.0 + *above / 2.0;
         if (edges.empty() || edge > edges.back()) edges.push_back(edge);
     }
     return edges;
@@ -583,13 +590,12 @@ private:
         return node;
     }
 
-    // The features to search at a node, in the order ties are broken: all of them in
-    // index order, or a random permutation seeded by random_state and the node.
+    // The features to search at a node, in the order ties are broken: a permutation
+    // seeded by random_state and the node, as scikit-learn permutes them even when it
+    // searches them all, so equally good splits are not always won by the first column.
     std::vector<std::size_t> feature_order() const {
         std::vector<std::size_t> order(p_.n_features);
         std::iota(order.begin(), order.end(), std::size_t{0});
-        if (params_.max_features == 0 || params_.max_features >= p_.n_features)
-            return order;
         std::seed_seq seed{static_cast<std::uint32_t>(params_.random_state),
                            static_cast<std::uint32_t>(params_.random_state >> 32),
                            static_cast<std::uint32_t>(model_.children_left.size())};

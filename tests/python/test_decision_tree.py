@@ -120,13 +120,18 @@ def test_exact_tree_equals_sklearn(case):
         assert ours.get_n_leaves() == theirs.get_n_leaves()
 
 
-def test_no_ties_means_identical_everything():
-    """Leaves of 25 or more rows on continuous data leave no ties: every array
-    matches."""
+@pytest.mark.parametrize("random_state", [0, 1, 2])
+def test_no_ties_means_identical_everything(random_state):
+    """Continuous weights leave no two cuts with equal class totals, so no ties: every
+    array matches whatever order each library visits the features in. (Unweighted,
+    a node of 55 rows with leaves of 25 already offers several equal cuts.)"""
     X, y = float32_data(n=5000, missing=0.05, seed=3)
+    weights = np.random.default_rng(4).uniform(0.5, 1.5, len(y))
     kwargs = dict(max_depth=6, min_samples_leaf=25)
-    ours = crmmine.DecisionTreeClassifier(splitter="exact", **kwargs).fit(X, y)
-    theirs = SkTree(random_state=0, **kwargs).fit(X, y)
+    ours = crmmine.DecisionTreeClassifier(
+        splitter="exact", random_state=random_state, **kwargs
+    ).fit(X, y, sample_weight=weights)
+    theirs = SkTree(random_state=0, **kwargs).fit(X, y, sample_weight=weights)
     assert compare_trees(ours, theirs) == (theirs.tree_.node_count, 0)
     for name in ("children_left", "children_right", "feature", "missing_go_to_left"):
         np.testing.assert_array_equal(
@@ -191,14 +196,17 @@ def test_learned_missing_side():
 
 def test_histogram_equals_exact_when_bins_hold_every_value():
     """With at most 255 distinct values per feature the candidate cuts are the same,
-    so both splitters put every row in the same leaf."""
+    so both splitters put every row in the same leaf. Integer features tie often:
+    one random_state gives both the same feature order at each node."""
     rng = np.random.default_rng(2)
     X = rng.integers(0, 40, size=(6000, 6)).astype(float)
     X[rng.random(X.shape) < 0.05] = np.nan
     y = (X[:, 0] > 20) ^ (np.nan_to_num(X[:, 1]) % 3 == 0) | (rng.random(6000) < 0.1)
-    exact = crmmine.DecisionTreeClassifier(splitter="exact", max_depth=8).fit(X, y)
-    histogram = crmmine.DecisionTreeClassifier(splitter="histogram", max_depth=8).fit(
-        X, y
+    exact, histogram = (
+        crmmine.DecisionTreeClassifier(
+            splitter=splitter, max_depth=8, random_state=5
+        ).fit(X, y)
+        for splitter in ("exact", "histogram")
     )
     np.testing.assert_array_equal(exact.tree_.feature, histogram.tree_.feature)
     np.testing.assert_array_equal(exact.apply(X), histogram.apply(X))
@@ -220,6 +228,41 @@ def test_thread_count_does_not_change_the_tree(splitter):
         np.testing.assert_array_equal(
             values, trees[1].tree_._arrays[name], err_msg=name
         )
+
+
+def test_random_state_breaks_ties_between_equal_features():
+    """A copy of the best column splits exactly as well as the column: as in
+    scikit-learn, the feature order drawn from random_state decides which one the
+    root takes, the same one for the same seed at any thread count."""
+    X, y = float32_data(n=4000, seed=5)
+    best = crmmine.DecisionTreeClassifier(max_depth=1).fit(X, y).tree_.feature[0]
+    X = np.column_stack([X, X[:, best]])  # feature 8 copies it
+    roots = set()
+    for seed in range(12):
+        trees = [
+            crmmine.DecisionTreeClassifier(
+                max_depth=3, random_state=seed, n_jobs=jobs
+            ).fit(X, y)
+            for jobs in (1, 2)
+        ]
+        np.testing.assert_array_equal(trees[0].tree_.feature, trees[1].tree_.feature)
+        roots.add(trees[0].tree_.feature[0])
+    assert roots == {best, 8}
+
+
+def test_histogram_edges_lie_halfway_across_gaps():
+    """Quantile edges on heavily repeated values sit between neighbouring distinct
+    values, as exact thresholds do, not on a value."""
+    rng = np.random.default_rng(3)
+    values = np.repeat(np.arange(1000.0), 100)
+    rng.shuffle(values)
+    y = (values > 612) ^ (rng.random(len(values)) < 0.05)
+    tree = crmmine.DecisionTreeClassifier(splitter="histogram", max_depth=4).fit(
+        values[:, None], y
+    )
+    thresholds = tree.tree_.threshold[tree.tree_.children_left >= 0]
+    assert len(thresholds) > 3
+    np.testing.assert_array_equal(thresholds % 1.0, 0.5)
 
 
 def test_random_state_seeds_the_feature_draws():

@@ -90,6 +90,7 @@ struct DecisionTreeParams {
     // Features searched per node, drawn at random (seeded by random_state and the node,
     // so the tree does not depend on the thread count); 0 means all of them.
     std::size_t max_features = 0;
+    // Also orders the features at each node, which decides between equally good splits.
     std::uint64_t random_state = 0;
     // Weight per class code (empty: all 1); balanced multiplies in
     // n_samples / (n_classes * samples of the class), scikit-learn's "balanced".

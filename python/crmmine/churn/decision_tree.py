@@ -117,6 +117,11 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
     max_features : int, float, "sqrt", "log2" or None, default None
         Features searched per node, drawn at random (seeded by ``random_state``).
     random_state : int, RandomState or None
+        Seeds the features drawn per node and, as in scikit-learn, the order in which
+        each node visits the features even when it searches them all: where several
+        features give an equally good split (Telco's add-on columns all separate the
+        customers without internet service), the first in that order wins. Fix it for
+        a reproducible tree; ``None`` draws a fresh seed per fit.
     min_impurity_decrease : float, default 0.0
     class_weight : dict, "balanced" or None
         "balanced" is ``n_samples / (n_classes * np.bincount(y))``, as scikit-learn.
@@ -242,7 +247,7 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
             min_weight_fraction,
             min_impurity_decrease,
             max_features,
-            self._seed(max_features, n_features),
+            self._seed(),
             class_weight,
             balanced,
             ccp_alpha,
@@ -599,9 +604,7 @@ class DecisionTreeClassifier(ClassifierMixin, BaseEstimator):
             f"'sqrt', 'log2' or None, got {value!r}"
         )
 
-    def _seed(self, max_features: int, n_features: int) -> int:
-        if max_features == 0 or max_features >= n_features:
-            return 0
+    def _seed(self) -> int:
         state = self.random_state
         if state is None or isinstance(state, np.random.RandomState):
             generator = np.random.mtrand._rand if state is None else state
