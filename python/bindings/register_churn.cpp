@@ -242,7 +242,7 @@ py::array_t<double> logistic_decision_function(const In<double>& X,
         }
         return to_numpy(std::move(out));
     }
-    py::array_t<double> both({X.shape(0), py::ssize_t{2}});
+    py::array_t<double> both = output_array<double>({X.shape(0), 2});
     double* cells = both.mutable_data();
     {
         py::gil_scoped_release nogil;

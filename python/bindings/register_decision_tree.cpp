@@ -193,7 +193,7 @@ py::array_t<double> decision_tree_predict_proba(const py::dict& arrays,
                                                 int n_jobs) {
     const crmmine::DecisionTreeModel model = model_from(arrays);
     const crmmine::FeatureColumns view = columns_view(X, n_rows);
-    py::array_t<double> proba({n_rows, py::ssize_t{model.n_classes}});
+    py::array_t<double> proba = output_array<double>({n_rows, model.n_classes});
     double* out = proba.mutable_data();
     {
         py::gil_scoped_release nogil;

@@ -106,3 +106,30 @@ def interrupted_times(long_work, full: float) -> list[float]:
         if stopped_times[-1] < 0.75 * full:
             break
     return stopped_times
+
+
+@pytest.mark.parametrize("estimator", ["DecisionTreeClassifier", "LogisticRegression"])
+def test_large_predictions_are_ordinary_arrays(estimator):
+    """Predictions of 2 MiB or more live in their own huge-page mapping: they must
+    equal the ones made in small batches (numpy's memory), be writeable C-ordered
+    float64 arrays, outlive the model, and pickle."""
+    import gc
+    import pickle
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150_000, 5))
+    y = (X[:, 0] + rng.normal(size=len(X)) > 0).astype(int)
+    model = getattr(crmmine, estimator)().fit(X[:5000], y[:5000])
+    whole = model.predict_proba(X)
+    assert whole.nbytes >= 2 << 20
+    batches = np.vstack(
+        [model.predict_proba(X[i : i + 10_000]) for i in range(0, len(X), 10_000)]
+    )
+    del model
+    gc.collect()
+    np.testing.assert_array_equal(whole, batches)
+    assert (
+        whole.dtype == np.float64 and whole.flags.c_contiguous and whole.flags.writeable
+    )
+    whole[0] = [0.25, 0.75]
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(whole)), whole)
