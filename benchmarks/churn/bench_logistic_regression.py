@@ -177,8 +177,8 @@ def compare(problem, penalty, threads, reference) -> list[dict[str, object]]:
                 fit_any, solver, problem, penalty, found["tol"], threads
             )
             theirs_predict = partial(predict, found["model"], problem.X_test)
-            ours_s, theirs_s = alternating_best(ours_fit, theirs_fit, 2)
-            ours_p, theirs_p = alternating_best(
+            ours_s, theirs_s = harness.alternating_best(ours_fit, theirs_fit, 2)
+            ours_p, theirs_p = harness.alternating_best(
                 ours_predict, theirs_predict, PREDICT_REPEATS
             )
             row |= {
@@ -258,16 +258,6 @@ def spell(penalty: str) -> dict[str, object]:
 
 def predict(model, X):
     return model.predict_proba(X)
-
-
-def alternating_best(ours, theirs, repeats: int) -> tuple[float, float]:
-    """Best of ``repeats`` timings of each, taken in turn, so a burst of load on the
-    machine slows both sides rather than one."""
-    ours_s = theirs_s = float("inf")
-    for _ in range(repeats):
-        ours_s = min(ours_s, harness.best_time(ours, 1))
-        theirs_s = min(theirs_s, harness.best_time(theirs, 1))
-    return ours_s, theirs_s
 
 
 def progress(message: str) -> None:

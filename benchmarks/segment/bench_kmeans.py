@@ -87,13 +87,13 @@ def compare(X: np.ndarray, k: int, threads: int, bandwidth: float) -> dict[str, 
     theirs = partial(fit_sklearn, X, start, threads)
     ours_model, theirs_model = ours(), theirs()  # warm-ups, and the answers to compare
     repeats = 2
-    ours_s, theirs_s = alternating_best(ours, theirs, repeats)
+    ours_s, theirs_s = harness.alternating_best(ours, theirs, repeats)
 
     def theirs_predict_call():
         with threadpool_limits(threads):
             return theirs_model.predict(X)
 
-    ours_predict, theirs_predict = alternating_best(
+    ours_predict, theirs_predict = harness.alternating_best(
         partial(ours_model.predict, X), theirs_predict_call, repeats
     )
     lloyd = crmmine.KMeans(
@@ -122,16 +122,6 @@ def compare(X: np.ndarray, k: int, threads: int, bandwidth: float) -> dict[str, 
         "distances skipped": skipped,
         "Lloyd iteration / memory pass": per_iteration / (X.nbytes / bandwidth),
     }
-
-
-def alternating_best(ours, theirs, repeats: int) -> tuple[float, float]:
-    """Best of ``repeats`` timings of each, taken in turn, so a burst of load on the
-    machine slows both sides rather than one."""
-    ours_s = theirs_s = float("inf")
-    for _ in range(repeats):
-        ours_s = min(ours_s, harness.best_time(ours, 1))
-        theirs_s = min(theirs_s, harness.best_time(theirs, 1))
-    return ours_s, theirs_s
 
 
 def fit_crmmine(X, start, threads):

@@ -502,7 +502,7 @@ std::vector<double> LogisticRegressionModel::predict_proba(
     std::vector<double> out(static_cast<std::size_t>(X.rows()));
     score_blocks(X, coef, intercept, n_jobs,
                  [&](const double* z, std::int64_t first, std::int64_t rows) {
-                     std::transform(z, z + rows, out.data() + first, detail::sigmoid);
+                     detail::sigmoid_block(z, rows, out.data() + first);
                  });
     return out;
 }
@@ -511,11 +511,12 @@ void LogisticRegressionModel::predict_proba(Eigen::Ref<const RowMatrix<double>> 
                                             double* both, int n_jobs) const {
     score_blocks(X, coef, intercept, n_jobs,
                  [&](const double* z, std::int64_t first, std::int64_t rows) {
+                     double p[detail::kScoreBlock];
+                     detail::sigmoid_block(z, rows, p);
                      double* out = both + 2 * first;
                      for (std::int64_t r = 0; r < rows; ++r) {
-                         const double p = detail::sigmoid(z[r]);
-                         out[2 * r] = 1.0 - p;
-                         out[2 * r + 1] = p;
+                         out[2 * r] = 1.0 - p[r];
+                         out[2 * r + 1] = p[r];
                      }
                  });
 }

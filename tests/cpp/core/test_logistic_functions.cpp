@@ -1,0 +1,59 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "crmmine/core/logistic_functions.hpp"
+
+using namespace crmmine;
+
+namespace {
+
+// Distance in units in the last place of expected (subnormals included).
+double ulps_apart(double value, double expected) {
+    if (value == expected) return 0.0;
+    const double ulp =
+        std::nextafter(std::fabs(expected), HUGE_VAL) - std::fabs(expected);
+    return std::fabs(value - expected) / ulp;
+}
+
+}  // namespace
+
+TEST_CASE("exp_non_positive is within 1 ulp of std::exp down to the last subnormal") {
+    std::mt19937_64 generator(7);
+    std::uniform_real_distribution<double> wide(-760.0, 0.0), narrow(-1.0, 0.0);
+    double worst = 0.0;
+    for (int i = 0; i < 400000; ++i) {
+        const double a = i % 2 == 0 ? wide(generator) : narrow(generator);
+        worst = std::max(worst, ulps_apart(detail::exp_non_positive(a), std::exp(a)));
+    }
+    CHECK(worst <= 1.0);
+    for (const double a :
+         {0.0, -0.0, -1e-300, -0.5 * std::log(2.0), -708.39, -709.8, -740.0, -745.13,
+          -745.14, -746.0, -1e6, -std::numeric_limits<double>::max(),
+          -std::numeric_limits<double>::infinity()}) {
+        CAPTURE(a);
+        CHECK(ulps_apart(detail::exp_non_positive(a), std::exp(a)) <= 1.0);
+    }
+}
+
+TEST_CASE("sigmoid_block agrees with the scalar sigmoid, tails and signs included") {
+    std::vector<double> z;
+    std::mt19937_64 generator(3);
+    std::normal_distribution<double> scores(0.0, 8.0);
+    for (int i = 0; i < 100000; ++i) z.push_back(scores(generator));
+    for (const double extreme : {0.0, -0.0, 1e-300, -1e-300, 36.0, -36.0, 709.0, -709.0,
+                                 745.0, -745.0, 800.0, -800.0, 1e300, -1e300})
+        z.push_back(extreme);
+    std::vector<double> block(z.size());
+    detail::sigmoid_block(z.data(), static_cast<std::int64_t>(z.size()), block.data());
+    double worst = 0.0;
+    for (std::size_t i = 0; i < z.size(); ++i)
+        worst = std::max(worst, ulps_apart(block[i], detail::sigmoid(z[i])));
+    CHECK(worst <= 2.0);
+    CHECK(block[z.size() - 2] == 1.0);
+    CHECK(block[z.size() - 1] == 0.0);
+}
