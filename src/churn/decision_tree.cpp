@@ -939,6 +939,7 @@ struct NumericNode {
     double sign;
     const double* column;
     std::int32_t first_child;
+    std::int32_t column_in_row;  // column - row_first, for rows copied block-wise
 };
 
 // Rows descend kLanes at a time: the lanes' loads and compares overlap instead of
@@ -973,6 +974,10 @@ struct PackedTree {
     std::vector<PackedNode> nodes;
     std::vector<NumericNode> numeric;  // filled when numeric_stride is set
     std::ptrdiff_t numeric_stride = 0;
+    // Set when every column read lies within numeric_stride values from row_first,
+    // as in a C-ordered matrix: a block of rows is then one contiguous run.
+    const double* row_first = nullptr;
+    std::ptrdiff_t row_span = 0;  // values from row_first to the last column read, + 1
     std::vector<std::int32_t> model_node;  // of each numeric or mixed node
     std::vector<MixedNode> mixed;  // filled when numeric is not and mixed nodes can be
     std::vector<GatheredFeature> gathered;
@@ -1025,15 +1030,29 @@ void pack_numeric(const DecisionTreeModel& m, PackedTree& tree) {
     }
     if (some_inner == nullptr || some_inner->stride <= 0) return;
     tree.numeric_stride = some_inner->stride;
+    const double* lowest = some_inner->column;
+    const double* highest = some_inner->column;
+    for (std::size_t i = 0; i < tree.nodes.size(); ++i) {
+        if (m.is_leaf(i)) continue;
+        lowest = std::min(lowest, tree.nodes[i].column);
+        highest = std::max(highest, tree.nodes[i].column);
+    }
+    if (tree.numeric_stride > 1 && highest - lowest < tree.numeric_stride) {
+        tree.row_first = lowest;
+        tree.row_span = highest - lowest + 1;
+    }
+    auto in_row = [&](const double* column) {
+        return static_cast<std::int32_t>(tree.row_first ? column - lowest : 0);
+    };
     tree.model_node = breadth_first_layout(
         m, tree.numeric, [&](std::size_t i, std::int32_t place) -> NumericNode {
             // Leaves read a row of a real column and ignore it.
             if (m.is_leaf(i))
                 return {std::numeric_limits<double>::quiet_NaN(), 1.0,
-                        some_inner->column, place - 1};
+                        some_inner->column, place - 1, in_row(some_inner->column)};
             const PackedNode& p = tree.nodes[i];
             const auto [bound, sign] = numeric_test(p.threshold, p.missing_right == 0);
-            return {bound, sign, p.column, place};
+            return {bound, sign, p.column, place, in_row(p.column)};
         });
 }
 
@@ -1224,6 +1243,26 @@ void descend_numeric(const PackedTree& tree, std::int64_t first, std::int64_t la
         out[l] = tree.model_node[static_cast<std::size_t>(node[l])];
 }
 
+// descend_numeric for rows stored one after another (tree.row_first set, a C-ordered
+// matrix): the block's rows are first copied in one sequential run, which the
+// hardware prefetches at full memory speed, and the descent's scattered reads then
+// hit the copy. Read in place, they waited on memory: 15% slower on Telco.
+void descend_numeric_rows(const PackedTree& tree, std::int64_t first,
+                          std::int64_t lanes, double* rows, std::int32_t* out) {
+    const std::ptrdiff_t stride = tree.numeric_stride;
+    const double* from = tree.row_first + first * stride;
+    std::copy(from, from + (lanes - 1) * stride + tree.row_span, rows);
+    std::int32_t node[kLanes] = {};
+    for (int level = 0; level < tree.depth; ++level)
+        for (std::int64_t l = 0; l < lanes; ++l) {
+            const NumericNode& q = tree.numeric[static_cast<std::size_t>(node[l])];
+            const double x = q.sign * rows[l * stride + q.column_in_row];
+            node[l] = q.first_child + static_cast<std::int32_t>(!(x <= q.bound));
+        }
+    for (std::int64_t l = 0; l < lanes; ++l)
+        out[l] = tree.model_node[static_cast<std::size_t>(node[l])];
+}
+
 // Category codes to slots, compared in their own width (n_categories <= 63 fits
 // any), which keeps the loop in byte-wide vector compares for int8 codes.
 template <class Code>
@@ -1316,9 +1355,14 @@ void for_leaf_blocks(const DecisionTreeModel& model, const FeatureColumns& X,
         std::int32_t leaves[kLanes];
         std::vector<double> values(tree.gathered.size() * kLanes);
         std::vector<std::uint8_t> slots(tree.gathered.size() * kLanes);
+        std::vector<double> rows(
+            tree.row_first ? static_cast<std::size_t>(kLanes * tree.numeric_stride)
+                           : 0);
         for (auto row = begin; row < end; row += kLanes) {
             const std::int64_t lanes = std::min<std::int64_t>(kLanes, end - row);
-            if (!tree.numeric.empty()) {
+            if (tree.row_first) {
+                descend_numeric_rows(tree, row, lanes, rows.data(), leaves);
+            } else if (!tree.numeric.empty()) {
                 descend_numeric(tree, row, lanes, leaves);
             } else if (!tree.mixed.empty()) {
                 gather_block(tree, X, row, lanes, values.data(), slots.data());

@@ -266,8 +266,19 @@ TEST_CASE(
     TreeTrainingData mixed_stride = training(t);
     mixed_stride.X.columns[2] = rows.data() + 2;
     mixed_stride.X.strides[2] = 4;
-    for (const FeatureColumns* X :
-         std::vector<const FeatureColumns*>{&same_stride.X, &mixed_stride.X})
+    // Every column from a row-major matrix behind a leading column the model does
+    // not read: blocks of rows are copied from the first column read to the last.
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> padded(
+        t.X.rows(), 5);
+    padded.col(0).setConstant(std::numeric_limits<double>::quiet_NaN());
+    padded.rightCols(4) = t.X;
+    TreeTrainingData row_major = training(t);
+    for (std::size_t j = 0; j < 4; ++j) {
+        row_major.X.columns[j] = padded.data() + 1 + j;
+        row_major.X.strides[j] = 5;
+    }
+    for (const FeatureColumns* X : std::vector<const FeatureColumns*>{
+             &same_stride.X, &mixed_stride.X, &row_major.X})
         CHECK(rows_agreeing_with_walk(model, *X) == X->n_rows);
 }
 
