@@ -41,9 +41,6 @@ def best_time(call: Callable[[], object], repeats: int) -> float:
     return best
 
 
-# --- memory -------------------------------------------------------------------------
-
-
 def alternating_best(
     ours: Callable[[], object], theirs: Callable[[], object], repeats: int
 ) -> tuple[float, float]:
@@ -54,6 +51,9 @@ def alternating_best(
         ours_s = min(ours_s, best_time(ours, 1))
         theirs_s = min(theirs_s, best_time(theirs, 1))
     return ours_s, theirs_s
+
+
+# --- memory -------------------------------------------------------------------------
 
 
 def release_memory() -> None:
