@@ -33,6 +33,7 @@ RESULT_FILE = "churn_decision_tree.md"
 SIZES = [("synthetic", 1_000_000), ("synthetic", 5_000_000), ("telco", 1_000_000)]
 QUICK_SIZES = [("synthetic", 50_000), ("telco", 50_000)]
 DEPTHS = [8, 12]
+FORMS = ("matrix", "frame")
 #: predictions take milliseconds: enough repeats that both sides reach their floor
 PREDICT_REPEATS = 15
 #: a crmmine test AUC this far below scikit-learn's means a broken model: abort
@@ -117,10 +118,18 @@ def run(sizes, thread_counts: list[int]) -> list[dict[str, object]]:
             if TREE is None:
                 rows.append(theirs | {"crmmine input": "not available"})
                 continue
+            # the tree does not depend on the thread count: its AUC over seeds is
+            # measured once per input, at the first thread count
+            spreads = {
+                form: crmmine_spread(churn, depth, form, thread_counts[0])
+                for form in FORMS
+            }
             for threads in thread_counts:
-                for form in ("matrix", "frame"):
+                for form in FORMS:
                     rows.append(
-                        theirs | crmmine_side(churn, depth, threads, form, theirs)
+                        theirs
+                        | crmmine_side(churn, depth, threads, form, theirs)
+                        | mean_difference(spreads[form], theirs["sklearn seed spread"])
                     )
         del churn
     return rows
@@ -172,13 +181,33 @@ def spread_text(spread: dict[str, float] | None) -> str:
     return f"{spread['low']:.3f} to {spread['high']:.3f}, mean {spread['mean']:.4f}"
 
 
+def crmmine_inputs(churn, form: str):
+    """(train, test) of the form crmmine is given: the DataFrame or the matrix."""
+    if form == "frame":
+        return churn.frame_train, churn.frame_test
+    return churn.ordinal_train, churn.ordinal_test
+
+
+def crmmine_spread(churn, depth: int, form: str, threads: int):
+    X, X_test = crmmine_inputs(churn, form)
+    return seed_spread(
+        churn,
+        f"{churn.name} depth {depth}: crmmine on the {form}",
+        lambda seed: fit_crmmine(X, churn.y_train, depth, threads, seed),
+        X_test,
+    )
+
+
+def mean_difference(ours, theirs) -> dict[str, object]:
+    return {
+        "crmmine AUC, random_state 0-9": spread_text(ours),
+        "mean AUC difference": "n/a" if ours is None else ours["mean"] - theirs["mean"],
+    }
+
+
 def crmmine_side(churn, depth, threads, form, theirs) -> dict[str, object]:
     progress(f"{churn.name} depth {depth}: crmmine on the {form}, {threads} thread(s)")
-    X, X_test = (
-        (churn.frame_train, churn.frame_test)
-        if form == "frame"
-        else (churn.ordinal_train, churn.ordinal_test)
-    )
+    X, X_test = crmmine_inputs(churn, form)
     fit = partial(fit_crmmine, X, churn.y_train, depth, threads)
     model = fit()  # warm-up
     proba = partial(model.predict_proba, X_test)
@@ -195,15 +224,6 @@ def crmmine_side(churn, depth, threads, form, theirs) -> dict[str, object]:
         predict_s, theirs_predict_s = harness.alternating_best(
             proba, theirs["sklearn predict"], PREDICT_REPEATS
         )
-    key = (churn.name, churn.n, depth, form)
-    if key not in _CRMMINE_SPREADS:
-        _CRMMINE_SPREADS[key] = seed_spread(
-            churn,
-            f"{churn.name} depth {depth}: crmmine on the {form}",
-            lambda seed: fit_crmmine(X, churn.y_train, depth, threads, seed),
-            X_test,
-        )
-    ours, peer = _CRMMINE_SPREADS[key], theirs["sklearn seed spread"]
     return {
         "threads": threads,
         "crmmine input": form,
@@ -215,8 +235,6 @@ def crmmine_side(churn, depth, threads, form, theirs) -> dict[str, object]:
         "crmmine peak MiB": harness.peak_memory(fit),
         "crmmine AUC": auc,
         "AUC difference": auc - theirs["sklearn AUC"],
-        "crmmine AUC, random_state 0-9": spread_text(ours),
-        "mean AUC difference": "n/a" if ours is None else ours["mean"] - peer["mean"],
         "crmmine leaves": int(model.get_n_leaves()),
     }
 
@@ -247,10 +265,6 @@ def fit_sklearn(X, y, depth, seed=0):
 
 def fit_crmmine(X, y, depth, threads, seed=0):
     return TREE(max_depth=depth, random_state=seed, n_jobs=threads).fit(X, y)
-
-
-#: crmmine's seed spread per (data, n, depth, form), measured at the first thread count
-_CRMMINE_SPREADS: dict[tuple, dict[str, float] | None] = {}
 
 
 def progress(message: str) -> None:

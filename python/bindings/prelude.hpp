@@ -27,6 +27,8 @@ using namespace pybind11::literals;
 #ifdef __linux__
 namespace detail {
 
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
 struct MappedRegion {
     void* start;
     std::size_t size;
@@ -35,7 +37,6 @@ struct MappedRegion {
 // size bytes (a multiple of 2 MiB) mapped at a 2 MiB boundary and advised into huge
 // pages, or null. The over-allocated head and tail are returned to the system.
 inline void* map_huge_page_aligned(std::size_t size) {
-    constexpr std::size_t kHugePage = std::size_t{2} << 20;
     void* mapped = mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mapped == MAP_FAILED) return nullptr;
@@ -64,7 +65,7 @@ using In = py::array_t<T, py::array::c_style>;
 template <class T>
 py::array_t<T> output_array(const std::vector<py::ssize_t>& shape) {
 #ifdef __linux__
-    constexpr std::size_t kHugePage = std::size_t{2} << 20;
+    using detail::kHugePage;
     std::size_t bytes = sizeof(T);
     for (const py::ssize_t extent : shape) bytes *= static_cast<std::size_t>(extent);
     if (bytes >= kHugePage) {

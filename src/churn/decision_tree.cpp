@@ -1023,20 +1023,18 @@ std::pair<double, double> numeric_test(double threshold, bool missing_left) {
 void pack_numeric(const DecisionTreeModel& m, PackedTree& tree) {
     if (tree.categorical || tree.codes) return;
     const PackedNode* some_inner = nullptr;
+    const double* lowest = nullptr;  // the first and last columns read
+    const double* highest = nullptr;
     for (std::size_t i = 0; i < tree.nodes.size(); ++i) {
         if (m.is_leaf(i)) continue;
-        if (some_inner && tree.nodes[i].stride != some_inner->stride) return;
-        some_inner = &tree.nodes[i];
+        const PackedNode& p = tree.nodes[i];
+        if (some_inner && p.stride != some_inner->stride) return;
+        some_inner = &p;
+        lowest = lowest ? std::min(lowest, p.column) : p.column;
+        highest = highest ? std::max(highest, p.column) : p.column;
     }
     if (some_inner == nullptr || some_inner->stride <= 0) return;
     tree.numeric_stride = some_inner->stride;
-    const double* lowest = some_inner->column;
-    const double* highest = some_inner->column;
-    for (std::size_t i = 0; i < tree.nodes.size(); ++i) {
-        if (m.is_leaf(i)) continue;
-        lowest = std::min(lowest, tree.nodes[i].column);
-        highest = std::max(highest, tree.nodes[i].column);
-    }
     if (tree.numeric_stride > 1 && highest - lowest < tree.numeric_stride) {
         tree.row_first = lowest;
         tree.row_span = highest - lowest + 1;
@@ -1227,20 +1225,40 @@ bool DecisionTreeModel::goes_left(std::size_t node, double x) const {
 
 namespace {
 
-void descend_numeric(const PackedTree& tree, std::int64_t first, std::int64_t lanes,
-                     std::int32_t* out) {
+// Runs lanes rows down the breadth-first nodes in lock-step, one level at a time:
+// side(q, l) is lane l's side (0 or 1) at node q, and its next node is q.first_child +
+// side. Leaves lead to themselves, so every lane takes tree.depth steps. Writes each
+// lane's model node to out.
+template <class Node, class Side>
+void descend_lanes(const PackedTree& tree, const std::vector<Node>& nodes,
+                   std::int64_t lanes, Side&& side, std::int32_t* out) {
     std::int32_t node[kLanes] = {};
-    std::ptrdiff_t offset[kLanes];
-    for (std::int64_t l = 0; l < lanes; ++l)
-        offset[l] = (first + l) * tree.numeric_stride;
     for (int level = 0; level < tree.depth; ++level)
         for (std::int64_t l = 0; l < lanes; ++l) {
-            const NumericNode& q = tree.numeric[static_cast<std::size_t>(node[l])];
-            const double x = q.sign * q.column[offset[l]];
-            node[l] = q.first_child + static_cast<std::int32_t>(!(x <= q.bound));
+            const Node& q = nodes[static_cast<std::size_t>(node[l])];
+            node[l] = q.first_child + static_cast<std::int32_t>(side(q, l));
         }
     for (std::int64_t l = 0; l < lanes; ++l)
         out[l] = tree.model_node[static_cast<std::size_t>(node[l])];
+}
+
+// !(sign * x <= bound): the side of a numeric test (numeric_test), NaN included.
+template <class Node>
+std::uint32_t numeric_side(const Node& q, double x) {
+    return static_cast<std::uint32_t>(!(q.sign * x <= q.bound));
+}
+
+void descend_numeric(const PackedTree& tree, std::int64_t first, std::int64_t lanes,
+                     std::int32_t* out) {
+    std::ptrdiff_t offset[kLanes];
+    for (std::int64_t l = 0; l < lanes; ++l)
+        offset[l] = (first + l) * tree.numeric_stride;
+    descend_lanes(
+        tree, tree.numeric, lanes,
+        [&](const NumericNode& q, std::int64_t l) {
+            return numeric_side(q, q.column[offset[l]]);
+        },
+        out);
 }
 
 // descend_numeric for rows stored one after another (tree.row_first set, a C-ordered
@@ -1258,15 +1276,12 @@ void descend_numeric_rows(const PackedTree& tree, std::int64_t first,
     const char* next = reinterpret_cast<const char*>(from + kLanes * stride);
     const std::ptrdiff_t bytes = std::ptrdiff_t{sizeof(double)} * kLanes * stride;
     for (std::ptrdiff_t b = 0; b < bytes; b += 64) __builtin_prefetch(next + b);
-    std::int32_t node[kLanes] = {};
-    for (int level = 0; level < tree.depth; ++level)
-        for (std::int64_t l = 0; l < lanes; ++l) {
-            const NumericNode& q = tree.numeric[static_cast<std::size_t>(node[l])];
-            const double x = q.sign * rows[l * stride + q.column_in_row];
-            node[l] = q.first_child + static_cast<std::int32_t>(!(x <= q.bound));
-        }
-    for (std::int64_t l = 0; l < lanes; ++l)
-        out[l] = tree.model_node[static_cast<std::size_t>(node[l])];
+    descend_lanes(
+        tree, tree.numeric, lanes,
+        [&](const NumericNode& q, std::int64_t l) {
+            return numeric_side(q, rows[l * stride + q.column_in_row]);
+        },
+        out);
 }
 
 // Category codes to slots, compared in their own width (n_categories <= 63 fits
@@ -1324,17 +1339,14 @@ void gather_block(const PackedTree& tree, const FeatureColumns& X, std::int64_t 
 
 void descend_mixed(const PackedTree& tree, const double* values,
                    const std::uint8_t* slots, std::int64_t lanes, std::int32_t* out) {
-    std::int32_t node[kLanes] = {};
-    for (int level = 0; level < tree.depth; ++level)
-        for (std::int64_t l = 0; l < lanes; ++l) {
-            const MixedNode& q = tree.mixed[static_cast<std::size_t>(node[l])];
-            const double x = q.sign * values[q.offset + l];
-            const auto slot_right = (q.right_slots >> slots[q.offset + l]) & 1u;
-            node[l] =
-                q.first_child + static_cast<std::int32_t>(slot_right | !(x <= q.bound));
-        }
-    for (std::int64_t l = 0; l < lanes; ++l)
-        out[l] = tree.model_node[static_cast<std::size_t>(node[l])];
+    descend_lanes(
+        tree, tree.mixed, lanes,
+        [&](const MixedNode& q, std::int64_t l) {
+            const auto slot_right =
+                static_cast<std::uint32_t>(q.right_slots >> slots[q.offset + l]) & 1u;
+            return slot_right | numeric_side(q, values[q.offset + l]);
+        },
+        out);
 }
 
 // Runs rows through the tree kLanes at a time and hands each block's leaves to
