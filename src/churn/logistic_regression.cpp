@@ -375,6 +375,33 @@ LogisticRegressionModel fit_newton(const Problem& problem, const Penalty& penalt
     return model;
 }
 
+// Scores rows [b, e) of X (n x d, row-major) block by block and hands each block to
+// write(z, first_row, rows); returns the first row whose score is not finite, or -1.
+template <class Write>
+std::int64_t score_rows(const double* X, std::int64_t d, std::int64_t b, std::int64_t e,
+                        const double* coef, double intercept, Write& write) {
+    std::int64_t bad = -1;
+    double z[detail::kScoreBlock];
+    for (std::int64_t first = b; first < e; first += detail::kScoreBlock) {
+        const std::int64_t rows = std::min(detail::kScoreBlock, e - first);
+        detail::linear_score_rows(X + first * d, rows, d, coef, intercept, z);
+        for (std::int64_t r = 0; r < rows && bad < 0; ++r)
+            if (!std::isfinite(z[r])) bad = first + r;
+        write(z, first, rows);
+    }
+    return bad;
+}
+
+#ifdef CRMMINE_ISA_DISPATCH
+// score_rows, and the write it inlines, compiled for AVX2 (without FMA: same bits).
+template <class Write>
+__attribute__((target("avx2"), flatten)) std::int64_t score_rows_avx2(
+    const double* X, std::int64_t d, std::int64_t b, std::int64_t e, const double* coef,
+    double intercept, Write& write) {
+    return score_rows(X, d, b, e, coef, intercept, write);
+}
+#endif
+
 // Scores X * coef + intercept block by block; write(z, first_row, rows) turns each
 // block of scores into output. Rows whose score is not finite (NaN or infinity in X)
 // are refused after the pass: the check costs nothing here, where a separate pass over
@@ -395,16 +422,14 @@ void score_blocks(const Eigen::Ref<const RowMatrix<double>>& X,
         n_chunks, resolve_num_threads(n_jobs), [&](std::int64_t chunk) {
             const std::int64_t b = detail::part_begin(n, n_chunks, chunk);
             const std::int64_t e = detail::part_begin(n, n_chunks, chunk + 1);
-            double z[detail::kScoreBlock];
-            for (std::int64_t first = b; first < e; first += detail::kScoreBlock) {
-                const std::int64_t rows = std::min(detail::kScoreBlock, e - first);
-                detail::linear_score_block(X.data() + first * d, rows, d, coef.data(),
-                                           intercept, z);
-                auto& bad = bad_row[static_cast<std::size_t>(chunk)];
-                for (std::int64_t r = 0; r < rows && bad < 0; ++r)
-                    if (!std::isfinite(z[r])) bad = first + r;
-                write(z, first, rows);
+            auto& bad = bad_row[static_cast<std::size_t>(chunk)];
+#ifdef CRMMINE_ISA_DISPATCH
+            if (detail::isa_level() >= 1) {
+                bad = score_rows_avx2(X.data(), d, b, e, coef.data(), intercept, write);
+                return;
             }
+#endif
+            bad = score_rows(X.data(), d, b, e, coef.data(), intercept, write);
         });
     for (std::int64_t row : bad_row)
         if (row >= 0)
@@ -502,7 +527,7 @@ std::vector<double> LogisticRegressionModel::predict_proba(
     std::vector<double> out(static_cast<std::size_t>(X.rows()));
     score_blocks(X, coef, intercept, n_jobs,
                  [&](const double* z, std::int64_t first, std::int64_t rows) {
-                     detail::sigmoid_block(z, rows, out.data() + first);
+                     detail::sigmoid_rows(z, rows, out.data() + first);
                  });
     return out;
 }
@@ -512,7 +537,7 @@ void LogisticRegressionModel::predict_proba(Eigen::Ref<const RowMatrix<double>> 
     score_blocks(X, coef, intercept, n_jobs,
                  [&](const double* z, std::int64_t first, std::int64_t rows) {
                      double p[detail::kScoreBlock];
-                     detail::sigmoid_block(z, rows, p);
+                     detail::sigmoid_rows(z, rows, p);
                      double* out = both + 2 * first;
                      for (std::int64_t r = 0; r < rows; ++r) {
                          out[2 * r] = 1.0 - p[r];

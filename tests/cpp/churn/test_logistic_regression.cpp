@@ -5,6 +5,7 @@
 #include <random>
 #include <vector>
 
+#include "crmmine/churn/detail/logistic_loss.hpp"
 #include "crmmine/churn/logistic_regression.hpp"
 #include "crmmine/core/error.hpp"
 
@@ -287,3 +288,21 @@ TEST_CASE("logistic regression refuses bad input, naming the argument") {
     CHECK_THROWS_WITH_AS(fit(X, ok.data(), nullptr, params), doctest::Contains("X:"),
                          InvalidArgument);
 }
+
+#ifdef CRMMINE_ISA_DISPATCH
+TEST_CASE("the AVX2 linear scores give the baseline build's bits") {
+    if (detail::isa_level() < 1) return;  // nothing to compare on this processor
+    std::mt19937_64 generator(5);
+    std::normal_distribution<double> normal(0.0, 3.0);
+    for (const std::int64_t d : {1, 3, 4, 7, 23, 79}) {
+        const std::int64_t rows = 301;
+        std::vector<double> X(static_cast<std::size_t>(rows * d)), w(static_cast<std::size_t>(d));
+        for (double& x : X) x = normal(generator);
+        for (double& x : w) x = normal(generator);
+        std::vector<double> baseline(rows), avx2(rows);
+        detail::linear_score_rows(X.data(), rows, d, w.data(), 0.25, baseline.data());
+        detail::linear_score_rows_avx2(X.data(), rows, d, w.data(), 0.25, avx2.data());
+        CHECK(avx2 == baseline);
+    }
+}
+#endif

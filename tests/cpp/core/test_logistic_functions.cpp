@@ -57,3 +57,18 @@ TEST_CASE("sigmoid_block agrees with the scalar sigmoid, tails and signs include
     CHECK(block[z.size() - 2] == 1.0);
     CHECK(block[z.size() - 1] == 0.0);
 }
+
+#ifdef CRMMINE_ISA_DISPATCH
+TEST_CASE("the AVX2 sigmoid gives the baseline build's bits") {
+    if (detail::isa_level() < 1) return;  // nothing to compare on this processor
+    std::vector<double> z;
+    std::mt19937_64 generator(11);
+    std::normal_distribution<double> scores(0.0, 20.0);
+    for (int i = 0; i < 100003; ++i) z.push_back(scores(generator));
+    const auto n = static_cast<std::int64_t>(z.size());
+    std::vector<double> baseline(z.size()), avx2(z.size());
+    detail::sigmoid_rows(z.data(), n, baseline.data());
+    detail::sigmoid_rows_avx2(z.data(), n, avx2.data());
+    CHECK(avx2 == baseline);
+}
+#endif

@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "crmmine/core/isa.hpp"
 #include "crmmine/core/matrix.hpp"
 #include "crmmine/core/parallel.hpp"
 
@@ -574,8 +575,7 @@ CRMMINE_KMEANS_INLINE void column_sums_body(const KMeansData<T>& data, std::int6
         }                                                                            \
     }
 CRMMINE_KMEANS_KERNEL(portable, 32, )
-#if defined(__GNUC__) && defined(__x86_64__)
-#define CRMMINE_KMEANS_DISPATCH 1
+#ifdef CRMMINE_ISA_DISPATCH
 CRMMINE_KMEANS_KERNEL(avx2, 32, __attribute__((target("avx2,fma"))))
 CRMMINE_KMEANS_KERNEL(avx512, 64,
                       __attribute__((target("avx512f,avx512dq,avx512vl,fma"))))
@@ -586,26 +586,10 @@ CRMMINE_KMEANS_KERNEL(avx512, 64,
 #undef CRMMINE_KMEANS_COLUMN_CASE
 #undef CRMMINE_KMEANS_FEATURES
 
-// The instruction set the kernels run on (checked once): 2 AVX-512, 1 AVX2 with FMA,
-// 0 the portable build.
-inline int kmeans_isa_level() {
-#ifdef CRMMINE_KMEANS_DISPATCH
-    static const int level =
-        __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-                __builtin_cpu_supports("avx512vl")
-            ? 2
-        : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1
-                                                                          : 0;
-    return level;
-#else
-    return 0;
-#endif
-}
-
 template <class T>
 bool all_finite(const T* x, std::int64_t len) {
-#ifdef CRMMINE_KMEANS_DISPATCH
-    const int level = kmeans_isa_level();
+#ifdef CRMMINE_ISA_DISPATCH
+    const int level = isa_level();
     if (level == 2) return all_finite_avx512<T>(x, len);
     if (level == 1) return all_finite_avx2<T>(x, len);
 #endif
@@ -615,8 +599,8 @@ bool all_finite(const T* x, std::int64_t len) {
 template <class T>
 void column_sums(const KMeansData<T>& data, std::int64_t b, std::int64_t e,
                  const double* mean, double* sums) {
-#ifdef CRMMINE_KMEANS_DISPATCH
-    const int level = kmeans_isa_level();
+#ifdef CRMMINE_ISA_DISPATCH
+    const int level = isa_level();
     if (level == 2) return column_sums_avx512<T>(data, b, e, mean, sums);
     if (level == 1) return column_sums_avx2<T>(data, b, e, mean, sums);
 #endif
@@ -628,8 +612,8 @@ void column_sums(const KMeansData<T>& data, std::int64_t b, std::int64_t e,
 template <class T>
 void accumulate_rows(const KMeansData<T>& data, std::int64_t b, std::int64_t e,
                      const std::int32_t* labels, std::int64_t k, double* sums) {
-#ifdef CRMMINE_KMEANS_DISPATCH
-    const int level = kmeans_isa_level();
+#ifdef CRMMINE_ISA_DISPATCH
+    const int level = isa_level();
     if (level == 2) return accumulate_rows_avx512<T>(data, b, e, labels, k, sums);
     if (level == 1) return accumulate_rows_avx2<T>(data, b, e, labels, k, sums);
 #endif
@@ -650,8 +634,8 @@ template <class T, bool Second>
 void nearest_rows(const ScoreTable<T>& table, const KMeansData<T>& data,
                   const std::int64_t* rows, std::int64_t first, std::int64_t count,
                   const ScoreOut<T>& out, T* tile) {
-#ifdef CRMMINE_KMEANS_DISPATCH
-    const int level = kmeans_isa_level();
+#ifdef CRMMINE_ISA_DISPATCH
+    const int level = isa_level();
     if (level == 2)
         return nearest_rows_avx512<T, Second>(table, data, rows, first, count, out,
                                               tile);
