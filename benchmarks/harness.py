@@ -42,14 +42,20 @@ def best_time(call: Callable[[], object], repeats: int) -> float:
 
 
 def alternating_best(
-    ours: Callable[[], object], theirs: Callable[[], object], repeats: int
+    ours: Callable[[], object],
+    theirs: Callable[[], object],
+    turns: int,
+    calls_per_turn: int = 1,
 ) -> tuple[float, float]:
-    """Best of ``repeats`` timings of each, taken in turn, so a burst of load on the
-    machine slows both sides rather than one."""
+    """Best timing of each side over ``turns`` turns of ``calls_per_turn`` calls, the
+    sides taking turns, so a burst of load on the machine slows both sides rather than
+    one. More than one call per turn keeps a side's first call after the other's out of
+    the minimum: a thread pool (OpenBLAS's, OpenMP's) keeps its threads spinning for a
+    while after a call, and they compete with the next call's threads for the cores."""
     ours_s = theirs_s = float("inf")
-    for _ in range(repeats):
-        ours_s = min(ours_s, best_time(ours, 1))
-        theirs_s = min(theirs_s, best_time(theirs, 1))
+    for _ in range(turns):
+        ours_s = min(ours_s, best_time(ours, calls_per_turn))
+        theirs_s = min(theirs_s, best_time(theirs, calls_per_turn))
     return ours_s, theirs_s
 
 

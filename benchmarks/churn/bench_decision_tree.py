@@ -35,7 +35,9 @@ QUICK_SIZES = [("synthetic", 50_000), ("telco", 50_000)]
 DEPTHS = [8, 12]
 FORMS = ("matrix", "frame")
 #: predictions take milliseconds: enough repeats that both sides reach their floor
-PREDICT_REPEATS = 15
+#: predict_proba is timed in PREDICT_TURNS turns of PREDICT_CALLS calls a side
+PREDICT_TURNS = 10
+PREDICT_CALLS = 3
 #: a crmmine test AUC this far below scikit-learn's means a broken model: abort
 AUC_SANITY = 0.05
 #: random_state values whose AUC spread and mean are reported for both libraries, and
@@ -66,7 +68,7 @@ COLUMNS = [
     "sklearn leaves",
 ]
 NOTES = ("**" + MISSING + "**\n\n" if TREE is None else "") + (
-    """
+    f"""
 Data (`benchmarks/churn/inputs.py`, seeded): "synthetic" is a customer table of 14
 numeric columns (tenure, spend, recency, counts, several heavy-tailed) and 6
 categoricals (contract, payment method, 50 regions, plan, channel, internet service)
@@ -84,8 +86,10 @@ matrix, or on "frame", the DataFrame whose categorical columns have pandas `cate
 dtype (native categorical splits). scikit-learn's tree is single-threaded: it is timed
 once per data and depth, and its numbers repeat on each threads row.
 
-Fit times are the best of 2, predict_proba on the test rows the best of 15, timed in
-turn with scikit-learn's on each row (so its predict column varies by row), after an
+Fit times are the best of 2. predict_proba on the test rows is the best of
+{PREDICT_TURNS} turns of {PREDICT_CALLS} consecutive calls, the turns alternating with
+scikit-learn's on each row (so its predict column varies by row; a side's first call
+after the other's can meet the other's idle threads still spinning), after an
 untimed warm-up whose predictions are checked (probabilities, depth, and an AUC not
 more than 0.05 below scikit-learn's; otherwise the run aborts). Speed-ups are
 scikit-learn time / crmmine time. Peak MiB is what one fit adds to resident memory at
@@ -222,7 +226,7 @@ def crmmine_side(churn, depth, threads, form, theirs) -> dict[str, object]:
     # thread limit its own calls ran with
     with threadpool_limits(1):
         predict_s, theirs_predict_s = harness.alternating_best(
-            proba, theirs["sklearn predict"], PREDICT_REPEATS
+            proba, theirs["sklearn predict"], PREDICT_TURNS, PREDICT_CALLS
         )
     return {
         "threads": threads,

@@ -42,7 +42,9 @@ PEERS = {"l2": ["lbfgs", "newton-cholesky"], "l1": ["saga", "liblinear"]}
 #: scaling makes that penalty small, so its optimum nears the unpenalised-intercept one
 LIBLINEAR_INTERCEPT_SCALING = 100.0
 #: predictions take milliseconds: enough repeats that both sides reach their floor
-PREDICT_REPEATS = 15
+#: predict_proba is timed in PREDICT_TURNS turns of PREDICT_CALLS calls a side
+PREDICT_TURNS = 10
+PREDICT_CALLS = 3
 COLUMNS = [
     "data",
     "n",
@@ -87,9 +89,12 @@ reads n/a. The issue's target compares L2 with lbfgs and L1 with the fastest of 
 and liblinear, marked "(fastest)"; newton-cholesky is shown for reference.
 
 Every call of a row runs inside one `threadpoolctl.threadpool_limits(threads)` (BLAS
-and OpenMP, entered outside the timed calls), and crmmine gets n_jobs=threads. Fit times are the best of 2, predict_proba
-(on the test rows) the best of 15, the two sides timed in turn after an untimed
-warm-up; speed-ups are scikit-learn time / crmmine time. Peak MiB is what one fit adds
+and OpenMP, entered outside the timed calls), and crmmine gets n_jobs=threads. Fit
+times are the best of 2, the two sides timed in turn; predict_proba (on the test rows)
+the best of {PREDICT_TURNS} turns of {PREDICT_CALLS} consecutive calls, the sides' turns
+alternating (a side's first call after the other's can meet OpenBLAS's idle threads
+still spinning, so one call per turn would time that rather than the prediction).
+Both after an untimed warm-up; speed-ups are scikit-learn time / crmmine time. Peak MiB is what one fit adds
 to resident memory at its worst (VmHWM after - VmRSS before, input not counted). AUC
 is scikit-learn's roc_auc_score on the test rows for both.
 """
@@ -179,7 +184,7 @@ def compare(problem, penalty, threads, reference) -> list[dict[str, object]]:
             theirs_predict = partial(predict, found["model"], problem.X_test)
             ours_s, theirs_s = harness.alternating_best(ours_fit, theirs_fit, 2)
             ours_p, theirs_p = harness.alternating_best(
-                ours_predict, theirs_predict, PREDICT_REPEATS
+                ours_predict, theirs_predict, PREDICT_TURNS, PREDICT_CALLS
             )
             row |= {
                 "crmmine fit s": ours_s,

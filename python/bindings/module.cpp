@@ -34,6 +34,7 @@ void translate_errors(std::exception_ptr error) {
 PYBIND11_MODULE(_core, m) {
     m.doc() = "crmmine's compiled kernels; use the crmmine package instead.";
     m.attr("__version__") = crmmine::version_string;
+    m.attr("_build_flags") = CRMMINE_CXX_FLAGS;
     py::register_exception<crmmine::ResourceLimitExceeded>(m, "ResourceLimitError",
                                                            PyExc_MemoryError);
     py::register_exception_translator(&translate_errors);
