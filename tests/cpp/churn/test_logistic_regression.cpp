@@ -296,7 +296,8 @@ TEST_CASE("the AVX2 linear scores give the baseline build's bits") {
     std::normal_distribution<double> normal(0.0, 3.0);
     for (const std::int64_t d : {1, 3, 4, 7, 23, 79}) {
         const std::int64_t rows = 301;
-        std::vector<double> X(static_cast<std::size_t>(rows * d)), w(static_cast<std::size_t>(d));
+        std::vector<double> X(static_cast<std::size_t>(rows * d)),
+            w(static_cast<std::size_t>(d));
         for (double& x : X) x = normal(generator);
         for (double& x : w) x = normal(generator);
         std::vector<double> baseline(rows), avx2(rows);
