@@ -527,7 +527,7 @@ std::vector<double> LogisticRegressionModel::predict_proba(
     std::vector<double> out(static_cast<std::size_t>(X.rows()));
     score_blocks(X, coef, intercept, n_jobs,
                  [&](const double* z, std::int64_t first, std::int64_t rows) {
-                     detail::sigmoid_rows(z, rows, out.data() + first);
+                     detail::sigmoid_block(z, rows, out.data() + first);
                  });
     return out;
 }
@@ -537,7 +537,7 @@ void LogisticRegressionModel::predict_proba(Eigen::Ref<const RowMatrix<double>> 
     score_blocks(X, coef, intercept, n_jobs,
                  [&](const double* z, std::int64_t first, std::int64_t rows) {
                      double p[detail::kScoreBlock];
-                     detail::sigmoid_rows(z, rows, p);
+                     detail::sigmoid_block(z, rows, p);
                      double* out = both + 2 * first;
                      for (std::int64_t r = 0; r < rows; ++r) {
                          out[2 * r] = 1.0 - p[r];

@@ -7,8 +7,6 @@
 #include <cstdint>
 #include <cstring>
 
-#include "crmmine/core/isa.hpp"
-
 namespace crmmine::detail {
 
 // 2^e for an integer e in [-600, 600], from its bits.
@@ -71,7 +69,7 @@ inline double exp_non_positive(double a) noexcept {
 // sigmoid over a block of finite scores, out[i] = 1 / (1 + exp(-z[i])), as the scalar
 // sigmoid computes it (numerator 1 or e = exp(-|z|) by the sign of z, over 1 + e) but
 // vectorisable: the numerator is picked with bit masks, not a comparison.
-inline void sigmoid_rows(const double* z, std::int64_t n, double* out) noexcept {
+inline void sigmoid_block(const double* z, std::int64_t n, double* out) noexcept {
     constexpr std::uint64_t kOneBits = 0x3ff0000000000000;
     for (std::int64_t i = 0; i < n; ++i) {
         const double e = exp_non_positive(-std::fabs(z[i]));
@@ -85,23 +83,6 @@ inline void sigmoid_rows(const double* z, std::int64_t n, double* out) noexcept 
         std::memcpy(&numerator, &numerator_bits, sizeof numerator);
         out[i] = numerator / (1.0 + e);
     }
-}
-
-#ifdef CRMMINE_ISA_DISPATCH
-// sigmoid_rows compiled for AVX2 (four lanes to SSE2's two). Without FMA: the build
-// fuses no product and sum, so both give the same bits.
-__attribute__((target("avx2"), flatten)) inline void sigmoid_rows_avx2(
-    const double* z, std::int64_t n, double* out) noexcept {
-    sigmoid_rows(z, n, out);
-}
-#endif
-
-// sigmoid_rows on the widest instruction set the processor has.
-inline void sigmoid_block(const double* z, std::int64_t n, double* out) noexcept {
-#ifdef CRMMINE_ISA_DISPATCH
-    if (isa_level() >= 1) return sigmoid_rows_avx2(z, n, out);
-#endif
-    sigmoid_rows(z, n, out);
 }
 
 }  // namespace crmmine::detail

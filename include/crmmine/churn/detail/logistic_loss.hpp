@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "crmmine/core/isa.hpp"
 #include "crmmine/core/logistic_functions.hpp"
 #include "crmmine/core/matrix.hpp"
 #include "crmmine/core/parallel.hpp"
