@@ -74,9 +74,7 @@ def header(thread_counts: list[int]) -> dict[str, str]:
     """The facts a reader needs to reproduce or compare a table."""
     openmp = "on" if crmmine._core.openmp_enabled() else "off"
     compiler = harness.compiler_of(crmmine._core.__file__) or "unknown"
-    flags = getattr(crmmine._core, "_build_flags", None)
-    if flags is not None:
-        compiler += f", flags `{flags or 'none'}`"
+    compiler += f", flags `{crmmine._core._build_flags or 'none'}`"
     return {
         "Command": f"`{harness.command_line()}`",
         "Date": harness.now(),

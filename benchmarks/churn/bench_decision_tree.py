@@ -34,8 +34,8 @@ SIZES = [("synthetic", 1_000_000), ("synthetic", 5_000_000), ("telco", 1_000_000
 QUICK_SIZES = [("synthetic", 50_000), ("telco", 50_000)]
 DEPTHS = [8, 12]
 FORMS = ("matrix", "frame")
-#: predictions take milliseconds: enough repeats that both sides reach their floor
-#: predict_proba is timed in PREDICT_TURNS turns of PREDICT_CALLS calls a side
+#: predictions take milliseconds: predict_proba is timed in PREDICT_TURNS turns of
+#: PREDICT_CALLS calls a side, enough that both sides reach their floor
 PREDICT_TURNS = 10
 PREDICT_CALLS = 3
 #: a crmmine test AUC this far below scikit-learn's means a broken model: abort

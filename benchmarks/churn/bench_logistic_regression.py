@@ -41,8 +41,8 @@ PEERS = {"l2": ["lbfgs", "newton-cholesky"], "l1": ["saga", "liblinear"]}
 #: liblinear penalises the intercept (as a feature of value intercept_scaling); a large
 #: scaling makes that penalty small, so its optimum nears the unpenalised-intercept one
 LIBLINEAR_INTERCEPT_SCALING = 100.0
-#: predictions take milliseconds: enough repeats that both sides reach their floor
-#: predict_proba is timed in PREDICT_TURNS turns of PREDICT_CALLS calls a side
+#: predictions take milliseconds: predict_proba is timed in PREDICT_TURNS turns of
+#: PREDICT_CALLS calls a side, enough that both sides reach their floor
 PREDICT_TURNS = 10
 PREDICT_CALLS = 3
 COLUMNS = [
@@ -94,9 +94,9 @@ times are the best of 2, the two sides timed in turn; predict_proba (on the test
 the best of {PREDICT_TURNS} turns of {PREDICT_CALLS} consecutive calls, the sides' turns
 alternating (a side's first call after the other's can meet OpenBLAS's idle threads
 still spinning, so one call per turn would time that rather than the prediction).
-Both after an untimed warm-up; speed-ups are scikit-learn time / crmmine time. Peak MiB is what one fit adds
-to resident memory at its worst (VmHWM after - VmRSS before, input not counted). AUC
-is scikit-learn's roc_auc_score on the test rows for both.
+Both after an untimed warm-up; speed-ups are scikit-learn time / crmmine time. Peak
+MiB is what one fit adds to resident memory at its worst (VmHWM after - VmRSS before,
+input not counted). AUC is scikit-learn's roc_auc_score on the test rows for both.
 """
 
 

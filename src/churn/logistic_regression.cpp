@@ -393,11 +393,12 @@ std::int64_t score_rows(const double* X, std::int64_t d, std::int64_t b, std::in
 }
 
 #ifdef CRMMINE_ISA_DISPATCH
-// score_rows, and the write it inlines, compiled for AVX2 (without FMA: same bits).
+// score_rows, and the write it inlines, compiled for AVX2.
 template <class Write>
-__attribute__((target("avx2"), flatten)) std::int64_t score_rows_avx2(
-    const double* X, std::int64_t d, std::int64_t b, std::int64_t e, const double* coef,
-    double intercept, Write& write) {
+CRMMINE_AVX2_SAME_BITS std::int64_t score_rows_avx2(const double* X, std::int64_t d,
+                                                    std::int64_t b, std::int64_t e,
+                                                    const double* coef,
+                                                    double intercept, Write& write) {
     return score_rows(X, d, b, e, coef, intercept, write);
 }
 #endif

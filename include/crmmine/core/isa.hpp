@@ -6,6 +6,10 @@
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #define CRMMINE_ISA_DISPATCH 1
+// Compiles a function, and all it calls, again for AVX2 (the caller checks
+// isa_level() >= 1). FMA stays off, so no product and sum are fused: the copy rounds
+// every operation as the baseline build does and gives the same bits.
+#define CRMMINE_AVX2_SAME_BITS __attribute__((target("avx2"), flatten))
 #endif
 
 namespace crmmine::detail {

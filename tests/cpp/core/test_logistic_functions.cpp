@@ -63,9 +63,8 @@ TEST_CASE("sigmoid_block agrees with the scalar sigmoid, tails and signs include
 namespace {
 
 // sigmoid_block compiled for AVX2, as the AVX2 prediction pass inlines it.
-__attribute__((target("avx2"), flatten)) void sigmoid_block_avx2(const double* z,
-                                                                 std::int64_t n,
-                                                                 double* out) {
+CRMMINE_AVX2_SAME_BITS void sigmoid_block_avx2(const double* z, std::int64_t n,
+                                               double* out) {
     detail::sigmoid_block(z, n, out);
 }
 

@@ -59,11 +59,12 @@ inline void linear_score_rows(const double* X, std::int64_t rows, std::int64_t d
 }
 
 #ifdef CRMMINE_ISA_DISPATCH
-// linear_score_rows compiled for AVX2: the four running sums in one register. Without
-// FMA, so each sum takes the same steps and rounds the same as in the baseline build.
-__attribute__((target("avx2"), flatten)) inline void linear_score_rows_avx2(
-    const double* X, std::int64_t rows, std::int64_t d, const double* w, double b,
-    double* z) {
+// linear_score_rows with the four running sums in one AVX2 register.
+CRMMINE_AVX2_SAME_BITS inline void linear_score_rows_avx2(const double* X,
+                                                          std::int64_t rows,
+                                                          std::int64_t d,
+                                                          const double* w, double b,
+                                                          double* z) {
     linear_score_rows(X, rows, d, w, b, z);
 }
 #endif
