@@ -12,7 +12,9 @@
 
 using namespace crmmine::detail;
 
-TEST_CASE("log_gamma_ratio and digamma_difference equal the finite products and sums") {
+TEST_CASE(
+    "log_gamma_ratio, digamma_difference and trigamma_difference equal finite products "
+    "and sums") {
     // Gamma(y + d) / Gamma(y) = y (y + 1) ... (y + d - 1) for whole d, which needs no
     // gamma function at all; likewise digamma(y + d) - digamma(y) = sum 1 / (y + j).
     for (const double y : {1e-6, 0.3, 2.5, 9.99, 10.0, 12.5, 1e3, 1e8, 1e14}) {
@@ -25,9 +27,13 @@ TEST_CASE("log_gamma_ratio and digamma_difference equal the finite products and 
             CHECK(log_gamma_ratio(y, d) ==
                   doctest::Approx(log_product).epsilon(1e-14).scale(1.0));
             CHECK(digamma_difference(y, d) == doctest::Approx(sum).epsilon(1e-13));
+            double squares = 0.0;  // trigamma(y + d) - trigamma(y) = -sum 1 / (y + j)^2
+            for (int j = 0; j < d; ++j) squares -= 1.0 / ((y + j) * (y + j));
+            CHECK(trigamma_difference(y, d) == doctest::Approx(squares).epsilon(1e-12));
         }
         CHECK(log_gamma_ratio(y, 0.0) == 0.0);
         CHECK(digamma_difference(y, 0.0) == 0.0);
+        CHECK(trigamma_difference(y, 0.0) == 0.0);
     }
     // Non-integer steps against lgamma where the difference does not cancel.
     for (const double y : {0.7, 4.2, 15.3, 60.0})

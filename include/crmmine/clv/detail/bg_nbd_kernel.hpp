@@ -18,6 +18,8 @@ namespace detail {
 template <bool Modified>
 struct BgNbdKernel {
     static constexpr int n_params = 4;
+    static constexpr bool has_hessian = true;
+    static constexpr bool has_x_steps = true;
     double r, alpha, a, b, log_alpha, log_a;
 
     explicit BgNbdKernel(const double* params)
@@ -44,25 +46,59 @@ struct BgNbdKernel {
         double digamma_r = 0.0;       // digamma(r + x) - digamma(r)
         double digamma_b = 0.0;       // digamma(b + k) - digamma(b)
         double digamma_ab = 0.0;      // digamma(a + b + k) - digamma(a + b)
+        double trigamma_r = 0.0;      // the same differences of trigamma
+        double trigamma_b = 0.0;
+        double trigamma_ab = 0.0;
         double log_odds_base = 0.0;   // log(a / (b + x - 1)), BG/NBD; log(a / (b + x))
         double inverse_denominator = 0.0;  // 1 / (b + x - 1) or 1 / (b + x)
     };
 
-    XTerms x_terms(double x, bool gradient) const {
+    XTerms x_terms(double x, int order) const {
         XTerms terms;
         const double k = dropout_count(x);
         terms.log_rising_r = log_gamma_ratio(r, x);
         terms.log_beta_ratio = log_gamma_ratio(b, k) - log_gamma_ratio(a + b, k);
-        if (has_dropout_branch(x)) {
-            terms.log_odds_base = log_a - std::log(dropout_denominator(x));
-            terms.inverse_denominator = 1.0 / dropout_denominator(x);
-        }
-        if (gradient) {
+        set_odds_terms(terms, x);
+        if (order >= 1) {
             terms.digamma_r = digamma_difference(r, x);
             terms.digamma_b = digamma_difference(b, k);
             terms.digamma_ab = digamma_difference(a + b, k);
         }
+        if (order >= 2) {
+            terms.trigamma_r = trigamma_difference(r, x);
+            terms.trigamma_b = trigamma_difference(b, k);
+            terms.trigamma_ab = trigamma_difference(a + b, k);
+        }
         return terms;
+    }
+
+    // The terms of x + 1 from those of x: each ratio of gamma functions gains one
+    // factor, each difference of (tri)digammas one term. Rows come sorted by x, so
+    // this replaces a dozen special functions per distinct x by a few logarithms.
+    void step_x_terms(XTerms& terms, double x, int order) const {
+        const double k = dropout_count(x);
+        terms.log_rising_r += std::log(r + x);
+        terms.log_beta_ratio -= log1p_fast(a / (b + k));  // log((b + k) / (a + b + k))
+        if (order >= 1) {
+            const double inverse_r = 1.0 / (r + x), inverse_b = 1.0 / (b + k),
+                         inverse_ab = 1.0 / (a + b + k);
+            terms.digamma_r += inverse_r;
+            terms.digamma_b += inverse_b;
+            terms.digamma_ab += inverse_ab;
+            if (order >= 2) {
+                terms.trigamma_r -= inverse_r * inverse_r;
+                terms.trigamma_b -= inverse_b * inverse_b;
+                terms.trigamma_ab -= inverse_ab * inverse_ab;
+            }
+        }
+        set_odds_terms(terms, x + 1.0);
+    }
+
+    void set_odds_terms(XTerms& terms, double x) const {
+        if (has_dropout_branch(x)) {
+            terms.log_odds_base = log_a - std::log(dropout_denominator(x));
+            terms.inverse_denominator = 1.0 / dropout_denominator(x);
+        }
     }
 
     // log of the odds of "dropped out after the last purchase" against "still alive":
@@ -75,14 +111,19 @@ struct BgNbdKernel {
     // r log alpha - (r + x) log(alpha + T) is written -r log1p(T / alpha) - x log(alpha
     // + T): the two large logarithms of a far-off alpha cancel exactly instead of
     // numerically, which keeps the objective smooth for the line search.
-    double log_likelihood(const XTerms& terms, const CustomerRow& row,
-                          double* g) const {
+    //
+    // The Hessian h (packed, natural parameters) adds to the terms of the "alive"
+    // branch those of softplus(odds): sigma (1 - sigma) grad(odds) grad(odds)' +
+    // sigma hess(odds).
+    double log_likelihood(const XTerms& terms, const CustomerRow& row, double* g,
+                          double* h = nullptr) const {
         const double x = row.x, T = row.T;
         const double e = r + x;
         const double shift_T = log1p_fast(T / alpha);  // log((alpha + T) / alpha)
         const double log_alpha_T = log_alpha + shift_T;
         double ll =
             terms.log_rising_r - r * shift_T - x * log_alpha_T + terms.log_beta_ratio;
+        if (h != nullptr) alive_hessian(terms, x, T, h);
         double sigma = 0.0;      // posterior weight of the dropped-out branch
         double log_ratio = 0.0;  // log((alpha + T) / (alpha + t_x))
         if (has_dropout_branch(x)) {
@@ -92,6 +133,8 @@ struct BgNbdKernel {
             const double small = std::exp(-std::fabs(odds));
             ll += std::fmax(odds, 0.0) + log1p_fast(small);
             sigma = odds >= 0.0 ? 1.0 / (1.0 + small) : small / (1.0 + small);
+            if (h != nullptr) add_softplus_hessian(x, row.t_x, T, log_ratio, sigma,
+                                                   small / ((1.0 + small) * (1.0 + small)), h);
         }
         if (g != nullptr) {
             g[0] = terms.digamma_r - shift_T;
@@ -106,6 +149,35 @@ struct BgNbdKernel {
             }
         }
         return ll;
+    }
+
+    // Second derivatives of the "alive" branch, log B(a, b + k) / B(a, b) included.
+    void alive_hessian(const XTerms& terms, double x, double T, double* h) const {
+        const double e = r + x, alpha_T = alpha + T;
+        h[0] = terms.trigamma_r;                          // r r
+        h[1] = T / (alpha * alpha_T);                     // r alpha
+        h[2] = h[3] = 0.0;                                // r a, r b
+        h[4] = -r / (alpha * alpha) + e / (alpha_T * alpha_T);  // alpha alpha
+        h[5] = h[6] = 0.0;                                      // alpha a, alpha b
+        h[7] = h[8] = -terms.trigamma_ab;                       // a a, a b
+        h[9] = terms.trigamma_b - terms.trigamma_ab;            // b b
+    }
+
+    // Adds the Hessian of softplus(odds), odds = log a - log(b + x - 1) + (r + x)
+    // log((alpha + T) / (alpha + t_x)); spread = sigma (1 - sigma).
+    void add_softplus_hessian(double x, double t_x, double T, double log_ratio,
+                              double sigma, double spread, double* h) const {
+        const double e = r + x;
+        const double inverse_T = 1.0 / (alpha + T), inverse_tx = 1.0 / (alpha + t_x);
+        const double d_alpha = inverse_T - inverse_tx;  // d2 odds / dr dalpha
+        const double inverse_den = 1.0 / dropout_denominator(x);
+        const double grad[4] = {log_ratio, e * d_alpha, 1.0 / a, -inverse_den};
+        for (int i = 0, at = 0; i < 4; ++i)
+            for (int j = i; j < 4; ++j, ++at) h[at] += spread * grad[i] * grad[j];
+        h[1] += sigma * d_alpha;
+        h[4] += sigma * e * (inverse_tx * inverse_tx - inverse_T * inverse_T);
+        h[7] -= sigma / (a * a);
+        h[9] += sigma * inverse_den * inverse_den;
     }
 
     double probability_alive(double x, double t_x, double T) const {

@@ -7,9 +7,14 @@
 //   static constexpr int n_params;
 //   explicit Kernel(const double* params);          // natural parameters
 //   struct XTerms;                                   // what depends on x only
-//   XTerms x_terms(double x, bool gradient) const;
-//   double log_likelihood(const XTerms&, const CustomerRow&, double* gradient) const;
-// where gradient (nullptr: value only) receives d log L / d params (natural).
+//   static constexpr bool has_hessian, has_x_steps;
+//   XTerms x_terms(double x, int order) const;  // derivatives needed: 0, 1 or 2
+//   void step_x_terms(XTerms&, double x, int order) const;  // to x + 1, if has_x_steps
+//   double log_likelihood(const XTerms&, const CustomerRow&, double* gradient
+//                         [, double* hessian]) const;
+// where gradient (nullptr: value only) receives d log L / d params (natural) and,
+// for kernels with has_hessian, hessian (nullptr: none) the packed second
+// derivatives. A kernel without them is fitted by L-BFGS, one with them by Newton.
 #pragma once
 
 #include <Eigen/Cholesky>
@@ -83,19 +88,49 @@ void require_counts(const std::int64_t* n, std::size_t n_n);
 std::size_t broadcast_length(std::size_t n_a, const char* name_a, std::size_t n_b,
                              const char* name_b);
 
+// Moves terms from those of last_x to those of x: by Kernel::step_x_terms when x is a
+// few whole purchases above last_x (rows are sorted by x), else afresh. The steps
+// are the same for any thread count: chunks are fixed and start afresh.
+template <class Kernel>
+void move_x_terms(const Kernel& kernel, typename Kernel::XTerms& terms, double last_x,
+                  double x, int order) {
+    constexpr double max_steps = 16.0;
+    if constexpr (Kernel::has_x_steps) {
+        if (x > last_x && x - last_x <= max_steps) {
+            for (double from = last_x; from < x; from += 1.0)
+                kernel.step_x_terms(terms, from, order);
+            return;
+        }
+    }
+    terms = kernel.x_terms(x, order);
+}
+
+// The Hessian of a k-parameter likelihood is kept as its packed upper triangle, row
+// by row: (i, j) with i <= j at packed_index(k, i, j).
+constexpr int packed_size(int k) {
+    return k * (k + 1) / 2;
+}
+constexpr int packed_index(int k, int i, int j) {
+    return i * k - i * (i - 1) / 2 + (j - i);
+}
+
 // Sum over rows of weight * log L and, when gradient is not null, of weight *
-// d log L / d params.
+// d log L / d params, and, when hessian is not null (kernels with has_hessian), of
+// weight * d2 log L / d params2, packed.
 template <class Kernel>
 double sum_log_likelihood(const Kernel& kernel, const std::vector<CustomerRow>& rows,
-                          double* gradient, int n_threads) {
+                          double* gradient, int n_threads, double* hessian = nullptr) {
     constexpr int k = Kernel::n_params;
+    constexpr int n_h = packed_size(k);
+    constexpr std::size_t width = 1 + k + n_h;
     const std::int64_t n_chunks = clv_chunk_count(rows.size());
-    std::vector<std::array<double, k + 1>> partial(static_cast<std::size_t>(n_chunks));
-    const bool with_gradient = gradient != nullptr;
+    std::vector<std::array<double, width>> partial(static_cast<std::size_t>(n_chunks));
+    const int order = hessian != nullptr ? 2 : gradient != nullptr ? 1 : 0;
     parallel_for(
         n_chunks, clv_threads(rows.size(), n_threads), [&](std::int64_t chunk) {
-            std::array<double, k + 1> sum{};
+            std::array<double, width> sum{};
             std::array<double, k> g{};
+            std::array<double, n_h> h{};
             typename Kernel::XTerms terms{};
             double last_x = std::numeric_limits<double>::quiet_NaN();
             const std::size_t begin = static_cast<std::size_t>(chunk) * clv_chunk;
@@ -103,26 +138,36 @@ double sum_log_likelihood(const Kernel& kernel, const std::vector<CustomerRow>& 
             for (std::size_t i = begin; i < end; ++i) {
                 const CustomerRow& row = rows[i];
                 if (!(row.x == last_x)) {
-                    terms = kernel.x_terms(row.x, with_gradient);
+                    move_x_terms(kernel, terms, last_x, row.x, order);
                     last_x = row.x;
                 }
-                const double ll = kernel.log_likelihood(
-                    terms, row, with_gradient ? g.data() : nullptr);
-                sum[0] += row.weight * ll;
-                if (with_gradient)
-                    for (int j = 0; j < k; ++j)
-                        sum[static_cast<std::size_t>(j) + 1] +=
-                            row.weight * g[static_cast<std::size_t>(j)];
+                double* g_out = order >= 1 ? g.data() : nullptr;
+                double ll = 0.0;
+                if constexpr (Kernel::has_hessian)
+                    ll = kernel.log_likelihood(terms, row, g_out,
+                                               order == 2 ? h.data() : nullptr);
+                else
+                    ll = kernel.log_likelihood(terms, row, g_out);
+                const double w = row.weight;
+                sum[0] += w * ll;
+                if (order >= 1)
+                    for (std::size_t j = 0; j < static_cast<std::size_t>(k); ++j)
+                        sum[1 + j] += w * g[j];
+                if (order == 2)
+                    for (std::size_t j = 0; j < static_cast<std::size_t>(n_h); ++j)
+                        sum[1 + k + j] += w * h[j];
             }
             partial[static_cast<std::size_t>(chunk)] = sum;
         });
-    std::array<double, k + 1> total{};
+    std::array<double, width> total{};
     for (const auto& part : partial)
-        for (std::size_t j = 0; j <= static_cast<std::size_t>(k); ++j)
-            total[j] += part[j];
-    if (with_gradient)
-        for (int j = 0; j < k; ++j)
-            gradient[j] = total[static_cast<std::size_t>(j) + 1];
+        for (std::size_t j = 0; j < width; ++j) total[j] += part[j];
+    if (order >= 1)
+        for (std::size_t j = 0; j < static_cast<std::size_t>(k); ++j)
+            gradient[j] = total[1 + j];
+    if (order == 2)
+        for (std::size_t j = 0; j < static_cast<std::size_t>(n_h); ++j)
+            hessian[j] = total[1 + k + j];
     return total[0];
 }
 
@@ -141,7 +186,7 @@ std::vector<double> row_log_likelihoods(const Kernel& kernel,
                      const std::size_t end = std::min(rows.size(), begin + clv_chunk);
                      for (std::size_t i = begin; i < end; ++i) {
                          if (!(rows[i].x == last_x)) {
-                             terms = kernel.x_terms(rows[i].x, false);
+                             move_x_terms(kernel, terms, last_x, rows[i].x, 0);
                              last_x = rows[i].x;
                          }
                          out[i] = kernel.log_likelihood(terms, rows[i], nullptr);
@@ -203,6 +248,48 @@ FitProblem spend_fit_problem(const SpendHistoryView& data, const ClvFitParams& p
 std::vector<CustomerRow> collapsed_purchase_rows(const PurchaseHistoryView& data,
                                                  int n_threads);
 
+// Covariance of the natural parameters: the inverse Hessian of the total penalized
+// negative log-likelihood. Rescaling shifts log-parameters by constants, so the
+// Hessian on log-parameters is the same in either unit; the chain rule takes it to
+// natural parameters: H_natural = D^-1 (H_log - diag(g_log)) D^-1, D = diag(params).
+// H_log is the analytic one where the objective has it, else central differences of
+// the gradient. NaN where H_natural is not positive definite.
+template <class Objective>
+RowMatrix<double> covariance_at(Objective& objective, const MinimizeResult& result,
+                                double weight, const std::vector<double>& params,
+                                bool analytic) {
+    const auto k = static_cast<Eigen::Index>(params.size());
+    RowMatrix<double> covariance =
+        RowMatrix<double>::Constant(k, k, std::numeric_limits<double>::quiet_NaN());
+    if (!result.x.allFinite()) return covariance;
+    Eigen::VectorXd g(k);
+    Eigen::MatrixXd hessian(k, k);
+    if (analytic && result.hessian.size() == k * k) {
+        hessian = result.hessian;
+        g = result.gradient;
+    } else if (analytic) {
+        objective(result.x, g, &hessian);
+    } else {
+        hessian = hessian_from_gradient(
+            [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) {
+                objective(y, out, nullptr);
+            },
+            result.x, 1e-4);
+        objective(result.x, g, nullptr);
+    }
+    hessian *= weight;
+    hessian.diagonal() -= g * weight;
+    Eigen::LLT<Eigen::MatrixXd> llt(hessian);
+    if (!(hessian.allFinite() && llt.info() == Eigen::Success)) return covariance;
+    const Eigen::MatrixXd inverse = llt.solve(Eigen::MatrixXd::Identity(k, k));
+    if (!inverse.allFinite()) return covariance;
+    for (Eigen::Index i = 0; i < k; ++i)
+        for (Eigen::Index j = 0; j < k; ++j)
+            covariance(i, j) = inverse(i, j) * params[static_cast<std::size_t>(i)] *
+                               params[static_cast<std::size_t>(j)];
+    return covariance;
+}
+
 template <class Kernel>
 ClvFit fit_model(ClvModel model, const FitProblem& problem,
                  const ClvFitParams& params) {
@@ -211,27 +298,41 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
     const double weight = problem.total_weight;
     const double penalizer = params.penalizer;
 
-    // The penalized negative mean log-likelihood on log-parameters.
-    auto objective = [&](const Eigen::VectorXd& y, Eigen::VectorXd& grad) -> double {
+    // The penalized negative mean log-likelihood on log-parameters y = log(theta),
+    // with its gradient and, when hessian is not null, its Hessian:
+    //   d2 / dy_i dy_j = theta_i theta_j d2 / dtheta_i dtheta_j
+    //                    + [i == j] theta_i d / dtheta_i.
+    auto objective = [&](const Eigen::VectorXd& y, Eigen::VectorXd& grad,
+                         Eigen::MatrixXd* hessian) -> double {
         std::array<double, k> theta{};
-        for (int j = 0; j < k; ++j) {
-            theta[static_cast<std::size_t>(j)] = std::exp(y[j]);
-            if (!(theta[static_cast<std::size_t>(j)] > 0.0) ||
-                !std::isfinite(theta[static_cast<std::size_t>(j)]))
+        for (std::size_t j = 0; j < static_cast<std::size_t>(k); ++j) {
+            theta[j] = std::exp(y[static_cast<Eigen::Index>(j)]);
+            if (!(theta[j] > 0.0) || !std::isfinite(theta[j]))
                 return std::numeric_limits<double>::infinity();
         }
         const Kernel kernel(theta.data());
         std::array<double, k> g{};
+        std::array<double, packed_size(k)> h{};
         const double total =
-            sum_log_likelihood(kernel, problem.scaled_rows, g.data(), n_threads);
+            sum_log_likelihood(kernel, problem.scaled_rows, g.data(), n_threads,
+                               hessian != nullptr ? h.data() : nullptr);
         double f = -total / weight;
-        for (int j = 0; j < k; ++j) {
-            const auto js = static_cast<std::size_t>(j);
-            grad[j] = -g[js] * theta[js] / weight;
+        for (int i = 0; i < k; ++i) {
+            const auto is = static_cast<std::size_t>(i);
+            grad[i] = -g[is] * theta[is] / weight;
+            if (hessian != nullptr)
+                for (int j = i; j < k; ++j) {
+                    const auto js = static_cast<std::size_t>(j);
+                    double value = theta[is] * theta[js] *
+                                   h[static_cast<std::size_t>(packed_index(k, i, j))];
+                    if (i == j) value += theta[is] * g[is];
+                    (*hessian)(i, j) = (*hessian)(j, i) = -value / weight;
+                }
             if (penalizer > 0.0) {
-                const double t = theta[js] * problem.penalty_scale[js];
+                const double t = theta[is] * problem.penalty_scale[is];
                 f += penalizer * t * t;
-                grad[j] += 2.0 * penalizer * t * t;
+                grad[i] += 2.0 * penalizer * t * t;
+                if (hessian != nullptr) (*hessian)(i, i) += 4.0 * penalizer * t * t;
             }
         }
         return f;
@@ -240,10 +341,18 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
     Eigen::VectorXd y0(k);
     for (int j = 0; j < k; ++j)
         y0[j] = std::log(problem.start[static_cast<std::size_t>(j)]);
-    LbfgsSettings settings;
+    MinimizeSettings settings;
     settings.max_iter = params.max_iter;
     settings.tol = params.tol;
-    const LbfgsResult result = lbfgs_minimize(objective, y0, settings);
+    MinimizeResult result;
+    if constexpr (Kernel::has_hessian)
+        result = newton_minimize(objective, y0, settings);
+    else
+        result = lbfgs_minimize(
+            [&](const Eigen::VectorXd& y, Eigen::VectorXd& g) {
+                return objective(y, g, nullptr);
+            },
+            y0, settings);
 
     ClvFit fit;
     fit.model = model;
@@ -258,32 +367,8 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
     const Kernel original(fit.params.data());
     fit.log_likelihood = sum_log_likelihood(original, problem.rows, nullptr, n_threads);
     fit.mean_log_likelihood = fit.log_likelihood / weight;
-
-    // Rescaling shifts log-parameters by constants, so the Hessian on log-parameters
-    // is the same in either unit; the chain rule takes it to natural parameters:
-    // H_natural = D^-1 (H_log - diag(g_log)) D^-1 with D = diag(params).
-    fit.covariance =
-        RowMatrix<double>::Constant(k, k, std::numeric_limits<double>::quiet_NaN());
-    if (result.x.allFinite()) {
-        auto total_gradient = [&](const Eigen::VectorXd& y, Eigen::VectorXd& g) {
-            objective(y, g);
-            g *= weight;
-        };
-        Eigen::MatrixXd hessian = hessian_from_gradient(total_gradient, result.x, 1e-4);
-        Eigen::VectorXd g(k);
-        total_gradient(result.x, g);
-        hessian.diagonal() -= g;
-        Eigen::LLT<Eigen::MatrixXd> llt(hessian);
-        if (hessian.allFinite() && llt.info() == Eigen::Success) {
-            const Eigen::MatrixXd inverse = llt.solve(Eigen::MatrixXd::Identity(k, k));
-            if (inverse.allFinite())
-                for (int i = 0; i < k; ++i)
-                    for (int j = 0; j < k; ++j)
-                        fit.covariance(i, j) = inverse(i, j) *
-                                               fit.params[static_cast<std::size_t>(i)] *
-                                               fit.params[static_cast<std::size_t>(j)];
-        }
-    }
+    fit.covariance = covariance_at(objective, result, weight, fit.params,
+                                   Kernel::has_hessian);
     return fit;
 }
 

@@ -1,4 +1,5 @@
-// Unconstrained minimization by L-BFGS (Liu & Nocedal 1989) built from LBFGS++'s
+// Unconstrained minimization by Newton's method where the objective has an analytic
+// Hessian, and otherwise by L-BFGS (Liu & Nocedal 1989) built from LBFGS++'s
 // two-loop recursion and its backtracking line search under the strong Wolfe
 // conditions. Around them: non-finite objective values count as +infinity (the line
 // search then backs off), the best point seen is kept, and a failed line search
@@ -10,6 +11,8 @@
 #include <LBFGS.h>
 
 #include <Eigen/Core>
+#include <Eigen/Eigenvalues>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -21,16 +24,17 @@
 namespace crmmine {
 namespace detail {
 
-struct LbfgsSettings {
+struct MinimizeSettings {
     int max_iter = 1000;
     double tol = 1e-7;  // on the largest absolute gradient component
     int memory = 10;
 };
 
-struct LbfgsResult {
+struct MinimizeResult {
     Eigen::VectorXd x;
     double f = std::numeric_limits<double>::infinity();
     Eigen::VectorXd gradient;
+    Eigen::MatrixXd hessian;  // at x, when the method computed it (Newton); else empty
     int n_iter = 0;
     bool converged = false;
     std::string message;
@@ -66,11 +70,11 @@ bool approximate_wolfe_step(Evaluate& evaluate, const Eigen::VectorXd& x0, doubl
 
 // objective(x, gradient) returns f(x) and writes the gradient.
 template <class Objective>
-LbfgsResult lbfgs_minimize(Objective&& objective, Eigen::VectorXd x,
-                           const LbfgsSettings& settings) {
+MinimizeResult lbfgs_minimize(Objective&& objective, Eigen::VectorXd x,
+                           const MinimizeSettings& settings) {
     using Vector = Eigen::VectorXd;
     const auto n = static_cast<int>(x.size());
-    LbfgsResult best;
+    MinimizeResult best;
     best.x = x;
     best.gradient = Vector::Zero(n);
 
@@ -106,7 +110,7 @@ LbfgsResult lbfgs_minimize(Objective&& objective, Eigen::VectorXd x,
     int n_iter = 0;
     for (;;) {
         if (gradient.lpNorm<Eigen::Infinity>() <= settings.tol) {
-            LbfgsResult done;
+            MinimizeResult done;
             done.x = x;
             done.f = f;
             done.gradient = gradient;
@@ -172,6 +176,94 @@ LbfgsResult lbfgs_minimize(Objective&& objective, Eigen::VectorXd x,
     }
     best.n_iter = n_iter;
     return best;
+}
+
+// A Newton step -H^-1 g on the eigenvalues of H taken in absolute value and kept above
+// 1e-10 of the largest (Dauphin et al. 2014, "saddle-free Newton"): a descent
+// direction wherever H is indefinite or singular, the Newton step where it is
+// positive definite.
+inline Eigen::VectorXd newton_direction(const Eigen::MatrixXd& hessian,
+                                        const Eigen::VectorXd& gradient) {
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(hessian);
+    if (eigen.info() != Eigen::Success) return -gradient;
+    const Eigen::VectorXd& lambda = eigen.eigenvalues();
+    const double floor = 1e-10 * lambda.cwiseAbs().maxCoeff();
+    if (!(floor > 0.0)) return -gradient;
+    const double shift = lambda.minCoeff() < floor ? 2.0 * std::fabs(lambda.minCoeff()) + floor : 0.0;
+    const Eigen::VectorXd projected = eigen.eigenvectors().transpose() * gradient;
+    return -(eigen.eigenvectors() *
+             projected.cwiseQuotient((lambda.array() + shift).matrix()));
+}
+
+// objective(x, gradient, hessian) returns f(x), writes the gradient and, when hessian
+// is not null, the Hessian. Damped Newton: each step is cut to at most max_step in
+// every coordinate, then halved until f falls (Armijo), or, within f's rounding
+// noise, until the gradient shrinks. Should no step be found, L-BFGS carries on from
+// the point reached. The result holds the Hessian at its point when Newton finished.
+template <class Objective>
+MinimizeResult newton_minimize(Objective&& objective, Eigen::VectorXd x,
+                            const MinimizeSettings& settings, double max_step = 5.0) {
+    using Vector = Eigen::VectorXd;
+    const auto n = static_cast<int>(x.size());
+    auto evaluate = [&](const Vector& at, Vector& gradient, Eigen::MatrixXd& hessian) {
+        const double f = objective(at, gradient, &hessian);
+        if (std::isfinite(f) && gradient.allFinite() && hessian.allFinite()) return f;
+        return std::numeric_limits<double>::infinity();
+    };
+    MinimizeResult out;
+    Vector gradient(n), trial_gradient(n);
+    Eigen::MatrixXd hessian(n, n), trial_hessian(n, n);
+    double f = evaluate(x, gradient, hessian);
+    if (!std::isfinite(f)) {
+        out.x = x;
+        out.gradient = Vector::Zero(n);
+        out.message = "the objective is not finite at the starting values";
+        return out;
+    }
+    int n_iter = 0;
+    for (;; ++n_iter) {
+        const double largest = gradient.lpNorm<Eigen::Infinity>();
+        if (largest <= settings.tol || n_iter >= settings.max_iter) {
+            out.x = x;
+            out.f = f;
+            out.gradient = gradient;
+            out.hessian = hessian;
+            out.n_iter = n_iter;
+            out.converged = largest <= settings.tol;
+            out.message = out.converged
+                              ? "converged: largest gradient component below tol"
+                              : "stopped after max_iter iterations";
+            return out;
+        }
+        Vector direction = newton_direction(hessian, gradient);
+        const double longest = direction.lpNorm<Eigen::Infinity>();
+        if (longest > max_step) direction *= max_step / longest;
+        const double slope = gradient.dot(direction);
+        const double noise = 1e-12 * (1.0 + std::fabs(f));
+        bool accepted = false;
+        for (double step = 1.0; step > 1e-12 && slope < 0.0; step *= 0.5) {
+            const Vector trial = x + step * direction;
+            const double f_trial = evaluate(trial, trial_gradient, trial_hessian);
+            if (f_trial <= f + 1e-4 * step * slope ||
+                (f_trial <= f + noise &&
+                 trial_gradient.lpNorm<Eigen::Infinity>() < largest)) {
+                x = trial;
+                f = f_trial;
+                gradient.swap(trial_gradient);
+                hessian.swap(trial_hessian);
+                accepted = true;
+                break;
+            }
+        }
+        if (!accepted) break;
+    }
+    MinimizeSettings rest = settings;
+    rest.max_iter = std::max(0, settings.max_iter - n_iter);
+    out = lbfgs_minimize(
+        [&](const Vector& at, Vector& g) { return objective(at, g, nullptr); }, x,
+        rest);
+    out.n_iter += n_iter;
+    return out;
 }
 
 // Hessian of a function from central differences of its analytic gradient, with step

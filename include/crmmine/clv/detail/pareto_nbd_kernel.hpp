@@ -179,6 +179,8 @@ inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
 
 struct ParetoNbdKernel {
     static constexpr int n_params = 4;
+    static constexpr bool has_hessian = false;
+    static constexpr bool has_x_steps = true;
     double r, alpha, s, beta, log_alpha, log_beta, log_s;
 
     explicit ParetoNbdKernel(const double* params)
@@ -196,12 +198,19 @@ struct ParetoNbdKernel {
         double log_rsx = 0.0;       // log(r + s + x)
     };
 
-    XTerms x_terms(double x, bool gradient) const {
+    XTerms x_terms(double x, int order) const {
         XTerms terms;
         terms.log_rising_r = log_gamma_ratio(r, x);
         terms.log_rsx = std::log(r + s + x);
-        if (gradient) terms.digamma_r = digamma_difference(r, x);
+        if (order >= 1) terms.digamma_r = digamma_difference(r, x);
         return terms;
+    }
+
+    // The terms of x + 1 from those of x (see BgNbdKernel::step_x_terms).
+    void step_x_terms(XTerms& terms, double x, int order) const {
+        terms.log_rising_r += std::log(r + x);
+        terms.log_rsx = std::log(r + s + (x + 1.0));
+        if (order >= 1) terms.digamma_r += 1.0 / (r + x);
     }
 
     // The two branches of the likelihood: alive at T, and dropped out in (t_x, T];

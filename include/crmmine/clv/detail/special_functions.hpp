@@ -9,6 +9,7 @@
 #include <boost/math/special_functions/beta.hpp>
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/gamma.hpp>
+#include <boost/math/special_functions/trigamma.hpp>
 #include <cmath>
 #include <limits>
 
@@ -27,6 +28,10 @@ inline double log_gamma(double y) {
 }
 inline double digamma(double y) {
     return boost::math::digamma(y, ClvMathPolicy());
+}
+
+inline double trigamma(double y) {
+    return boost::math::trigamma(y, ClvMathPolicy());
 }
 
 // Regularized incomplete beta I_z(a, b).
@@ -79,6 +84,29 @@ inline double digamma_difference(double y, double d) {
     if (y >= 10.0)
         return std::log1p(d / y) + (digamma_remainder(y + d) - digamma_remainder(y));
     return digamma(y + d) - digamma(y);
+}
+
+// trigamma(y) - 1/y for y >= 10 (asymptotic series): the derivative of
+// digamma_remainder.
+inline double trigamma_remainder(double y) {
+    const double r = 1.0 / y;
+    const double r2 = r * r;
+    return r2 * (0.5 +
+                 r * (1.0 / 6 +
+                      r2 * (-1.0 / 30 +
+                            r2 * (1.0 / 42 +
+                                  r2 * (-1.0 / 30 +
+                                        r2 * (5.0 / 66 +
+                                              r2 * (-691.0 / 2730 + r2 * (7.0 / 6))))))));
+}
+
+// trigamma(y + d) - trigamma(y) for y > 0, d >= 0, without cancellation for large y:
+// the derivative in y of digamma_difference.
+inline double trigamma_difference(double y, double d) {
+    if (d == 0.0) return 0.0;
+    if (y >= 10.0)
+        return -d / (y * (y + d)) + (trigamma_remainder(y + d) - trigamma_remainder(y));
+    return trigamma(y + d) - trigamma(y);
 }
 
 // log B(a, b).

@@ -1,0 +1,147 @@
+// The analytic Hessians that Newton's method and the standard errors use, against
+// central differences of the analytic gradients (themselves checked against
+// differences of the likelihood in each model's tests).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "crmmine/clv/detail/bg_nbd_kernel.hpp"
+#include "crmmine/clv/detail/gamma_gamma_kernel.hpp"
+#include "crmmine/clv/detail/pareto_nbd_kernel.hpp"
+#include "crmmine/clv/detail/likelihood.hpp"
+#include "oracles.hpp"
+
+using namespace crmmine;
+using detail::CustomerRow;
+
+namespace {
+
+template <class Kernel>
+std::vector<double> gradient_at(const std::vector<double>& params,
+                                const CustomerRow& row) {
+    std::vector<double> g(params.size());
+    detail::sum_log_likelihood(Kernel(params.data()), {row}, g.data(), 1);
+    return g;
+}
+
+// Every entry of the packed Hessian of one row against d g_i / d theta_j from
+// differences in log theta_j; the slack covers the differences' rounding error on
+// gradients of size |g|.
+template <class Kernel>
+void check_hessian(const std::vector<double>& params, const CustomerRow& row) {
+    constexpr int k = Kernel::n_params;
+    std::vector<double> g(k), h(detail::packed_size(k));
+    const double ll =
+        detail::sum_log_likelihood(Kernel(params.data()), {row}, g.data(), 1, h.data());
+    REQUIRE(std::isfinite(ll));
+    double size = 1.0;
+    for (const double v : g) size += std::fabs(v);
+    for (int i = 0; i < k; ++i)
+        for (int j = i; j < k; ++j) {
+            auto shifted = [&](double e) {
+                std::vector<double> p = params;
+                p[static_cast<std::size_t>(j)] *= std::exp(e);
+                return gradient_at<Kernel>(p, row)[static_cast<std::size_t>(i)];
+            };
+            const double theta = params[static_cast<std::size_t>(j)];
+            const double fd = clv_test::derivative(shifted, 1e-4) / theta;
+            const double analytic =
+                h[static_cast<std::size_t>(detail::packed_index(k, i, j))];
+            CAPTURE(row.x);
+            CAPTURE(row.t_x);
+            CAPTURE(row.T);
+            CAPTURE(i);
+            CAPTURE(j);
+            CAPTURE(analytic);
+            CAPTURE(fd);
+            CHECK(std::fabs(analytic - fd) <=
+                  1e-6 * std::fabs(fd) + 1e-9 * size * (1.0 + row.x) / theta);
+        }
+}
+
+std::vector<CustomerRow> purchase_rows() {
+    return {{0, 0, 38.86, 1}, {2, 30.43, 38.86, 1}, {1, 1.71, 38.86, 1},
+            {7, 29.43, 32.0, 1}, {1, 0.0, 5.0, 1},   {12, 27.0, 27.0, 1},
+            {25, 35.9, 36.0, 1}, {200, 1e-3, 1e-3, 1}, {200, 0.5, 40.0, 1},
+            {0, 0, 1e-3, 1}};
+}
+
+const std::vector<std::vector<double>> purchase_params = {
+    {0.243, 4.414, 0.793, 2.426},
+    {2.0, 0.01, 3.5, 0.2},
+    {0.05, 300.0, 0.01, 1e4},
+    {1.0, 1.0, 1.0, 1.0},
+    {30.0, 2.0, 15.0, 40.0}};
+
+}  // namespace
+
+TEST_CASE("BG/NBD Hessian equals differences of the gradient") {
+    for (const auto& params : purchase_params)
+        for (const CustomerRow& row : purchase_rows())
+            check_hessian<detail::BgNbdKernel<false>>(params, row);
+}
+
+TEST_CASE("MBG/NBD Hessian equals differences of the gradient") {
+    for (const auto& params : purchase_params)
+        for (const CustomerRow& row : purchase_rows())
+            check_hessian<detail::BgNbdKernel<true>>(params, row);
+}
+
+TEST_CASE("Gamma-Gamma Hessian equals differences of the gradient") {
+    const std::vector<std::vector<double>> models = {
+        {6.25, 3.74, 15.44}, {0.3, 25.0, 0.02}, {40.0, 0.6, 1e3}, {1.0, 1.0, 1.0}};
+    for (const auto& params : models)
+        for (const auto& [x, m] : std::vector<std::pair<double, double>>{
+                 {1, 20.0}, {2, 35.5}, {7, 12.25}, {200, 0.01}, {1, 1e5}, {29, 299.6}})
+            check_hessian<detail::GammaGammaKernel>(params, {x, m, std::log(m), 1.0});
+}
+
+namespace {
+
+// The terms of x reached by steps from x0 against those computed afresh. The first
+// n_logs fields are sums of logarithms of size about (1 + x) (1 + max |log theta|),
+// which the fresh computation gets as a difference of two (for b = 1e4, of two values
+// near 9.2 x): that rounding is allowed for.
+template <class Kernel, class Fields>
+void check_steps(const std::vector<double>& params, std::size_t n_logs,
+                 Fields&& fields) {
+    const Kernel kernel(params.data());
+    double log_size = 1.0;
+    for (const double theta : params) log_size = std::max(log_size, 1.0 + std::fabs(std::log(theta)));
+    for (const double x0 : {0.0, 1.0, 5.0, 180.0}) {
+        auto stepped = kernel.x_terms(x0, 2);
+        for (double x = x0; x < x0 + 16.0; x += 1.0) {
+            kernel.step_x_terms(stepped, x, 2);
+            const auto fresh = kernel.x_terms(x + 1.0, 2);
+            const auto a = fields(stepped), b = fields(fresh);
+            for (std::size_t i = 0; i < a.size(); ++i) {
+                CAPTURE(x);
+                CAPTURE(i);
+                const double slack = i < n_logs ? 1e-15 * (2.0 + x) * log_size : 0.0;
+                CHECK(std::fabs(a[i] - b[i]) <= 1e-12 * std::fabs(b[i]) + slack);
+            }
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("x terms stepped one purchase at a time equal those computed afresh") {
+    auto bg_fields = [](const auto& t) {
+        return std::vector<double>{t.log_rising_r,   t.log_beta_ratio, t.digamma_r,
+                                   t.digamma_b,      t.digamma_ab,     t.trigamma_r,
+                                   t.trigamma_b,     t.trigamma_ab,    t.log_odds_base,
+                                   t.inverse_denominator};
+    };
+    for (const auto& params : purchase_params) {
+        check_steps<detail::BgNbdKernel<false>>(params, 2, bg_fields);
+        check_steps<detail::BgNbdKernel<true>>(params, 2, bg_fields);
+    }
+    for (const std::vector<double> params :
+         {std::vector<double>{0.553, 10.578, 0.606, 11.669}, {40.0, 2.0, 3e4, 2e9}})
+        check_steps<detail::ParetoNbdKernel>(params, 1, [](const auto& t) {
+            return std::vector<double>{t.log_rising_r, t.digamma_r, t.log_rsx};
+        });
+}
