@@ -66,11 +66,14 @@ std::vector<detail::CustomerRow> drop_unweighted(
     return rows;
 }
 
-bool row_less(const detail::CustomerRow& a, const detail::CustomerRow& b) {
-    if (a.x != b.x) return a.x < b.x;
-    if (a.t_x != b.t_x) return a.t_x < b.t_x;
-    return a.T < b.T;
-}
+// A function object, not a function, so that std::sort inlines the comparison.
+struct RowLess {
+    bool operator()(const detail::CustomerRow& a, const detail::CustomerRow& b) const {
+        if (a.x != b.x) return a.x < b.x;
+        if (a.t_x != b.t_x) return a.t_x < b.t_x;
+        return a.T < b.T;
+    }
+};
 
 bool row_equal(const detail::CustomerRow& a, const detail::CustomerRow& b) {
     return a.x == b.x && a.t_x == b.t_x && a.T == b.T;
@@ -284,14 +287,14 @@ std::vector<CustomerRow> collapse_rows(const std::vector<CustomerRow>& rows,
         auto& mine = parts[static_cast<std::size_t>(part)];
         mine.assign(rows.begin() + part_begin(n, n_parts, part),
                     rows.begin() + part_begin(n, n_parts, part + 1));
-        std::sort(mine.begin(), mine.end(), row_less);
+        std::sort(mine.begin(), mine.end(), RowLess());
         merge_equal(mine);
     });
     std::vector<CustomerRow> out;
     for (auto& part : parts) {
         const auto middle = static_cast<std::ptrdiff_t>(out.size());
         out.insert(out.end(), part.begin(), part.end());
-        std::inplace_merge(out.begin(), out.begin() + middle, out.end(), row_less);
+        std::inplace_merge(out.begin(), out.begin() + middle, out.end(), RowLess());
         merge_equal(out);
         std::vector<CustomerRow>().swap(part);
     }

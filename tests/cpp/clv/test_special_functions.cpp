@@ -228,3 +228,28 @@ TEST_CASE(
     CHECK(pareto_log_integral(2.0, 1.5, 0.5, 0.8, 0.4, 0.4, true).log_value ==
           -std::numeric_limits<double>::infinity());
 }
+
+TEST_CASE("series_outlasts gives up only on series whose last allowed term is above eps") {
+    // The K-th term (p)_K / (q)_K z^K by its product; the series cannot stop before
+    // it falls to eps, so a series given up on must have it above eps.
+    int given_up = 0;
+    for (const double p : {0.8, 3.5, 40.0})
+        for (const double b : {0.5, 2.0, 6.0, 25.0})
+            for (const double z : {0.5, 0.99, 0.9999, 1.0 - 1e-6})
+                for (const int K : {150, 2000}) {
+                    const double q = p + b;
+                    double log_term = 0.0;
+                    for (int k = 0; k < K; ++k)
+                        log_term += std::log((p + k) / (q + k) * z);
+                    const bool outlasts = series_outlasts(p, q, z, K, 1e-16);
+                    CAPTURE(p);
+                    CAPTURE(q);
+                    CAPTURE(z);
+                    CAPTURE(K);
+                    if (outlasts) {
+                        CHECK(log_term > std::log(1e-16));
+                        ++given_up;
+                    }
+                }
+    CHECK(given_up > 10);  // the check does fire near z = 1
+}

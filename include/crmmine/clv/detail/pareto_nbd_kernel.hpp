@@ -68,7 +68,10 @@ inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
     };
     auto end = [&](double tau, double log_v, End& e) {
         const double v = small + tau, u = large + tau;
-        const Hyp2f1Series series = log_hyp2f1_1pq(p, b + p, d / u, gradient);
+        // Beyond this many terms the quadrature below is the cheaper way to I.
+        constexpr int series_budget = 150;
+        const Hyp2f1Series series =
+            log_hyp2f1_1pq(p, b + p, d / u, gradient, series_budget);
         if (!series.converged) return false;
         const double rest = t1 - tau;
         const double log_small = log1p_fast(rest / v), log_large = log1p_fast(rest / u);
@@ -133,7 +136,8 @@ inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
                        : std::fmin(length,
                                    std::fmax(0.0, std::log((1.0 - b) * d / (a * v0))));
         }
-        LogConcaveRule rule;
+        // One rule per thread, so its nodes' storage is allocated once, not per row.
+        thread_local LogConcaveRule rule;
         log_concave_rule(psi, 0.0, length, mode, rule);
         double sum = 0.0, s_b = 0.0, s_p = 0.0, s_small = 0.0, s_large = 0.0;
         for (const QuadratureNode& node : rule.nodes) {

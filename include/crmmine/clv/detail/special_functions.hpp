@@ -149,6 +149,19 @@ struct Hyp2f1Series {
     bool converged = true;
 };
 
+// Whether the series of 2F1(1, p; q; z) is sure not to meet its stopping rule within
+// max_terms: its terms shrink, so it cannot stop while the last one, (p)_K / (q)_K z^K,
+// is above eps (the sum is at least 1). Near z = 1 a dropout integral would otherwise
+// spend thousands of terms before falling back to quadrature.
+inline bool series_outlasts(double p, double q, double z, int max_terms, double eps) {
+    const double terms = static_cast<double>(max_terms);
+    const double log_z_part = terms * std::log(z);
+    if (log_z_part < std::log(eps)) return false;
+    const double log_last = log_z_part + log_gamma_ratio(p, terms) -
+                            log_gamma_ratio(q, terms);
+    return log_last > std::log(eps) + 1.0;
+}
+
 inline Hyp2f1Series log_hyp2f1_1pq(double p, double q, double z, bool with_gradient,
                                    int max_terms = 2000) {
     Hyp2f1Series out;
@@ -157,6 +170,10 @@ inline Hyp2f1Series log_hyp2f1_1pq(double p, double q, double z, bool with_gradi
         return out;
     }
     constexpr double eps = 1e-16;
+    if (series_outlasts(p, q, z, max_terms, eps)) {
+        out.converged = false;
+        return out;
+    }
     const double one_minus_z = 1.0 - z;
     double term = 1.0, sum = 1.0;
     double sum_dp = 0.0, sum_dq = 0.0, sum_k = 0.0;  // sum of term * d log term
