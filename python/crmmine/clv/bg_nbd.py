@@ -19,7 +19,8 @@ class BetaGeo(_TransactionModel):
     initial_params : sequence of 4 floats, optional
         Start of the search (r, alpha, a, b).
     max_iter : int, default 1000
-        Iteration limit of the optimizer (L-BFGS on the log-parameters).
+        Iteration limit of the optimizer on the log-parameters (Newton's method on
+        the exact Hessian; L-BFGS for the Pareto/NBD).
     tol : float, default 1e-7
         The fit has converged when every component of the gradient of the penalized
         mean negative log-likelihood with respect to the log-parameters is below it.
