@@ -31,7 +31,7 @@ ClvLogLikelihood log_likelihood(const GammaGamma& model, const SpendHistoryView&
     model.validate();
     const int n_threads = resolve_num_threads(n_jobs);
     const auto rows =
-        detail::collapse_rows(detail::spend_rows(data, true, n_threads), n_threads);
+        detail::collapse_rows(detail::spend_rows(data, true, n_threads));
     return detail::total_log_likelihood<detail::GammaGammaKernel>(model.params(), rows,
                                                           n_threads);
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -66,29 +68,70 @@ std::vector<detail::CustomerRow> drop_unweighted(
     return rows;
 }
 
-// A function object, not a function, so that std::sort inlines the comparison.
-struct RowLess {
-    bool operator()(const detail::CustomerRow& a, const detail::CustomerRow& b) const {
-        if (a.x != b.x) return a.x < b.x;
-        if (a.t_x != b.t_x) return a.t_x < b.t_x;
-        return a.T < b.T;
-    }
-};
+// The bits of a value, with -0 read as +0 so that equal values share them.
+std::uint64_t value_bits(double value) {
+    value += 0.0;
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &value, sizeof bits);
+    return bits;
+}
+
+// splitmix64's finalizer (Steele et al. 2014) over the three values: whole-number
+// days leave the low bits of a double all zero, so every bit must be mixed.
+std::uint64_t mix(std::uint64_t h) {
+    h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+    return h ^ (h >> 31);
+}
+
+std::uint64_t row_hash(const detail::CustomerRow& row) {
+    return mix(mix(mix(value_bits(row.x)) ^ value_bits(row.t_x)) ^ value_bits(row.T));
+}
 
 bool row_equal(const detail::CustomerRow& a, const detail::CustomerRow& b) {
     return a.x == b.x && a.t_x == b.t_x && a.T == b.T;
 }
 
-// Merges runs of equal rows in a sorted range, adding their weights in order.
-void merge_equal(std::vector<detail::CustomerRow>& rows) {
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (out > 0 && row_equal(rows[out - 1], rows[i]))
-            rows[out - 1].weight += rows[i].weight;
-        else
-            rows[out++] = rows[i];
+// Equal rows merged into the first of them, weights added in row order, by open
+// addressing on (x, t_x, T): one pass, where sorting the rows to find equal ones
+// cost more than the whole of a small fit.
+std::vector<detail::CustomerRow> merge_equal_rows(
+    const std::vector<detail::CustomerRow>& rows) {
+    std::size_t size = 16;
+    while (size < 2 * rows.size()) size *= 2;
+    constexpr std::uint32_t empty = 0xFFFFFFFFu;
+    std::vector<std::uint32_t> slots(size, empty);
+    std::vector<detail::CustomerRow> out;
+    for (const auto& row : rows) {
+        std::size_t at = row_hash(row) & (size - 1);
+        while (slots[at] != empty && !row_equal(out[slots[at]], row))
+            at = (at + 1) & (size - 1);
+        if (slots[at] == empty) {
+            slots[at] = static_cast<std::uint32_t>(out.size());
+            out.push_back(row);
+        } else {
+            out[slots[at]].weight += row.weight;
+        }
     }
-    rows.resize(out);
+    return out;
+}
+
+// Rows grouped by x in increasing order, keeping their order within a group: a
+// counting sort where x (a whole number) is not much larger than the row count.
+std::vector<detail::CustomerRow> group_by_x(std::vector<detail::CustomerRow> rows) {
+    double max_x = 0.0;
+    for (const auto& row : rows) max_x = std::max(max_x, row.x);
+    if (max_x > 4.0 * static_cast<double>(rows.size()) + 1024.0) {
+        std::stable_sort(rows.begin(), rows.end(),
+                         [](const auto& a, const auto& b) { return a.x < b.x; });
+        return rows;
+    }
+    std::vector<std::size_t> start(static_cast<std::size_t>(max_x) + 2, 0);
+    for (const auto& row : rows) ++start[static_cast<std::size_t>(row.x) + 1];
+    for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
+    std::vector<detail::CustomerRow> out(rows.size());
+    for (const auto& row : rows) out[start[static_cast<std::size_t>(row.x)]++] = row;
+    return out;
 }
 
 double total_weight(const std::vector<detail::CustomerRow>& rows) {
@@ -277,40 +320,20 @@ std::vector<CustomerRow> spend_rows(const SpendHistoryView& data, bool for_fit,
     return for_fit ? drop_unweighted(std::move(rows)) : rows;
 }
 
-std::vector<CustomerRow> collapse_rows(const std::vector<CustomerRow>& rows,
-                                       int n_threads) {
-    // Parts of at least 64k rows, at most 16: a function of the size alone.
-    const auto n = static_cast<std::int64_t>(rows.size());
-    const std::int64_t n_parts = std::clamp<std::int64_t>(n / 65536, 1, 16);
-    std::vector<std::vector<CustomerRow>> parts(static_cast<std::size_t>(n_parts));
-    parallel_for(n_parts, n_threads, [&](std::int64_t part) {
-        auto& mine = parts[static_cast<std::size_t>(part)];
-        mine.assign(rows.begin() + part_begin(n, n_parts, part),
-                    rows.begin() + part_begin(n, n_parts, part + 1));
-        std::sort(mine.begin(), mine.end(), RowLess());
-        merge_equal(mine);
-    });
-    std::vector<CustomerRow> out;
-    for (auto& part : parts) {
-        const auto middle = static_cast<std::ptrdiff_t>(out.size());
-        out.insert(out.end(), part.begin(), part.end());
-        std::inplace_merge(out.begin(), out.begin() + middle, out.end(), RowLess());
-        merge_equal(out);
-        std::vector<CustomerRow>().swap(part);
-    }
-    return out;
+std::vector<CustomerRow> collapse_rows(const std::vector<CustomerRow>& rows) {
+    return group_by_x(merge_equal_rows(rows));
 }
 
 std::vector<CustomerRow> collapsed_purchase_rows(const PurchaseHistoryView& data,
                                                  int n_threads) {
-    return collapse_rows(purchase_rows(data, false, n_threads), n_threads);
+    return collapse_rows(purchase_rows(data, false, n_threads));
 }
 
 FitProblem purchase_fit_problem(ClvModel model, const PurchaseHistoryView& data,
                                 const ClvFitParams& params, int n_threads) {
     params.validate(model);
     FitProblem problem;
-    problem.rows = collapse_rows(purchase_rows(data, true, n_threads), n_threads);
+    problem.rows = collapse_rows(purchase_rows(data, true, n_threads));
     double max_T = 0.0;
     for (const auto& row : problem.rows) max_T = std::max(max_T, row.T);
     require(max_T > 0.0, "T",
@@ -334,7 +357,7 @@ FitProblem spend_fit_problem(const SpendHistoryView& data, const ClvFitParams& p
                              int n_threads) {
     params.validate(ClvModel::gamma_gamma);
     FitProblem problem;
-    problem.rows = collapse_rows(spend_rows(data, true, n_threads), n_threads);
+    problem.rows = collapse_rows(spend_rows(data, true, n_threads));
     problem.total_weight = total_weight(problem.rows);
     double money = 0.0;
     for (const auto& row : problem.rows) money += row.weight * row.t_x;

@@ -139,7 +139,7 @@ TEST_CASE("x terms stepped one purchase at a time equal those computed afresh") 
         check_steps<detail::BgNbdKernel<false>>(params, 2, bg_fields);
         check_steps<detail::BgNbdKernel<true>>(params, 2, bg_fields);
     }
-    for (const std::vector<double> params :
+    for (const std::vector<double>& params :
          {std::vector<double>{0.553, 10.578, 0.606, 11.669}, {40.0, 2.0, 3e4, 2e9}})
         check_steps<detail::ParetoNbdKernel>(params, 1, [](const auto& t) {
             return std::vector<double>{t.log_rising_r, t.digamma_r, t.log_rsx};

@@ -71,11 +71,10 @@ std::vector<CustomerRow> purchase_rows(const PurchaseHistoryView& data, bool for
 std::vector<CustomerRow> spend_rows(const SpendHistoryView& data, bool for_fit,
                                     int n_threads);
 
-// Rows sorted by (x, t_x, T) with equal rows merged and their weights added: sorted in
-// a fixed number of parts, merged in part order, so the result is the same for any
-// thread count.
-std::vector<CustomerRow> collapse_rows(const std::vector<CustomerRow>& rows,
-                                       int n_threads);
+// Rows with equal (x, t_x, T) merged into the first of them, their weights added in
+// row order, then grouped by increasing x (the kernels step their x terms from one x
+// to the next), keeping row order within a group: a function of the rows alone.
+std::vector<CustomerRow> collapse_rows(const std::vector<CustomerRow>& rows);
 
 // Validates natural parameters: k values, finite and positive.
 void require_positive_params(const std::vector<double>& params, std::size_t k,
