@@ -340,16 +340,20 @@ FitProblem purchase_fit_problem(ClvModel model, const PurchaseHistoryView& data,
             "is 0 for every customer; the purchase models need customers observed for "
             "some time");
     const double scale = 1.0 / max_T;
-    problem.scaled_rows = problem.rows;
-    for (auto& row : problem.scaled_rows) {
+    double purchases = 0.0;
+    for (auto& row : problem.rows) {
         row.t_x *= scale;
         row.T *= scale;
+        purchases += row.weight * row.x;
     }
     problem.param_scale = {1.0, scale, 1.0,
                            model == ClvModel::pareto_nbd ? scale : 1.0};
     problem.penalty_scale.assign(4, 1.0);
     problem.start = fit_start(params, problem.param_scale);
     problem.total_weight = total_weight(problem.rows);
+    // A purchase rate per unit of scaled time is the rate per original unit over
+    // `scale`, so each customer's likelihood gains scale^-x.
+    problem.log_likelihood_offset = purchases * std::log(scale);
     return problem;
 }
 
@@ -363,14 +367,15 @@ FitProblem spend_fit_problem(const SpendHistoryView& data, const ClvFitParams& p
     for (const auto& row : problem.rows) money += row.weight * row.t_x;
     const double scale = problem.total_weight / money;
     const double log_scale = std::log(scale);
-    problem.scaled_rows = problem.rows;
-    for (auto& row : problem.scaled_rows) {
+    for (auto& row : problem.rows) {
         row.t_x *= scale;
         row.T += log_scale;
     }
     problem.param_scale = {1.0, 1.0, scale};
     problem.penalty_scale = {1.0, 1.0, 1.0 / scale};
     problem.start = fit_start(params, problem.param_scale);
+    // The density of a mean spend in scaled money is the original over `scale`.
+    problem.log_likelihood_offset = problem.total_weight * log_scale;
     return problem;
 }
 

@@ -300,8 +300,13 @@ TEST_CASE("BG/NBD fit is a stationary point of the documented penalized objectiv
     for (std::size_t j = 0; j < 4; ++j)
         CHECK(std::fabs(-ll.gradient[j] / n +
                         2.0 * params.penalizer * scaled[j] * scaled[j]) < 1e-9);
+    // The reported log-likelihood is the data's, in the data's time unit.
+    CHECK(fit.log_likelihood == doctest::Approx(ll.total).epsilon(1e-12));
     const ClvFit plain = bg_nbd_fit(sim.view(), {});
     CHECK(fit.log_likelihood < plain.log_likelihood);
+    CHECK(plain.log_likelihood ==
+          doctest::Approx(total_ll(BgNbd::from_params(plain.params), sim))
+              .epsilon(1e-12));
 }
 
 TEST_CASE("BG/NBD fit converges on degenerate data") {

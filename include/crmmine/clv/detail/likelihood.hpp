@@ -227,12 +227,14 @@ ClvLogLikelihood total_log_likelihood(const std::vector<double>& params,
 // natural parameter to that scale, penalty_scale[j] from it to the scale the penalty
 // is defined on.
 struct FitProblem {
-    std::vector<CustomerRow> rows;         // original units
-    std::vector<CustomerRow> scaled_rows;  // optimizer units
+    std::vector<CustomerRow> rows;  // optimizer units
     std::vector<double> param_scale;
     std::vector<double> penalty_scale;
     std::vector<double> start;  // optimizer units
     double total_weight = 0.0;
+    // log L in the data's units minus log L in optimizer units, at matching
+    // parameters: a constant, so the fit never sums log L in the data's units.
+    double log_likelihood_offset = 0.0;
 };
 
 // Validates the data and settings and builds the problem: rows collapsed, time scaled
@@ -313,7 +315,7 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
         std::array<double, k> g{};
         std::array<double, packed_size(k)> h{};
         const double total =
-            sum_log_likelihood(kernel, problem.scaled_rows, g.data(), n_threads,
+            sum_log_likelihood(kernel, problem.rows, g.data(), n_threads,
                                hessian != nullptr ? h.data() : nullptr);
         double f = -total / weight;
         for (int i = 0; i < k; ++i) {
@@ -363,8 +365,25 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
     for (int j = 0; j < k; ++j)
         fit.params[static_cast<std::size_t>(j)] =
             std::exp(result.x[j]) / problem.param_scale[static_cast<std::size_t>(j)];
-    const Kernel original(fit.params.data());
-    fit.log_likelihood = sum_log_likelihood(original, problem.rows, nullptr, n_threads);
+    // The objective at the optimum, less the penalty, is -log L / weight in optimizer
+    // units.
+    double scaled_log_likelihood = 0.0;
+    if (std::isfinite(result.f)) {
+        double penalty = 0.0;
+        for (int j = 0; j < k; ++j) {
+            const double t = std::exp(result.x[j]) *
+                             problem.penalty_scale[static_cast<std::size_t>(j)];
+            penalty += penalizer * t * t;
+        }
+        scaled_log_likelihood = -(result.f - penalty) * weight;
+    } else {
+        std::array<double, k> theta{};
+        for (int j = 0; j < k; ++j)
+            theta[static_cast<std::size_t>(j)] = std::exp(result.x[j]);
+        scaled_log_likelihood =
+            sum_log_likelihood(Kernel(theta.data()), problem.rows, nullptr, n_threads);
+    }
+    fit.log_likelihood = scaled_log_likelihood + problem.log_likelihood_offset;
     fit.mean_log_likelihood = fit.log_likelihood / weight;
     fit.covariance = covariance_at(objective, result, weight, fit.params,
                                    Kernel::has_hessian);

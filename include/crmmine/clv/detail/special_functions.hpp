@@ -155,6 +155,8 @@ struct Hyp2f1Series {
 // spend thousands of terms before falling back to quadrature.
 inline bool series_outlasts(double p, double q, double z, int max_terms, double eps) {
     const double terms = static_cast<double>(max_terms);
+    // z^K <= exp(-(1 - z) K): far from z = 1 the answer needs no logarithm.
+    if ((1.0 - z) * terms > -std::log(eps)) return false;
     const double log_z_part = terms * std::log(z);
     if (log_z_part < std::log(eps)) return false;
     const double log_last = log_z_part + log_gamma_ratio(p, terms) -
