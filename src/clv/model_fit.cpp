@@ -134,6 +134,33 @@ std::vector<detail::CustomerRow> group_by_x(std::vector<detail::CustomerRow> row
     return out;
 }
 
+// Fills problem.times with the distinct t_x and T of the rows (in order of first
+// appearance, by open addressing) and points each row's slots at them, unless there
+// are more distinct times than rows.
+void index_times(detail::FitProblem& problem) {
+    auto& rows = problem.rows;
+    std::size_t size = 16;
+    while (size < 4 * rows.size()) size *= 2;
+    constexpr std::uint32_t empty = 0xFFFFFFFFu;
+    std::vector<std::uint32_t> slots(size, empty);
+    std::vector<double> times;
+    auto slot_of = [&](double t) {
+        std::size_t at = mix(value_bits(t)) & (size - 1);
+        while (slots[at] != empty && !(times[slots[at]] == t)) at = (at + 1) & (size - 1);
+        if (slots[at] == empty) {
+            slots[at] = static_cast<std::uint32_t>(times.size());
+            times.push_back(t);
+        }
+        return slots[at];
+    };
+    for (auto& row : rows) {
+        row.t_x_slot = slot_of(row.t_x);
+        row.T_slot = slot_of(row.T);
+        if (times.size() > rows.size()) return;  // continuous times: no table
+    }
+    problem.times = std::move(times);
+}
+
 double total_weight(const std::vector<detail::CustomerRow>& rows) {
     double total = 0.0;
     for (const auto& row : rows) total += row.weight;
@@ -351,6 +378,7 @@ FitProblem purchase_fit_problem(ClvModel model, const PurchaseHistoryView& data,
     problem.penalty_scale.assign(4, 1.0);
     problem.start = fit_start(params, problem.param_scale);
     problem.total_weight = total_weight(problem.rows);
+    index_times(problem);
     // A purchase rate per unit of scaled time is the rate per original unit over
     // `scale`, so each customer's likelihood gains scale^-x.
     problem.log_likelihood_offset = purchases * std::log(scale);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "crmmine/clv/detail/likelihood.hpp"
 #include "crmmine/clv/detail/quadrature.hpp"
@@ -20,7 +21,22 @@ struct BgNbdKernel {
     static constexpr int n_params = 4;
     static constexpr bool has_hessian = true;
     static constexpr bool has_x_steps = true;
-    double r, alpha, a, b, log_alpha, log_a;
+    static constexpr bool has_time_table = true;
+    double r, alpha, a, b, log_alpha, log_a, inverse_alpha, inverse_a;
+    const double* time_shift = nullptr;  // log1p(t / alpha) by CustomerRow slot
+
+    // Computes log1p(t / alpha) for the fit's distinct times into table, and reads
+    // rows' shifts from it.
+    void use_times(const std::vector<double>& times, std::vector<double>& table) {
+        table.resize(times.size());
+        for (std::size_t i = 0; i < times.size(); ++i)
+            table[i] = log1p_fast(times[i] * inverse_alpha);
+        time_shift = table.data();
+    }
+
+    double shift(double t, std::uint32_t slot) const {
+        return time_shift != nullptr ? time_shift[slot] : log1p_fast(t * inverse_alpha);
+    }
 
     explicit BgNbdKernel(const double* params)
         : r(params[0]),
@@ -28,7 +44,9 @@ struct BgNbdKernel {
           a(params[2]),
           b(params[3]),
           log_alpha(std::log(params[1])),
-          log_a(std::log(params[2])) {}
+          log_a(std::log(params[2])),
+          inverse_alpha(1.0 / params[1]),
+          inverse_a(1.0 / params[2]) {}
 
     // Purchases the dropout Beta term counts: x (BG/NBD), x + 1 (MBG/NBD).
     static double dropout_count(double x) { return Modified ? x + 1.0 : x; }
@@ -117,67 +135,76 @@ struct BgNbdKernel {
     // sigma hess(odds).
     double log_likelihood(const XTerms& terms, const CustomerRow& row, double* g,
                           double* h = nullptr) const {
-        const double x = row.x, T = row.T;
+        const double x = row.x, T = row.T, t_x = row.t_x;
         const double e = r + x;
-        const double shift_T = log1p_fast(T / alpha);  // log((alpha + T) / alpha)
+        const double shift_T = shift(T, row.T_slot);  // log((alpha + T) / alpha)
         const double log_alpha_T = log_alpha + shift_T;
         double ll =
             terms.log_rising_r - r * shift_T - x * log_alpha_T + terms.log_beta_ratio;
-        if (h != nullptr) alive_hessian(terms, x, T, h);
+        // Reciprocals shared by the gradient and the Hessian: one division each.
+        const double inverse_T = g != nullptr ? 1.0 / (alpha + T) : 0.0;
+        if (h != nullptr) alive_hessian(terms, e, T, inverse_T, h);
         double sigma = 0.0;      // posterior weight of the dropped-out branch
         double log_ratio = 0.0;  // log((alpha + T) / (alpha + t_x))
+        double d_alpha = 0.0;    // d2 odds / dr dalpha = (t_x - T) / ((alpha + T)(alpha + t_x))
         if (has_dropout_branch(x)) {
-            log_ratio = shift_T - log1p_fast(row.t_x / alpha);
+            log_ratio = shift_T - shift(t_x, row.t_x_slot);
             const double odds = terms.log_odds_base + e * log_ratio;
             // log1p(exp(odds)) and sigmoid(odds) from one exponential
             const double small = std::exp(-std::fabs(odds));
             ll += std::fmax(odds, 0.0) + log1p_fast(small);
-            sigma = odds >= 0.0 ? 1.0 / (1.0 + small) : small / (1.0 + small);
-            if (h != nullptr) add_softplus_hessian(x, row.t_x, T, log_ratio, sigma,
-                                                   small / ((1.0 + small) * (1.0 + small)), h);
+            const double inverse_sum = 1.0 / (1.0 + small);
+            sigma = odds >= 0.0 ? inverse_sum : small * inverse_sum;
+            const double inverse_tx = g != nullptr ? 1.0 / (alpha + t_x) : 0.0;
+            d_alpha = (t_x - T) * inverse_T * inverse_tx;
+            if (h != nullptr)
+                add_softplus_hessian(terms, e, log_ratio, d_alpha, inverse_T + inverse_tx,
+                                     sigma, small * inverse_sum * inverse_sum, h);
         }
         if (g != nullptr) {
             g[0] = terms.digamma_r - shift_T;
-            g[1] = (r * T - x * alpha) / (alpha * (alpha + T));
+            g[1] = (r * T - x * alpha) * inverse_alpha * inverse_T;
             g[2] = -terms.digamma_ab;
             g[3] = terms.digamma_b - terms.digamma_ab;
             if (sigma > 0.0) {
                 g[0] += sigma * log_ratio;
-                g[1] += sigma * e * (row.t_x - T) / ((alpha + T) * (alpha + row.t_x));
-                g[2] += sigma / a;
+                g[1] += sigma * e * d_alpha;
+                g[2] += sigma * inverse_a;
                 g[3] -= sigma * terms.inverse_denominator;
             }
         }
         return ll;
     }
 
-    // Second derivatives of the "alive" branch, log B(a, b + k) / B(a, b) included.
-    void alive_hessian(const XTerms& terms, double x, double T, double* h) const {
-        const double e = r + x, alpha_T = alpha + T;
-        h[0] = terms.trigamma_r;                          // r r
-        h[1] = T / (alpha * alpha_T);                     // r alpha
-        h[2] = h[3] = 0.0;                                // r a, r b
-        h[4] = -r / (alpha * alpha) + e / (alpha_T * alpha_T);  // alpha alpha
-        h[5] = h[6] = 0.0;                                      // alpha a, alpha b
-        h[7] = h[8] = -terms.trigamma_ab;                       // a a, a b
-        h[9] = terms.trigamma_b - terms.trigamma_ab;            // b b
+    // Second derivatives of the "alive" branch, log B(a, b + k) / B(a, b) included;
+    // inverse_T = 1 / (alpha + T).
+    void alive_hessian(const XTerms& terms, double e, double T, double inverse_T,
+                       double* h) const {
+        h[0] = terms.trigamma_r;                    // r r
+        h[1] = T * inverse_alpha * inverse_T;       // r alpha
+        h[2] = h[3] = 0.0;                          // r a, r b
+        h[4] = -r * inverse_alpha * inverse_alpha + e * inverse_T * inverse_T;  // alpha alpha
+        h[5] = h[6] = 0.0;                                // alpha a, alpha b
+        h[7] = h[8] = -terms.trigamma_ab;                 // a a, a b
+        h[9] = terms.trigamma_b - terms.trigamma_ab;      // b b
     }
 
     // Adds the Hessian of softplus(odds), odds = log a - log(b + x - 1) + (r + x)
-    // log((alpha + T) / (alpha + t_x)); spread = sigma (1 - sigma).
-    void add_softplus_hessian(double x, double t_x, double T, double log_ratio,
-                              double sigma, double spread, double* h) const {
-        const double e = r + x;
-        const double inverse_T = 1.0 / (alpha + T), inverse_tx = 1.0 / (alpha + t_x);
-        const double d_alpha = inverse_T - inverse_tx;  // d2 odds / dr dalpha
-        const double inverse_den = 1.0 / dropout_denominator(x);
-        const double grad[4] = {log_ratio, e * d_alpha, 1.0 / a, -inverse_den};
+    // log((alpha + T) / (alpha + t_x)); spread = sigma (1 - sigma). The second
+    // derivative of odds in alpha, e [(alpha + t_x)^-2 - (alpha + T)^-2], is written
+    // -e d_alpha inverse_sum with inverse_sum = 1 / (alpha + T) + 1 / (alpha + t_x),
+    // which vanishes with d_alpha instead of cancelling.
+    void add_softplus_hessian(const XTerms& terms, double e, double log_ratio,
+                              double d_alpha, double inverse_sum, double sigma,
+                              double spread, double* h) const {
+        const double grad[4] = {log_ratio, e * d_alpha, inverse_a,
+                                -terms.inverse_denominator};
         for (int i = 0, at = 0; i < 4; ++i)
             for (int j = i; j < 4; ++j, ++at) h[at] += spread * grad[i] * grad[j];
         h[1] += sigma * d_alpha;
-        h[4] += sigma * e * (inverse_tx * inverse_tx - inverse_T * inverse_T);
-        h[7] -= sigma / (a * a);
-        h[9] += sigma * inverse_den * inverse_den;
+        h[4] -= sigma * e * d_alpha * inverse_sum;
+        h[7] -= sigma * inverse_a * inverse_a;
+        h[9] += sigma * terms.inverse_denominator * terms.inverse_denominator;
     }
 
     double probability_alive(double x, double t_x, double T) const {

@@ -17,6 +17,7 @@ struct GammaGammaKernel {
     static constexpr int n_params = 3;
     static constexpr bool has_hessian = true;
     static constexpr bool has_x_steps = false;
+    static constexpr bool has_time_table = false;
     double p, q, v, log_v, log_gamma_q;
 
     explicit GammaGammaKernel(const double* params)

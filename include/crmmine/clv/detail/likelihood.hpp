@@ -7,9 +7,11 @@
 //   static constexpr int n_params;
 //   explicit Kernel(const double* params);          // natural parameters
 //   struct XTerms;                                   // what depends on x only
-//   static constexpr bool has_hessian, has_x_steps;
+//   static constexpr bool has_hessian, has_x_steps, has_time_table;
 //   XTerms x_terms(double x, int order) const;  // derivatives needed: 0, 1 or 2
 //   void step_x_terms(XTerms&, double x, int order) const;  // to x + 1, if has_x_steps
+//   void use_times(const std::vector<double>& times, std::vector<double>& table);
+//                                                   // if has_time_table
 //   double log_likelihood(const XTerms&, const CustomerRow&, double* gradient
 //                         [, double* hessian]) const;
 // where gradient (nullptr: value only) receives d log L / d params (natural) and,
@@ -41,6 +43,8 @@ struct CustomerRow {
     double t_x = 0.0;
     double T = 0.0;
     double weight = 1.0;
+    // Where t_x and T sit in FitProblem::times, when the fit keeps that table.
+    std::uint32_t t_x_slot = 0, T_slot = 0;
 };
 
 // Rows per chunk of every parallel loop over customers. Fixed, so chunk sums and the
@@ -235,6 +239,10 @@ struct FitProblem {
     // log L in the data's units minus log L in optimizer units, at matching
     // parameters: a constant, so the fit never sums log L in the data's units.
     double log_likelihood_offset = 0.0;
+    // The distinct times (t_x and T, optimizer units) when there are at most as many
+    // as rows, as on daily data; else empty. A kernel with use_times takes its
+    // functions of time from a table over these, once per evaluation, not per row.
+    std::vector<double> times;
 };
 
 // Validates the data and settings and builds the problem: rows collapsed, time scaled
@@ -299,6 +307,7 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
     const double weight = problem.total_weight;
     const double penalizer = params.penalizer;
 
+    std::vector<double> time_table;
     // The penalized negative mean log-likelihood on log-parameters y = log(theta),
     // with its gradient and, when hessian is not null, its Hessian:
     //   d2 / dy_i dy_j = theta_i theta_j d2 / dtheta_i dtheta_j
@@ -311,7 +320,9 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
             if (!(theta[j] > 0.0) || !std::isfinite(theta[j]))
                 return std::numeric_limits<double>::infinity();
         }
-        const Kernel kernel(theta.data());
+        Kernel kernel(theta.data());
+        if constexpr (Kernel::has_time_table)
+            if (!problem.times.empty()) kernel.use_times(problem.times, time_table);
         std::array<double, k> g{};
         std::array<double, packed_size(k)> h{};
         const double total =

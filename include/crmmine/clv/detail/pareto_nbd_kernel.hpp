@@ -185,6 +185,7 @@ struct ParetoNbdKernel {
     static constexpr int n_params = 4;
     static constexpr bool has_hessian = false;
     static constexpr bool has_x_steps = true;
+    static constexpr bool has_time_table = false;
     double r, alpha, s, beta, log_alpha, log_beta, log_s;
 
     explicit ParetoNbdKernel(const double* params)
