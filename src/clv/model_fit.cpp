@@ -102,6 +102,7 @@ std::vector<detail::CustomerRow> merge_equal_rows(
     constexpr std::uint32_t empty = 0xFFFFFFFFu;
     std::vector<std::uint32_t> slots(size, empty);
     std::vector<detail::CustomerRow> out;
+    out.reserve(rows.size());
     for (const auto& row : rows) {
         std::size_t at = row_hash(row) & (size - 1);
         while (slots[at] != empty && !row_equal(out[slots[at]], row))
