@@ -56,8 +56,7 @@ std::vector<double> conditional_expected_average_profit(const GammaGamma& model,
     const int n_threads = resolve_num_threads(n_jobs);
     SpendHistoryView unweighted = data;
     unweighted.weights = nullptr;
-    // Validation only; the values are read from the view.
-    (void)detail::spend_rows(unweighted, false, n_threads);
+    detail::check_spend_history(unweighted, n_threads);
     return detail::parallel_map(data.n, n_threads, [&](std::size_t i) {
         const double x = data.frequency[i], m = data.monetary_value[i];
         const double denominator = model.p * x + model.q - 1.0;

@@ -312,6 +312,34 @@ std::vector<CustomerRow> purchase_rows(const PurchaseHistoryView& data, bool for
     return for_fit ? drop_unweighted(std::move(rows)) : rows;
 }
 
+// Throws InvalidArgument naming the column, unless row i of a spend history is valid
+// (for a fit: a repeat buyer with a positive mean spend).
+void check_spend_row(const SpendHistoryView& data, std::size_t i, bool for_fit) {
+    const double x = data.frequency[i], m = data.monetary_value[i];
+    if (!(std::isfinite(x) && x >= 0.0 && is_whole(x)))
+        throw_invalid("frequency",
+                      "must hold whole numbers >= 0 (repeat purchases)" + at_row(i, x));
+    if (for_fit) {
+        if (!(x >= 1.0))
+            throw_invalid("frequency",
+                          "must be >= 1: the Gamma-Gamma model is fitted on customers "
+                          "with repeat purchases; drop the others" +
+                              at_row(i, x));
+        if (!(std::isfinite(m) && m > 0.0))
+            throw_invalid(
+                "monetary_value",
+                "must be finite and > 0 (the mean value of the repeat purchases)" +
+                    at_row(i, m));
+    } else if (!(std::isfinite(m) && m >= 0.0)) {
+        throw_invalid("monetary_value", "must be finite and >= 0" + at_row(i, m));
+    }
+    check_weight(data.weights, i);
+}
+
+void check_spend_history(const SpendHistoryView& data, int n_threads) {
+    check_rows(data.n, n_threads, [&](std::size_t i) { check_spend_row(data, i, false); });
+}
+
 std::vector<CustomerRow> spend_rows(const SpendHistoryView& data, bool for_fit,
                                     int n_threads) {
     const std::size_t n = data.n;
@@ -319,30 +347,9 @@ std::vector<CustomerRow> spend_rows(const SpendHistoryView& data, bool for_fit,
         require(n > 0, "frequency", "is empty; pass at least one customer to fit");
     std::vector<CustomerRow> rows(n);
     check_rows(n, n_threads, [&](std::size_t i) {
-        const double x = data.frequency[i], m = data.monetary_value[i];
-        if (!(std::isfinite(x) && x >= 0.0 && is_whole(x)))
-            throw_invalid(
-                "frequency",
-                "must hold whole numbers >= 0 (repeat purchases)" + at_row(i, x));
-        if (for_fit) {
-            if (!(x >= 1.0))
-                throw_invalid(
-                    "frequency",
-                    "must be >= 1: the Gamma-Gamma model is fitted on customers with "
-                    "repeat purchases; drop the others" +
-                        at_row(i, x));
-            if (!(std::isfinite(m) && m > 0.0))
-                throw_invalid(
-                    "monetary_value",
-                    "must be finite and > 0 (the mean value of the repeat purchases)" +
-                        at_row(i, m));
-        } else {
-            if (!(std::isfinite(m) && m >= 0.0))
-                throw_invalid("monetary_value",
-                              "must be finite and >= 0" + at_row(i, m));
-        }
-        check_weight(data.weights, i);
-        rows[i] = {x, m, m > 0.0 ? std::log(m) : 0.0,
+        check_spend_row(data, i, for_fit);
+        const double m = data.monetary_value[i];
+        rows[i] = {data.frequency[i], m, m > 0.0 ? std::log(m) : 0.0,
                    data.weights != nullptr ? data.weights[i] : 1.0};
     });
     return for_fit ? drop_unweighted(std::move(rows)) : rows;

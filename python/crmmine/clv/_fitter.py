@@ -4,6 +4,7 @@ results back to the caller's kind of input (scalar, numpy array or pandas Series
 
 from __future__ import annotations
 
+import functools
 import numbers
 import warnings
 from collections.abc import Callable, Sequence
@@ -100,7 +101,7 @@ def _float_array(value: object, name: str) -> np.ndarray:
     ):
         raise TypeError(f"{name} must be numeric, got dtype {raw.dtype}")
     try:
-        array = np.ascontiguousarray(np.atleast_1d(raw).astype(np.float64))
+        array = np.ascontiguousarray(np.atleast_1d(raw).astype(np.float64, copy=False))
     except (TypeError, ValueError) as error:
         raise TypeError(f"{name} must be numeric: {error}") from error
     if array.ndim != 1:
@@ -169,6 +170,13 @@ def weights_array(weights: object, n: int) -> np.ndarray | None:
     return array
 
 
+@functools.cache
+def _parameter_index(names: tuple[str, ...]) -> pd.Index:
+    """One shared (immutable) Index per model: building it took most of the time a
+    small fit spends in Python."""
+    return pd.Index(list(names))
+
+
 class _ClvModel(BaseEstimator):
     """Maximum-likelihood fit of one of the C++ models and lifetimes' fitted
     attributes. Subclasses set ``_MODEL`` (the kernel's name) and ``_PARAMS``."""
@@ -228,7 +236,8 @@ class _ClvModel(BaseEstimator):
             check_n_jobs(self.n_jobs),
         )
         self.params_ = pd.Series(
-            result["params"], index=list(self._PARAMS), dtype=np.float64
+            np.asarray(result["params"], dtype=np.float64),
+            index=_parameter_index(self._PARAMS),
         )
         self._covariance = np.asarray(result["covariance"], dtype=np.float64)
         self.log_likelihood_ = float(result["log_likelihood"])

@@ -74,6 +74,8 @@ std::vector<CustomerRow> purchase_rows(const PurchaseHistoryView& data, bool for
                                        int n_threads);
 std::vector<CustomerRow> spend_rows(const SpendHistoryView& data, bool for_fit,
                                     int n_threads);
+// The checks of spend_rows for prediction, without building rows.
+void check_spend_history(const SpendHistoryView& data, int n_threads);
 
 // Rows with equal (x, t_x, T) merged into the first of them, their weights added in
 // row order, then grouped by increasing x (the kernels step their x terms from one x
