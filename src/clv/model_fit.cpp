@@ -147,7 +147,8 @@ void index_times(detail::FitProblem& problem) {
     std::vector<double> times;
     auto slot_of = [&](double t) {
         std::size_t at = mix(value_bits(t)) & (size - 1);
-        while (slots[at] != empty && !(times[slots[at]] == t)) at = (at + 1) & (size - 1);
+        while (slots[at] != empty && !(times[slots[at]] == t))
+            at = (at + 1) & (size - 1);
         if (slots[at] == empty) {
             slots[at] = static_cast<std::uint32_t>(times.size());
             times.push_back(t);
@@ -337,7 +338,8 @@ void check_spend_row(const SpendHistoryView& data, std::size_t i, bool for_fit) 
 }
 
 void check_spend_history(const SpendHistoryView& data, int n_threads) {
-    check_rows(data.n, n_threads, [&](std::size_t i) { check_spend_row(data, i, false); });
+    check_rows(data.n, n_threads,
+               [&](std::size_t i) { check_spend_row(data, i, false); });
 }
 
 std::vector<CustomerRow> spend_rows(const SpendHistoryView& data, bool for_fit,

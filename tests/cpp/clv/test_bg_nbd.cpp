@@ -392,7 +392,8 @@ TEST_CASE("BG/NBD rejects bad input naming the argument") {
           }).rfind("t", 0) == 0);
 }
 
-TEST_CASE("BG/NBD fit on whole-week times (a table of distinct times) matches direct sums") {
+TEST_CASE(
+    "BG/NBD fit on whole-week times (a table of distinct times) matches direct sums") {
     // Weekly data has few distinct times, and the fit then takes log1p(t / alpha)
     // from a table; the likelihood and gradient evaluated directly must agree.
     const History sim =

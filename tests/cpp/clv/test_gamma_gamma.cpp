@@ -87,8 +87,8 @@ TEST_CASE("Gamma-Gamma fit recovers simulated parameters; expected spend formula
     REQUIRE(fit.converged);
     // The reported log-likelihood is the data's, in its money unit.
     CHECK(fit.log_likelihood ==
-          doctest::Approx(log_likelihood(GammaGamma::from_params(fit.params), s.view(), 1)
-                              .total)
+          doctest::Approx(
+              log_likelihood(GammaGamma::from_params(fit.params), s.view(), 1).total)
               .epsilon(1e-12));
     const auto se = fit.standard_errors();
     const double truth[] = {p, q, v};

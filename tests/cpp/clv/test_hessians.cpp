@@ -9,8 +9,8 @@
 
 #include "crmmine/clv/detail/bg_nbd_kernel.hpp"
 #include "crmmine/clv/detail/gamma_gamma_kernel.hpp"
-#include "crmmine/clv/detail/pareto_nbd_kernel.hpp"
 #include "crmmine/clv/detail/likelihood.hpp"
+#include "crmmine/clv/detail/pareto_nbd_kernel.hpp"
 #include "oracles.hpp"
 
 using namespace crmmine;
@@ -62,18 +62,17 @@ void check_hessian(const std::vector<double>& params, const CustomerRow& row) {
 }
 
 std::vector<CustomerRow> purchase_rows() {
-    return {{0, 0, 38.86, 1}, {2, 30.43, 38.86, 1}, {1, 1.71, 38.86, 1},
-            {7, 29.43, 32.0, 1}, {1, 0.0, 5.0, 1},   {12, 27.0, 27.0, 1},
+    return {{0, 0, 38.86, 1},    {2, 30.43, 38.86, 1}, {1, 1.71, 38.86, 1},
+            {7, 29.43, 32.0, 1}, {1, 0.0, 5.0, 1},     {12, 27.0, 27.0, 1},
             {25, 35.9, 36.0, 1}, {200, 1e-3, 1e-3, 1}, {200, 0.5, 40.0, 1},
             {0, 0, 1e-3, 1}};
 }
 
-const std::vector<std::vector<double>> purchase_params = {
-    {0.243, 4.414, 0.793, 2.426},
-    {2.0, 0.01, 3.5, 0.2},
-    {0.05, 300.0, 0.01, 1e4},
-    {1.0, 1.0, 1.0, 1.0},
-    {30.0, 2.0, 15.0, 40.0}};
+const std::vector<std::vector<double>> purchase_params = {{0.243, 4.414, 0.793, 2.426},
+                                                          {2.0, 0.01, 3.5, 0.2},
+                                                          {0.05, 300.0, 0.01, 1e4},
+                                                          {1.0, 1.0, 1.0, 1.0},
+                                                          {30.0, 2.0, 15.0, 40.0}};
 
 }  // namespace
 
@@ -109,7 +108,8 @@ void check_steps(const std::vector<double>& params, std::size_t n_logs,
                  Fields&& fields) {
     const Kernel kernel(params.data());
     double log_size = 1.0;
-    for (const double theta : params) log_size = std::max(log_size, 1.0 + std::fabs(std::log(theta)));
+    for (const double theta : params)
+        log_size = std::max(log_size, 1.0 + std::fabs(std::log(theta)));
     for (const double x0 : {0.0, 1.0, 5.0, 180.0}) {
         auto stepped = kernel.x_terms(x0, 2);
         for (double x = x0; x < x0 + 16.0; x += 1.0) {
@@ -130,10 +130,10 @@ void check_steps(const std::vector<double>& params, std::size_t n_logs,
 
 TEST_CASE("x terms stepped one purchase at a time equal those computed afresh") {
     auto bg_fields = [](const auto& t) {
-        return std::vector<double>{t.log_rising_r,   t.log_beta_ratio, t.digamma_r,
-                                   t.digamma_b,      t.digamma_ab,     t.trigamma_r,
-                                   t.trigamma_b,     t.trigamma_ab,    t.log_odds_base,
-                                   t.inverse_denominator};
+        return std::vector<double>{
+            t.log_rising_r,  t.log_beta_ratio,     t.digamma_r,  t.digamma_b,
+            t.digamma_ab,    t.trigamma_r,         t.trigamma_b, t.trigamma_ab,
+            t.log_odds_base, t.inverse_denominator};
     };
     for (const auto& params : purchase_params) {
         check_steps<detail::BgNbdKernel<false>>(params, 2, bg_fields);

@@ -222,8 +222,8 @@ TEST_CASE("Pareto/NBD stays finite for extreme customers; fit on simulated data"
     const ClvFit fit = pareto_nbd_fit(sim.view(), {});
     REQUIRE(fit.converged);
     CHECK(fit.log_likelihood ==
-          doctest::Approx(log_likelihood(ParetoNbd::from_params(fit.params), sim.view(), 1)
-                              .total)
+          doctest::Approx(
+              log_likelihood(ParetoNbd::from_params(fit.params), sim.view(), 1).total)
               .epsilon(1e-12));
     const auto se = fit.standard_errors();
     for (std::size_t j = 0; j < 4; ++j) {

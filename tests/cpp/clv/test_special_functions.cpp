@@ -229,7 +229,8 @@ TEST_CASE(
           -std::numeric_limits<double>::infinity());
 }
 
-TEST_CASE("series_outlasts gives up only on series whose last allowed term is above eps") {
+TEST_CASE(
+    "series_outlasts gives up only on series whose last allowed term is above eps") {
     // The K-th term (p)_K / (q)_K z^K by its product; the series cannot stop before
     // it falls to eps, so a series given up on must have it above eps.
     int given_up = 0;

@@ -67,7 +67,7 @@ struct BgNbdKernel {
         double trigamma_r = 0.0;      // the same differences of trigamma
         double trigamma_b = 0.0;
         double trigamma_ab = 0.0;
-        double log_odds_base = 0.0;   // log(a / (b + x - 1)), BG/NBD; log(a / (b + x))
+        double log_odds_base = 0.0;  // log(a / (b + x - 1)), BG/NBD; log(a / (b + x))
         double inverse_denominator = 0.0;  // 1 / (b + x - 1) or 1 / (b + x)
     };
 
@@ -146,7 +146,8 @@ struct BgNbdKernel {
         if (h != nullptr) alive_hessian(terms, e, T, inverse_T, h);
         double sigma = 0.0;      // posterior weight of the dropped-out branch
         double log_ratio = 0.0;  // log((alpha + T) / (alpha + t_x))
-        double d_alpha = 0.0;    // d2 odds / dr dalpha = (t_x - T) / ((alpha + T)(alpha + t_x))
+        double d_alpha =
+            0.0;  // d2 odds / dr dalpha = (t_x - T) / ((alpha + T)(alpha + t_x))
         if (has_dropout_branch(x)) {
             log_ratio = shift_T - shift(t_x, row.t_x_slot);
             const double odds = terms.log_odds_base + e * log_ratio;
@@ -158,8 +159,9 @@ struct BgNbdKernel {
             const double inverse_tx = g != nullptr ? 1.0 / (alpha + t_x) : 0.0;
             d_alpha = (t_x - T) * inverse_T * inverse_tx;
             if (h != nullptr)
-                add_softplus_hessian(terms, e, log_ratio, d_alpha, inverse_T + inverse_tx,
-                                     sigma, small * inverse_sum * inverse_sum, h);
+                add_softplus_hessian(terms, e, log_ratio, d_alpha,
+                                     inverse_T + inverse_tx, sigma,
+                                     small * inverse_sum * inverse_sum, h);
         }
         if (g != nullptr) {
             g[0] = terms.digamma_r - shift_T;
@@ -180,13 +182,14 @@ struct BgNbdKernel {
     // inverse_T = 1 / (alpha + T).
     void alive_hessian(const XTerms& terms, double e, double T, double inverse_T,
                        double* h) const {
-        h[0] = terms.trigamma_r;                    // r r
-        h[1] = T * inverse_alpha * inverse_T;       // r alpha
-        h[2] = h[3] = 0.0;                          // r a, r b
-        h[4] = -r * inverse_alpha * inverse_alpha + e * inverse_T * inverse_T;  // alpha alpha
-        h[5] = h[6] = 0.0;                                // alpha a, alpha b
-        h[7] = h[8] = -terms.trigamma_ab;                 // a a, a b
-        h[9] = terms.trigamma_b - terms.trigamma_ab;      // b b
+        h[0] = terms.trigamma_r;               // r r
+        h[1] = T * inverse_alpha * inverse_T;  // r alpha
+        h[2] = h[3] = 0.0;                     // r a, r b
+        h[4] = -r * inverse_alpha * inverse_alpha +
+               e * inverse_T * inverse_T;             // alpha alpha
+        h[5] = h[6] = 0.0;                            // alpha a, alpha b
+        h[7] = h[8] = -terms.trigamma_ab;             // a a, a b
+        h[9] = terms.trigamma_b - terms.trigamma_ab;  // b b
     }
 
     // Adds the Hessian of softplus(odds), odds = log a - log(b + x - 1) + (r + x)

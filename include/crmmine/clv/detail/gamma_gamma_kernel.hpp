@@ -29,9 +29,9 @@ struct GammaGammaKernel {
 
     struct XTerms {
         double px = 0.0, log_x = 0.0;
-        double log_ratio = 0.0;   // log Gamma(px + q) - log Gamma(px)
-        double digamma_px = 0.0;  // digamma(px + q) - digamma(px)
-        double digamma_q = 0.0;   // digamma(px + q) - digamma(q)
+        double log_ratio = 0.0;     // log Gamma(px + q) - log Gamma(px)
+        double digamma_px = 0.0;    // digamma(px + q) - digamma(px)
+        double digamma_q = 0.0;     // digamma(px + q) - digamma(q)
         double trigamma_sum = 0.0;  // trigamma(px + q)
         double trigamma_px = 0.0;   // trigamma(px + q) - trigamma(px)
         double trigamma_q = 0.0;    // trigamma(px + q) - trigamma(q)
@@ -62,11 +62,11 @@ struct GammaGammaKernel {
         const double log_total = std::log(total);
         if (h != nullptr) {
             const double inverse_total = 1.0 / total;
-            h[0] = x * x * terms.trigamma_px;                            // p p
-            h[1] = x * terms.trigamma_sum;                               // p q
-            h[2] = -x * inverse_total;                                   // p v
-            h[3] = terms.trigamma_q;                                     // q q
-            h[4] = 1.0 / v - inverse_total;                              // q v
+            h[0] = x * x * terms.trigamma_px;                                // p p
+            h[1] = x * terms.trigamma_sum;                                   // p q
+            h[2] = -x * inverse_total;                                       // p v
+            h[3] = terms.trigamma_q;                                         // q q
+            h[4] = 1.0 / v - inverse_total;                                  // q v
             h[5] = -q / (v * v) + (px + q) * inverse_total * inverse_total;  // v v
         }
         if (g != nullptr) {

@@ -362,11 +362,10 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
     if constexpr (Kernel::has_hessian)
         result = newton_minimize(objective, y0, settings);
     else
-        result = lbfgs_minimize(
-            [&](const Eigen::VectorXd& y, Eigen::VectorXd& g) {
-                return objective(y, g, nullptr);
-            },
-            y0, settings);
+        result =
+            lbfgs_minimize([&](const Eigen::VectorXd& y,
+                               Eigen::VectorXd& g) { return objective(y, g, nullptr); },
+                           y0, settings);
 
     ClvFit fit;
     fit.model = model;
@@ -398,8 +397,8 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
     }
     fit.log_likelihood = scaled_log_likelihood + problem.log_likelihood_offset;
     fit.mean_log_likelihood = fit.log_likelihood / weight;
-    fit.covariance = covariance_at(objective, result, weight, fit.params,
-                                   Kernel::has_hessian);
+    fit.covariance =
+        covariance_at(objective, result, weight, fit.params, Kernel::has_hessian);
     return fit;
 }
 

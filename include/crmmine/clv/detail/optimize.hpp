@@ -71,7 +71,7 @@ bool approximate_wolfe_step(Evaluate& evaluate, const Eigen::VectorXd& x0, doubl
 // objective(x, gradient) returns f(x) and writes the gradient.
 template <class Objective>
 MinimizeResult lbfgs_minimize(Objective&& objective, Eigen::VectorXd x,
-                           const MinimizeSettings& settings) {
+                              const MinimizeSettings& settings) {
     using Vector = Eigen::VectorXd;
     const auto n = static_cast<int>(x.size());
     MinimizeResult best;
@@ -189,7 +189,8 @@ inline Eigen::VectorXd newton_direction(const Eigen::MatrixXd& hessian,
     const Eigen::VectorXd& lambda = eigen.eigenvalues();
     const double floor = 1e-10 * lambda.cwiseAbs().maxCoeff();
     if (!(floor > 0.0)) return -gradient;
-    const double shift = lambda.minCoeff() < floor ? 2.0 * std::fabs(lambda.minCoeff()) + floor : 0.0;
+    const double shift =
+        lambda.minCoeff() < floor ? 2.0 * std::fabs(lambda.minCoeff()) + floor : 0.0;
     const Eigen::VectorXd projected = eigen.eigenvectors().transpose() * gradient;
     return -(eigen.eigenvectors() *
              projected.cwiseQuotient((lambda.array() + shift).matrix()));
@@ -202,7 +203,8 @@ inline Eigen::VectorXd newton_direction(const Eigen::MatrixXd& hessian,
 // the point reached. The result holds the Hessian at its point when Newton finished.
 template <class Objective>
 MinimizeResult newton_minimize(Objective&& objective, Eigen::VectorXd x,
-                            const MinimizeSettings& settings, double max_step = 5.0) {
+                               const MinimizeSettings& settings,
+                               double max_step = 5.0) {
     using Vector = Eigen::VectorXd;
     const auto n = static_cast<int>(x.size());
     auto evaluate = [&](const Vector& at, Vector& gradient, Eigen::MatrixXd& hessian) {

@@ -91,13 +91,13 @@ inline double digamma_difference(double y, double d) {
 inline double trigamma_remainder(double y) {
     const double r = 1.0 / y;
     const double r2 = r * r;
-    return r2 * (0.5 +
-                 r * (1.0 / 6 +
-                      r2 * (-1.0 / 30 +
-                            r2 * (1.0 / 42 +
-                                  r2 * (-1.0 / 30 +
-                                        r2 * (5.0 / 66 +
-                                              r2 * (-691.0 / 2730 + r2 * (7.0 / 6))))))));
+    return r2 *
+           (0.5 + r * (1.0 / 6 +
+                       r2 * (-1.0 / 30 +
+                             r2 * (1.0 / 42 +
+                                   r2 * (-1.0 / 30 +
+                                         r2 * (5.0 / 66 + r2 * (-691.0 / 2730 +
+                                                                r2 * (7.0 / 6))))))));
 }
 
 // trigamma(y + d) - trigamma(y) for y > 0, d >= 0, without cancellation for large y:
@@ -159,8 +159,8 @@ inline bool series_outlasts(double p, double q, double z, int max_terms, double 
     if ((1.0 - z) * terms > -std::log(eps)) return false;
     const double log_z_part = terms * std::log(z);
     if (log_z_part < std::log(eps)) return false;
-    const double log_last = log_z_part + log_gamma_ratio(p, terms) -
-                            log_gamma_ratio(q, terms);
+    const double log_last =
+        log_z_part + log_gamma_ratio(p, terms) - log_gamma_ratio(q, terms);
     return log_last > std::log(eps) + 1.0;
 }
 
