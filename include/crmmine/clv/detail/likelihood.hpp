@@ -94,7 +94,7 @@ std::size_t broadcast_length(std::size_t n_a, const char* name_a, std::size_t n_
                              const char* name_b);
 
 // Moves terms from those of last_x to those of x: by Kernel::step_x_terms when x is a
-// few whole purchases above last_x (rows are sorted by x), else afresh. The steps
+// few whole purchases above last_x (fit rows are grouped by x), else afresh. The steps
 // are the same for any thread count: chunks are fixed and start afresh.
 template <class Kernel>
 void move_x_terms(const Kernel& kernel, typename Kernel::XTerms& terms, double last_x,
