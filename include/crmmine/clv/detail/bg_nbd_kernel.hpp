@@ -91,7 +91,7 @@ struct BgNbdKernel {
     }
 
     // The terms of x + 1 from those of x: each ratio of gamma functions gains one
-    // factor, each difference of (tri)digammas one term. Rows come sorted by x, so
+    // factor, each difference of (tri)digammas one term. Fit rows come grouped by x, so
     // this replaces a dozen special functions per distinct x by a few logarithms.
     void step_x_terms(XTerms& terms, double x, int order) const {
         const double k = dropout_count(x);
@@ -146,22 +146,22 @@ struct BgNbdKernel {
         if (h != nullptr) alive_hessian(terms, e, T, inverse_T, h);
         double sigma = 0.0;      // posterior weight of the dropped-out branch
         double log_ratio = 0.0;  // log((alpha + T) / (alpha + t_x))
-        double d_alpha =
-            0.0;  // d2 odds / dr dalpha = (t_x - T) / ((alpha + T)(alpha + t_x))
+        // d2 odds / dr dalpha = (t_x - T) / ((alpha + T)(alpha + t_x))
+        double d_alpha = 0.0;
         if (has_dropout_branch(x)) {
             log_ratio = shift_T - shift(t_x, row.t_x_slot);
             const double odds = terms.log_odds_base + e * log_ratio;
             // log1p(exp(odds)) and sigmoid(odds) from one exponential
             const double small = std::exp(-std::fabs(odds));
             ll += std::fmax(odds, 0.0) + log1p_fast(small);
-            const double inverse_sum = 1.0 / (1.0 + small);
-            sigma = odds >= 0.0 ? inverse_sum : small * inverse_sum;
+            const double inverse_1p = 1.0 / (1.0 + small);
+            sigma = odds >= 0.0 ? inverse_1p : small * inverse_1p;
             const double inverse_tx = g != nullptr ? 1.0 / (alpha + t_x) : 0.0;
             d_alpha = (t_x - T) * inverse_T * inverse_tx;
             if (h != nullptr)
                 add_softplus_hessian(terms, e, log_ratio, d_alpha,
                                      inverse_T + inverse_tx, sigma,
-                                     small * inverse_sum * inverse_sum, h);
+                                     small * inverse_1p * inverse_1p, h);
         }
         if (g != nullptr) {
             g[0] = terms.digamma_r - shift_T;
@@ -195,17 +195,17 @@ struct BgNbdKernel {
     // Adds the Hessian of softplus(odds), odds = log a - log(b + x - 1) + (r + x)
     // log((alpha + T) / (alpha + t_x)); spread = sigma (1 - sigma). The second
     // derivative of odds in alpha, e [(alpha + t_x)^-2 - (alpha + T)^-2], is written
-    // -e d_alpha inverse_sum with inverse_sum = 1 / (alpha + T) + 1 / (alpha + t_x),
-    // which vanishes with d_alpha instead of cancelling.
+    // -e d_alpha reciprocal_sum with reciprocal_sum = 1 / (alpha + T) + 1 / (alpha +
+    // t_x), which vanishes with d_alpha instead of cancelling.
     void add_softplus_hessian(const XTerms& terms, double e, double log_ratio,
-                              double d_alpha, double inverse_sum, double sigma,
+                              double d_alpha, double reciprocal_sum, double sigma,
                               double spread, double* h) const {
         const double grad[4] = {log_ratio, e * d_alpha, inverse_a,
                                 -terms.inverse_denominator};
         for (int i = 0, at = 0; i < 4; ++i)
             for (int j = i; j < 4; ++j, ++at) h[at] += spread * grad[i] * grad[j];
         h[1] += sigma * d_alpha;
-        h[4] -= sigma * e * d_alpha * inverse_sum;
+        h[4] -= sigma * e * d_alpha * reciprocal_sum;
         h[7] -= sigma * inverse_a * inverse_a;
         h[9] += sigma * terms.inverse_denominator * terms.inverse_denominator;
     }
