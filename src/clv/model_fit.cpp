@@ -92,27 +92,48 @@ bool row_equal(const detail::CustomerRow& a, const detail::CustomerRow& b) {
     return a.x == b.x && a.t_x == b.t_x && a.T == b.T;
 }
 
-// Equal rows merged into the first of them, weights added in row order, by open
-// addressing on (x, t_x, T): one pass, where sorting the rows to find equal ones
-// cost more than the whole of a small fit.
+// Open addressing over entries the caller keeps in a vector, by index: finds the
+// entry equal to a key, or has the caller append it.
+class SlotTable {
+public:
+    explicit SlotTable(std::size_t n_keys) {
+        while (size_ < 2 * n_keys) size_ *= 2;
+        slots_.assign(size_, empty);
+    }
+
+    // The index of the entry for which equal_at(index) holds, among those with this
+    // hash; if none, append() adds it and returns its index.
+    template <class EqualAt, class Append>
+    std::uint32_t find_or_add(std::uint64_t hash, EqualAt&& equal_at, Append&& append) {
+        std::size_t at = hash & (size_ - 1);
+        while (slots_[at] != empty && !equal_at(slots_[at]))
+            at = (at + 1) & (size_ - 1);
+        if (slots_[at] == empty) slots_[at] = append();
+        return slots_[at];
+    }
+
+private:
+    static constexpr std::uint32_t empty = 0xFFFFFFFFu;
+    std::size_t size_ = 16;
+    std::vector<std::uint32_t> slots_;
+};
+
+// Equal rows merged into the first of them, weights added in row order: one pass,
+// where sorting the rows to find equal ones cost more than the whole of a small fit.
 std::vector<detail::CustomerRow> merge_equal_rows(
     const std::vector<detail::CustomerRow>& rows) {
-    std::size_t size = 16;
-    while (size < 2 * rows.size()) size *= 2;
-    constexpr std::uint32_t empty = 0xFFFFFFFFu;
-    std::vector<std::uint32_t> slots(size, empty);
+    SlotTable table(rows.size());
     std::vector<detail::CustomerRow> out;
     out.reserve(rows.size());
     for (const auto& row : rows) {
-        std::size_t at = row_hash(row) & (size - 1);
-        while (slots[at] != empty && !row_equal(out[slots[at]], row))
-            at = (at + 1) & (size - 1);
-        if (slots[at] == empty) {
-            slots[at] = static_cast<std::uint32_t>(out.size());
-            out.push_back(row);
-        } else {
-            out[slots[at]].weight += row.weight;
-        }
+        const std::size_t before = out.size();
+        const std::uint32_t at = table.find_or_add(
+            row_hash(row), [&](std::uint32_t i) { return row_equal(out[i], row); },
+            [&] {
+                out.push_back(row);
+                return static_cast<std::uint32_t>(before);
+            });
+        if (out.size() == before) out[at].weight += row.weight;
     }
     return out;
 }
@@ -140,20 +161,15 @@ std::vector<detail::CustomerRow> group_by_x(std::vector<detail::CustomerRow> row
 // are more distinct times than rows.
 void index_times(detail::FitProblem& problem) {
     auto& rows = problem.rows;
-    std::size_t size = 16;
-    while (size < 4 * rows.size()) size *= 2;
-    constexpr std::uint32_t empty = 0xFFFFFFFFu;
-    std::vector<std::uint32_t> slots(size, empty);
+    SlotTable table(2 * rows.size());
     std::vector<double> times;
     auto slot_of = [&](double t) {
-        std::size_t at = mix(value_bits(t)) & (size - 1);
-        while (slots[at] != empty && !(times[slots[at]] == t))
-            at = (at + 1) & (size - 1);
-        if (slots[at] == empty) {
-            slots[at] = static_cast<std::uint32_t>(times.size());
-            times.push_back(t);
-        }
-        return slots[at];
+        return table.find_or_add(
+            mix(value_bits(t)), [&](std::uint32_t i) { return times[i] == t; },
+            [&] {
+                times.push_back(t);
+                return static_cast<std::uint32_t>(times.size() - 1);
+            });
     };
     for (auto& row : rows) {
         row.t_x_slot = slot_of(row.t_x);

@@ -309,6 +309,11 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
     const double weight = problem.total_weight;
     const double penalizer = params.penalizer;
 
+    // The penalty on one parameter, theta_j on the optimizer's scale.
+    auto penalty = [&](std::size_t j, double theta) {
+        const double t = theta * problem.penalty_scale[j];
+        return penalizer * t * t;
+    };
     std::vector<double> time_table;
     // The penalized negative mean log-likelihood on log-parameters y = log(theta),
     // with its gradient and, when hessian is not null, its Hessian:
@@ -343,10 +348,10 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
                     (*hessian)(i, j) = (*hessian)(j, i) = -value / weight;
                 }
             if (penalizer > 0.0) {
-                const double t = theta[is] * problem.penalty_scale[is];
-                f += penalizer * t * t;
-                grad[i] += 2.0 * penalizer * t * t;
-                if (hessian != nullptr) (*hessian)(i, i) += 4.0 * penalizer * t * t;
+                const double p = penalty(is, theta[is]);
+                f += p;
+                grad[i] += 2.0 * p;
+                if (hessian != nullptr) (*hessian)(i, i) += 4.0 * p;
             }
         }
         return f;
@@ -381,13 +386,11 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
     // units.
     double scaled_log_likelihood = 0.0;
     if (std::isfinite(result.f)) {
-        double penalty = 0.0;
-        for (int j = 0; j < k; ++j) {
-            const double t = std::exp(result.x[j]) *
-                             problem.penalty_scale[static_cast<std::size_t>(j)];
-            penalty += penalizer * t * t;
-        }
-        scaled_log_likelihood = -(result.f - penalty) * weight;
+        double total_penalty = 0.0;
+        for (int j = 0; j < k; ++j)
+            total_penalty +=
+                penalty(static_cast<std::size_t>(j), std::exp(result.x[j]));
+        scaled_log_likelihood = -(result.f - total_penalty) * weight;
     } else {
         std::array<double, k> theta{};
         for (int j = 0; j < k; ++j)

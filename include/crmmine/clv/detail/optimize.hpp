@@ -40,6 +40,11 @@ struct MinimizeResult {
     std::string message;
 };
 
+// The rounding noise of an objective value f: changes below it carry no information.
+inline double rounding_noise(double f) {
+    return 1e-12 * (1.0 + std::fabs(f));
+}
+
 // Near the optimum, changes of f fall below its rounding noise and a line search on f
 // values stalls. Hager & Zhang's approximate Wolfe conditions (2005) decide on the
 // directional derivative instead: accept a step where f has not risen beyond the
@@ -50,7 +55,7 @@ bool approximate_wolfe_step(Evaluate& evaluate, const Eigen::VectorXd& x0, doubl
                             double step, Eigen::VectorXd& x, double& f,
                             Eigen::VectorXd& g) {
     const double slope0 = g0.dot(direction);
-    const double noise = 1e-12 * (1.0 + std::fabs(f0));
+    const double noise = rounding_noise(f0);
     double lo = 0.0, hi = std::numeric_limits<double>::infinity();
     for (int trial = 0; trial < 80; ++trial) {
         x = x0 + step * direction;
@@ -242,7 +247,7 @@ MinimizeResult newton_minimize(Objective&& objective, Eigen::VectorXd x,
         const double longest = direction.lpNorm<Eigen::Infinity>();
         if (longest > max_step) direction *= max_step / longest;
         const double slope = gradient.dot(direction);
-        const double noise = 1e-12 * (1.0 + std::fabs(f));
+        const double noise = rounding_noise(f);
         bool accepted = false;
         for (double step = 1.0; step > 1e-12 && slope < 0.0; step *= 0.5) {
             const Vector trial = x + step * direction;

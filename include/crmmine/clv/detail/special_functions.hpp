@@ -155,13 +155,14 @@ struct Hyp2f1Series {
 // spend thousands of terms before falling back to quadrature.
 inline bool series_outlasts(double p, double q, double z, int max_terms, double eps) {
     const double terms = static_cast<double>(max_terms);
-    // z^K <= exp(-(1 - z) K): far from z = 1 the answer needs no logarithm.
-    if ((1.0 - z) * terms > -std::log(eps)) return false;
+    const double log_eps = std::log(eps);
+    // z^K <= exp(-(1 - z) K): far from z = 1 the answer needs no logarithm of z.
+    if ((1.0 - z) * terms > -log_eps) return false;
     const double log_z_part = terms * std::log(z);
-    if (log_z_part < std::log(eps)) return false;
+    if (log_z_part < log_eps) return false;
     const double log_last =
         log_z_part + log_gamma_ratio(p, terms) - log_gamma_ratio(q, terms);
-    return log_last > std::log(eps) + 1.0;
+    return log_last > log_eps + 1.0;
 }
 
 inline Hyp2f1Series log_hyp2f1_1pq(double p, double q, double z, bool with_gradient,
