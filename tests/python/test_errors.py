@@ -741,7 +741,7 @@ CASES = {
     "supports that are not counts": (
         lambda: crmmine.association_rules(foreign_itemsets(), num_itemsets=7),
         ValueError,
-        "support .*not a whole number of num_itemsets=7",
+        "support .*not a whole number of the 7 transactions; check num_itemsets",
     ),
     "closed itemsets for rules": (
         lambda: crmmine.association_rules(crmmine.fpgrowth(BASKETS, 1, kind="closed")),

@@ -127,7 +127,8 @@ def test_groceries_rule_counts(groceries_itemsets):
 @pytest.mark.slow
 def test_groceries_rules_match_mlxtend(groceries_itemsets):
     items = groceries_itemsets[groceries_itemsets["support"] >= 0.005].copy()
-    items.attrs = {}  # without crmmine's codes: the frozensets are converted
+    items.attrs = {}  # without the number of transactions crmmine records
+    items["itemsets"] = items["itemsets"].astype(object)  # frozensets, as mlxtend's
     ours = crmmine.association_rules(
         items, num_itemsets=9835, metric="lift", min_threshold=0.0
     )
@@ -195,9 +196,9 @@ def test_mlxtend_itemsets_need_num_itemsets():
 def test_filtered_itemsets_keep_their_codes():
     items = crmmine.fpgrowth(LISTS, min_support=0.2)
     kept = items[items["support"] >= 3 / 7]
-    assert crmmine.basket._frames.attached_itemsets(kept) is not None
+    assert isinstance(kept["itemsets"].array, crmmine.basket.ItemsetArray)
     ours = crmmine.association_rules(kept, min_threshold=0.3)
-    rebuilt = kept.copy()
+    rebuilt = kept.astype({"itemsets": object})
     rebuilt.attrs = {}
     assert_same_rules(ours, crmmine.association_rules(rebuilt, 7, min_threshold=0.3))
     assert len(ours) > 0

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 
 from crmmine import _convert, _core, _validation
-from crmmine.basket._frames import ATTRS_KEY, sets_to_codes, take_rows
+from crmmine.basket._codes import take_rows
+from crmmine.basket._frames import itemset_codes
 from crmmine.basket.rules import METRICS, RuleCodes
 from crmmine.core.baskets import Baskets
 
-_SPOT_CHECKS = 32
 _BASKET_TYPES = (list, tuple, set, frozenset, np.ndarray, pd.Series, pd.Index)
 
 
@@ -153,11 +153,8 @@ def _rule_codes(rules: object) -> RuleCodes:
             f"rules needs the columns 'antecedents' and 'consequents' (missing: "
             f"{', '.join(sorted(missing))}); pass the output of association_rules"
         )
-    attached = _attached_rules(rules)
-    if attached is not None:
-        return attached
     both = pd.concat([rules["antecedents"], rules["consequents"]], ignore_index=True)
-    offsets, items, labels = sets_to_codes(both, "rules")
+    offsets, items, labels = itemset_codes(both, "rules")
     n = len(rules)
     lengths = np.diff(offsets)
     if (lengths == 0).any():
@@ -165,40 +162,6 @@ def _rule_codes(rules: object) -> RuleCodes:
     antecedent = take_rows(offsets, items, np.arange(n))
     consequent = take_rows(offsets, items, np.arange(n, 2 * n))
     return RuleCodes(*antecedent, *consequent, labels)
-
-
-def _attached_rules(rules: pd.DataFrame) -> RuleCodes | None:
-    """The codes association_rules attached, for the rules still in the frame, or
-    None when the frame no longer matches them."""
-    codes = rules.attrs.get(ATTRS_KEY)
-    if not isinstance(codes, RuleCodes):
-        return None
-    index = rules.index
-    if not pd.api.types.is_integer_dtype(index.dtype) or not index.is_unique:
-        return None
-    positions = index.to_numpy(dtype=np.int64)
-    if len(positions) and (positions.min() < 0 or positions.max() >= len(codes)):
-        return None
-    sides = []
-    for column, offsets, items in (
-        ("antecedents", codes.antecedent_offsets, codes.antecedent_items),
-        ("consequents", codes.consequent_offsets, codes.consequent_items),
-    ):
-        offsets, items = take_rows(offsets, items, positions)
-        sets = rules[column].to_numpy(dtype=object)
-        try:
-            lengths = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
-        except TypeError:
-            return None
-        if not np.array_equal(lengths, np.diff(offsets)):
-            return None
-        rows = np.unique(np.linspace(0, len(sets) - 1, _SPOT_CHECKS).astype(np.int64))
-        for row in rows if len(sets) else ():
-            held = codes.item_labels[items[offsets[row] : offsets[row + 1]]].tolist()
-            if frozenset(held) != frozenset(sets[row]):
-                return None
-        sides.append((offsets, items))
-    return RuleCodes(*sides[0], *sides[1], codes.item_labels)
 
 
 def _metric_column(rules: pd.DataFrame, name: str, argument: str) -> np.ndarray:

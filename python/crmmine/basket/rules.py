@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 
 from crmmine import _core, _validation
+from crmmine.basket._codes import concatenate_rows
 from crmmine.basket._frames import (
-    ATTRS_KEY,
     FrequentItemsets,
-    attached_itemsets,
-    frozensets,
-    sets_to_codes,
+    attached_transactions,
+    itemset_codes,
 )
+from crmmine.basket.itemset_array import ItemsetArray
 from crmmine.errors import ResourceLimitError
 
 #: mlxtend's metric columns, in its order. ``representativity`` is 1 for complete
@@ -48,26 +48,15 @@ MAX_RULES = 50_000_000
 
 @dataclass(frozen=True, repr=False)
 class RuleCodes:
-    """The rules of a DataFrame as integer codes, kept in ``attrs["crmmine"]`` so that
-    :func:`crmmine.recommend` does not hash the frozensets again."""
+    """Rules as integer codes: antecedent ``i`` holds
+    ``item_labels[antecedent_items[antecedent_offsets[i]:antecedent_offsets[i + 1]]]``
+    and likewise for the consequent."""
 
     antecedent_offsets: np.ndarray
     antecedent_items: np.ndarray
     consequent_offsets: np.ndarray
     consequent_items: np.ndarray
     item_labels: pd.Index
-
-    def __post_init__(self) -> None:
-        for array in (
-            self.antecedent_offsets,
-            self.antecedent_items,
-            self.consequent_offsets,
-            self.consequent_items,
-        ):
-            array.setflags(write=False)
-
-    def __deepcopy__(self, memo: dict) -> RuleCodes:
-        return self  # immutable; pandas deep-copies attrs on every operation
 
     def __len__(self) -> int:
         return len(self.antecedent_offsets) - 1
@@ -233,14 +222,16 @@ def _rule_frame(
         labels,
     )
     n_rules = len(codes)
-    columns = {
-        "antecedents": frozensets(
-            codes.antecedent_offsets, codes.antecedent_items, labels, shared=True
+    # one table for both sides: an itemset that is an antecedent in some rules and a
+    # consequent in others is stored once
+    sides = ItemsetArray.from_codes(
+        *concatenate_rows(
+            (codes.antecedent_offsets, codes.antecedent_items),
+            (codes.consequent_offsets, codes.consequent_items),
         ),
-        "consequents": frozensets(
-            codes.consequent_offsets, codes.consequent_items, labels, shared=True
-        ),
-    }
+        labels,
+    )
+    columns = {"antecedents": sides[:n_rules], "consequents": sides[n_rules:]}
     for name in returned:
         if support_only and name != "support":
             columns[name] = np.full(n_rules, np.nan)
@@ -250,9 +241,7 @@ def _rule_frame(
             columns[name] = np.asarray(found[name], dtype=np.float64)
     # copy=False: the columns keep the arrays the C++ side made, one block each
     # (the default would copy them all into one 2-d block)
-    frame = pd.DataFrame(columns, copy=False)
-    frame.attrs[ATTRS_KEY] = codes
-    return frame
+    return pd.DataFrame(columns, copy=False)
 
 
 def _itemsets_of(df: object, num_itemsets: object) -> FrequentItemsets:
@@ -275,27 +264,27 @@ def _itemsets_of(df: object, num_itemsets: object) -> FrequentItemsets:
         raise ValueError(
             "df holds no itemsets; lower min_support when mining the itemsets"
         )
-    table = attached_itemsets(df)
-    if table is not None:
-        _check_num_itemsets(num_itemsets, table.n_transactions)
-        return table
-    if num_itemsets is None or num_itemsets == 1:
+    n = attached_transactions(df)
+    if n is not None:
+        _check_num_itemsets(num_itemsets, n)
+    elif num_itemsets is None or num_itemsets == 1:
         raise ValueError(
             "num_itemsets: these itemsets do not carry their number of transactions "
             "(they were not mined by crmmine, or were rebuilt); pass "
             "num_itemsets=<number of transactions>"
         )
-    n = _validation.check_positive_int(num_itemsets, "num_itemsets")
+    else:
+        n = _validation.check_positive_int(num_itemsets, "num_itemsets")
     support = _validation.numeric_column(df["support"], "support (column 'support')")
     counts = np.rint(support * n)
     if (support <= 0).any() or (support > 1).any():
         raise ValueError("support (column 'support') must lie in (0, 1]")
     if not np.allclose(counts, support * n, rtol=1e-9, atol=1e-6):
         raise ValueError(
-            f"support (column 'support') is not a whole number of num_itemsets={n} "
-            "transactions; check num_itemsets"
+            f"support (column 'support') is not a whole number of the {n} "
+            "transactions; check num_itemsets, or mine the itemsets again"
         )
-    offsets, items, labels = sets_to_codes(df["itemsets"], "itemsets")
+    offsets, items, labels = itemset_codes(df["itemsets"], "itemsets")
     if (np.diff(offsets) == 0).any():
         raise ValueError("itemsets holds an empty itemset; drop it")
     return FrequentItemsets(offsets, items, counts.astype(np.int64), n, labels)
