@@ -33,21 +33,24 @@ def main() -> None:
     result = call()
     times = [time.perf_counter() - began]
     peak_mib = (harness._status_kib("VmHWM") - before) / 1024
+    outcome = {}
+    if spec["peer"] == "crmmine-frame":
+        # the itemsets column makes its frozensets when read: time reading them all
+        began = time.perf_counter()
+        result["itemsets"].to_numpy()
+        outcome["reading_sets_seconds"] = time.perf_counter() - began
     n_itemsets, digest = fingerprint(normalise(result))
     del result
     while sum(times) < TIMING_BUDGET_S and len(times) < MAX_REPEATS:
         times.append(harness.best_time(call, 1))
-    print(
-        json.dumps(
-            {
-                "seconds": min(times),
-                "runs": len(times),
-                "peak_mib": peak_mib,
-                "itemsets": n_itemsets,
-                "fingerprint": digest,
-            }
-        )
+    outcome.update(
+        seconds=min(times),
+        runs=len(times),
+        peak_mib=peak_mib,
+        itemsets=n_itemsets,
+        fingerprint=digest,
     )
+    print(json.dumps(outcome))
 
 
 def fingerprint(found) -> tuple[int, str]:
