@@ -26,7 +26,7 @@ def factorize(
     """
     series = values if isinstance(values, pd.Series) else pd.Series(values, copy=False)
     starts = _run_starts(series)
-    if starts is None or len(starts) > len(series) // 4:
+    if starts is None:
         codes, labels = _pandas_factorize(series, sort)
     else:
         head_codes, labels = _pandas_factorize(series.iloc[starts], sort)
@@ -38,6 +38,10 @@ def factorize(
 
 
 def _pandas_factorize(series: pd.Series, sort: bool) -> tuple[np.ndarray, object]:
+    if sort:
+        dense = _dense_integer_codes(series)
+        if dense is not None:
+            return dense
     if pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(
         series.dtype
     ):
@@ -49,10 +53,34 @@ def _pandas_factorize(series: pd.Series, sort: bool) -> tuple[np.ndarray, object
         return pd.factorize(series, sort=False, use_na_sentinel=True)
 
 
+def _dense_integer_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """Sorted codes of integers that span a narrow range, through a lookup table over
+    the range: no hashing, and no hash table sized by the row count (pandas' takes
+    about 35 bytes a row). None for other columns."""
+    if not isinstance(series.dtype, np.dtype) or series.dtype.kind not in "iu":
+        return None
+    if len(series) == 0:
+        return None
+    values = series.to_numpy()
+    low, high = int(values.min()), int(values.max())
+    span = high - low + 1
+    if span > min(2 * len(values) + 1024, _INT32_MAX):
+        return None
+    offsets = np.empty(len(values), dtype=np.int32)
+    np.subtract(values, values.dtype.type(low), out=offsets, casting="unsafe")
+    present = np.zeros(span, dtype=bool)
+    present[offsets] = True
+    code_of = np.cumsum(present, dtype=np.int32)
+    code_of -= 1
+    labels = (np.flatnonzero(present) + low).astype(values.dtype)
+    return code_of[offsets], labels
+
+
 def _run_starts(series: pd.Series) -> np.ndarray | None:
     """Positions where a row differs from the one before (row 0 always), or None when
-    the comparison is not cheap or not well defined for this column. A spurious start
-    only costs time (its run is coded like any other); a missed one would be wrong."""
+    runs are short (over a quarter of the rows start one) or the comparison is not
+    cheap or not well defined for this column. A spurious start only costs time (its
+    run is coded like any other); a missed one would be wrong."""
     if len(series) < 2:
         return None
     changed = np.empty(len(series), dtype=bool)
@@ -63,7 +91,7 @@ def _run_starts(series: pd.Series) -> np.ndarray | None:
         # nullable numbers (Int64, Float64, boolean): compare the values and the mask
         np.not_equal(values[1:], values[:-1], out=changed[1:])
         changed[1:] |= mask[1:] != mask[:-1]
-        return np.flatnonzero(changed)
+        return _positions_if_few(changed)
     dtype = series.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "biufmM":
         values = series.to_numpy()
@@ -78,6 +106,13 @@ def _run_starts(series: pd.Series) -> np.ndarray | None:
     if values.dtype.kind in "fmM":  # a run of missing values is one run, as NaN != NaN
         missing = np.isnan(values)
         changed[1:] &= ~(missing[1:] & missing[:-1])
+    return _positions_if_few(changed)
+
+
+def _positions_if_few(changed: np.ndarray) -> np.ndarray | None:
+    # counted first: the positions of short runs would take 8 bytes a row
+    if np.count_nonzero(changed) > len(changed) // 4:
+        return None
     return np.flatnonzero(changed)
 
 

@@ -14,6 +14,17 @@ def columns():
     runs = np.repeat(rng.integers(0, 50, 400), rng.integers(1, 30, 400))
     yield "int runs", pd.Series(runs)
     yield "int shuffled", pd.Series(rng.permutation(runs))
+    yield "negative int", pd.Series(rng.permutation(runs) - 30)
+    yield "uint8", pd.Series(rng.permutation(runs).astype(np.uint8))
+    yield (
+        "int64 extremes",
+        pd.Series(
+            np.where(
+                runs % 2 == 0, np.iinfo(np.int64).min, np.iinfo(np.int64).max - runs
+            )
+        ),
+    )
+    yield "sparse int", pd.Series(rng.permutation(runs) * 1_000_003)
     yield "float with NaN runs", pd.Series(np.where(runs % 7 == 0, np.nan, runs / 3))
     yield "Int64 with NA", pd.Series(runs, dtype="Int64").mask(runs % 5 == 0)
     yield (
