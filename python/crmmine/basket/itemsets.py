@@ -149,9 +149,11 @@ def fpgrowth(
     Returns
     -------
     DataFrame
-        Columns ``support`` (float) and ``itemsets`` (frozensets), one row per
-        itemset. The integer codes ride along in ``attrs["crmmine"]`` for
-        :func:`crmmine.association_rules`.
+        Columns ``support`` (float) and ``itemsets``, one row per itemset. Each
+        element of ``itemsets`` reads as a frozenset of labels; the column
+        (:class:`crmmine.basket.ItemsetArray`) keeps integer codes and makes the
+        frozensets when they are read. ``attrs["crmmine"]`` keeps the number of
+        transactions for :func:`crmmine.association_rules`.
 
     Examples
     --------

@@ -124,7 +124,9 @@ def association_rules(
     Returns
     -------
     DataFrame
-        ``antecedents`` and ``consequents`` (frozensets) and the metric columns.
+        ``antecedents`` and ``consequents`` (elements read as frozensets; the columns
+        are :class:`crmmine.basket.ItemsetArray` sharing one table of codes) and the
+        metric columns.
 
     Examples
     --------
