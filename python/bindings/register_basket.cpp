@@ -111,6 +111,8 @@ py::dict association_rules(const In<std::int64_t>& offsets,
         params.consequent_in.emplace(consequent_in->data(),
                                      consequent_in->data() + consequent_in->size());
     params.max_rules = max_rules;
+    // Python keeps the rules as indices into the itemsets (one shared table of codes)
+    params.item_lists = false;
     params.n_jobs = n_jobs;
     const cb::FrequentItemsetsView view{offsets.data(), items.data(), counts.data(),
                                         counts.size(), n_transactions};
@@ -119,10 +121,8 @@ py::dict association_rules(const In<std::int64_t>& offsets,
         py::gil_scoped_release nogil;
         rules = cb::association_rules(view, params);
     }
-    py::dict out("antecedent_offsets"_a = to_numpy(std::move(rules.antecedent_offsets)),
-                 "antecedent_items"_a = to_numpy(std::move(rules.antecedent_items)),
-                 "consequent_offsets"_a = to_numpy(std::move(rules.consequent_offsets)),
-                 "consequent_items"_a = to_numpy(std::move(rules.consequent_items)));
+    py::dict out("antecedent_index"_a = to_numpy(std::move(rules.antecedent_index)),
+                 "consequent_index"_a = to_numpy(std::move(rules.consequent_index)));
     for (int m = 0; m < cb::n_rule_metrics; ++m) {
         const std::string name(cb::rule_metric_name(static_cast<cb::RuleMetric>(m)));
         out[py::str(name)] =

@@ -65,6 +65,7 @@ struct Plan {
     // Per item code: 1 when must_contain lists it; n_required distinct such codes.
     std::vector<std::uint8_t> required;
     std::int64_t n_required = 0;
+    bool item_lists = true;  // write each rule's codes besides its itemset indices
 };
 
 // The antecedent sizes of an itemset's rules, as the number r of free positions (items
@@ -109,8 +110,9 @@ double n_candidates(const SplitRange& s) {
     return total;
 }
 
-// One rule as the enumeration leaves it; the metrics are computed when the chunks are
-// joined, straight into the output arrays.
+// One rule as the enumeration leaves it: the indices of its itemset, antecedent and
+// consequent among the input itemsets. The metrics are computed from their counts when
+// the chunks are joined, straight into the output arrays.
 struct RuleRecord {
     std::int64_t both = 0, antecedent = 0, consequent = 0;
     std::int32_t antecedent_len = 0, consequent_len = 0;
@@ -158,7 +160,7 @@ public:
         if (plan.memo) {
             const std::size_t size = std::size_t{1}
                                      << std::min(std::max(longest, 1), memo_bits);
-            memo_count_.resize(size);
+            memo_index_.resize(size);
             memo_stamp_.assign(size, 0);
         }
     }
@@ -224,19 +226,21 @@ private:
                         *c_out++ = codes[p];
                     }
                 }
+                const std::int64_t antecedent =
+                    subset_index(index, left, a_len, a_hash, memo, a_mask);
+                const std::int64_t consequent = subset_index(
+                    index, right, c_len, full_hash - a_hash, memo, full_mask ^ a_mask);
                 detail::RuleCounts counts = base;
-                counts.antecedent = static_cast<double>(
-                    subset_count(index, left, a_len, a_hash, memo, a_mask));
-                counts.consequent = static_cast<double>(subset_count(
-                    index, right, c_len, full_hash - a_hash, memo, full_mask ^ a_mask));
+                counts.antecedent = static_cast<double>(sets_.counts[antecedent]);
+                counts.consequent = static_cast<double>(sets_.counts[consequent]);
                 if (detail::metric_value(plan_.metric, counts) >= plan_.min_threshold) {
-                    out.rules.push_back(
-                        RuleRecord{sets_.counts[index],
-                                   static_cast<std::int64_t>(counts.antecedent),
-                                   static_cast<std::int64_t>(counts.consequent),
-                                   static_cast<std::int32_t>(a_len),
-                                   static_cast<std::int32_t>(c_len)});
-                    out.n_antecedent_items += a_len;
+                    out.rules.push_back(RuleRecord{index, antecedent, consequent,
+                                                   static_cast<std::int32_t>(a_len),
+                                                   static_cast<std::int32_t>(c_len)});
+                    if (plan_.item_lists)
+                        out.n_antecedent_items += a_len;
+                    else
+                        out.items.resize(start);
                     if (++unreported_ == report_every) {
                         guard_.add(unreported_);
                         unreported_ = 0;
@@ -263,17 +267,18 @@ private:
         return true;
     }
 
-    std::int64_t subset_count(std::int64_t index, const std::int32_t* codes,
+    // The index of a subset of itemset `index` among the input itemsets.
+    std::int64_t subset_index(std::int64_t index, const std::int32_t* codes,
                               std::int64_t len, std::uint64_t hash, bool memo,
                               std::uint64_t mask) {
-        if (memo && memo_stamp_[mask] == stamp_) return memo_count_[mask];
-        const std::int64_t count = table_.count(codes, len, hash);
-        if (count < 0) missing(index, codes, len);
+        if (memo && memo_stamp_[mask] == stamp_) return memo_index_[mask];
+        const std::int64_t found = table_.find(codes, len, hash);
+        if (found < 0) missing(index, codes, len);
         if (memo) {
             memo_stamp_[mask] = stamp_;
-            memo_count_[mask] = count;
+            memo_index_[mask] = found;
         }
-        return count;
+        return found;
     }
 
     [[noreturn]] void missing(std::int64_t index, const std::int32_t* codes,
@@ -298,7 +303,7 @@ private:
     std::vector<std::uint8_t> in_antecedent_;
     std::vector<std::size_t> free_;         // positions that may go right
     std::vector<std::size_t> combination_;  // indices into free_
-    std::vector<std::int64_t> memo_count_;
+    std::vector<std::int64_t> memo_index_;
     std::vector<std::uint32_t> memo_stamp_;
     std::uint32_t stamp_ = 0;
     std::int64_t unreported_ = 0;
@@ -312,6 +317,7 @@ Plan make_plan(const FrequentItemsetsView& sets, const RuleParams& params,
     plan.max_antecedent = params.max_antecedent_len;
     plan.max_consequent = single ? 1 : params.max_consequent_len;
     plan.memo = !single;
+    plan.item_lists = params.item_lists;
     plan.metric = params.metric;
     plan.min_threshold = params.min_threshold;
     plan.n = static_cast<double>(sets.n_transactions);
@@ -365,7 +371,9 @@ std::vector<std::int64_t> chunk_bounds(const std::vector<double>& weight,
 // Joins the chunks in chunk order: the output arrays are sized by one task each (so
 // the threads share the page faults of the fresh memory), then each chunk fills its
 // slice of every array and computes the metrics of its rules.
-AssociationRules join_chunks(std::vector<ChunkRules>& chunks, double n, int n_threads) {
+AssociationRules join_chunks(std::vector<ChunkRules>& chunks,
+                             const FrequentItemsetsView& sets, const Plan& plan,
+                             int n_threads) {
     const std::size_t n_chunks = chunks.size();
     std::vector<std::int64_t> rule_base(n_chunks + 1, 0), a_base(n_chunks + 1, 0),
         c_base(n_chunks + 1, 0);
@@ -378,14 +386,21 @@ AssociationRules join_chunks(std::vector<ChunkRules>& chunks, double n, int n_th
     }
     AssociationRules out;
     const auto n_rules = static_cast<std::size_t>(rule_base[n_chunks]);
+    const std::size_t n_listed = plan.item_lists ? n_rules : 0;
     crmmine::detail::parallel_for(
-        4 + n_rule_metrics, n_threads, [&](std::int64_t task) {
+        6 + n_rule_metrics, n_threads, [&](std::int64_t task) {
             switch (task) {
                 case 0:
-                    out.antecedent_offsets.resize(n_rules + 1);
+                    out.antecedent_offsets.resize(n_listed + 1);
                     break;
                 case 1:
-                    out.consequent_offsets.resize(n_rules + 1);
+                    out.consequent_offsets.resize(n_listed + 1);
+                    break;
+                case 4:
+                    out.antecedent_index.resize(n_rules);
+                    break;
+                case 5:
+                    out.consequent_index.resize(n_rules);
                     break;
                 case 2:
                     out.antecedent_items.resize(
@@ -396,7 +411,7 @@ AssociationRules join_chunks(std::vector<ChunkRules>& chunks, double n, int n_th
                         static_cast<std::size_t>(c_base[n_chunks]));
                     break;
                 default:
-                    out.metrics[static_cast<std::size_t>(task - 4)].resize(n_rules);
+                    out.metrics[static_cast<std::size_t>(task - 6)].resize(n_rules);
             }
         });
     crmmine::detail::parallel_for(
@@ -407,6 +422,10 @@ AssociationRules join_chunks(std::vector<ChunkRules>& chunks, double n, int n_th
             std::int64_t a_at = a_base[c], c_at = c_base[c];
             const std::int32_t* items = chunk.items.data();
             for (std::size_t r = 0; r < chunk.rules.size(); ++r) {
+                out.antecedent_index[first + r] = chunk.rules[r].antecedent;
+                out.consequent_index[first + r] = chunk.rules[r].consequent;
+            }
+            for (std::size_t r = 0; r < chunk.rules.size() && plan.item_lists; ++r) {
                 const RuleRecord& rule = chunk.rules[r];
                 std::copy(items, items + rule.antecedent_len,
                           out.antecedent_items.data() + a_at);
@@ -427,9 +446,10 @@ AssociationRules join_chunks(std::vector<ChunkRules>& chunks, double n, int n_th
                 for (std::size_t r = 0; r < chunk.rules.size(); ++r) {
                     const RuleRecord& rule = chunk.rules[r];
                     values[r] = detail::metric_value(
-                        metric, {static_cast<double>(rule.both),
-                                 static_cast<double>(rule.antecedent),
-                                 static_cast<double>(rule.consequent), n});
+                        metric,
+                        {static_cast<double>(sets.counts[rule.both]),
+                         static_cast<double>(sets.counts[rule.antecedent]),
+                         static_cast<double>(sets.counts[rule.consequent]), plan.n});
                 }
             }
             chunk.rules = {};
@@ -590,7 +610,7 @@ AssociationRules association_rules(const FrequentItemsetsView& sets,
         ChunkMiner miner(sets, table, plan, guard, longest);
         miner.run(bounds[cu], bounds[cu + 1], chunks[cu]);
     });
-    return join_chunks(chunks, plan.n, n_threads);
+    return join_chunks(chunks, sets, plan, n_threads);
 }
 
 }  // namespace crmmine::basket

@@ -71,6 +71,9 @@ struct RuleParams {
     // Guards against an explosion: more rules than this, or more than
     // 100 * max_rules candidate splits to score, throw ResourceLimitExceeded.
     std::int64_t max_rules = 50'000'000;
+    // Also write each rule's antecedent and consequent codes (AssociationRules'
+    // offsets and items); the indices of both among the itemsets are always written.
+    bool item_lists = true;
     int n_jobs = 0;  // 0: crmmine::get_num_threads()
 
     void validate() const;
@@ -86,6 +89,10 @@ struct RuleParams {
 // {1, 3} -> {2}, {2, 3} -> {1}, {1} -> {2, 3}, {2} -> {1, 3}, {3} -> {1, 2}). The
 // single rules are thus the all rules with one consequent item, in the same order.
 struct AssociationRules {
+    // Rule r's antecedent and consequent as indices into the input itemsets.
+    std::vector<std::int64_t> antecedent_index;
+    std::vector<std::int64_t> consequent_index;
+    // Their codes, when RuleParams::item_lists (else the offsets are just {0}).
     std::vector<std::int64_t> antecedent_offsets{0};
     std::vector<std::int32_t> antecedent_items;
     std::vector<std::int64_t> consequent_offsets{0};
@@ -93,7 +100,7 @@ struct AssociationRules {
     std::array<std::vector<double>, n_rule_metrics> metrics;
 
     std::int64_t size() const noexcept {
-        return static_cast<std::int64_t>(antecedent_offsets.size()) - 1;
+        return static_cast<std::int64_t>(antecedent_index.size());
     }
     std::vector<double>& metric(RuleMetric m) noexcept {
         return metrics[static_cast<std::size_t>(m)];

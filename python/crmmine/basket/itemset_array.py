@@ -154,11 +154,16 @@ class ItemsetArray(ExtensionArray):
 
     @classmethod
     def from_distinct_codes(
-        cls, offsets: np.ndarray, items: np.ndarray, labels: pd.Index
+        cls,
+        offsets: np.ndarray,
+        items: np.ndarray,
+        labels: pd.Index,
+        rows: np.ndarray | None = None,
     ) -> ItemsetArray:
-        """One element per CSR row, for rows known to hold distinct sets (a miner's
-        output)."""
-        rows = np.arange(len(offsets) - 1, dtype=np.int64)
+        """The CSR rows at ``rows`` (default: each row once, in order), for rows known
+        to hold distinct sets: a miner's itemsets, which rules point into."""
+        if rows is None:
+            rows = np.arange(len(offsets) - 1, dtype=np.int64)
         return cls(rows, ItemsetTable(offsets, items, labels))
 
     # -- what pandas asks of an extension array ------------------------------------------

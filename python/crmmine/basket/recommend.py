@@ -4,6 +4,7 @@ items of the rules whose antecedent the basket holds, ranked by a rule metric.""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -11,10 +12,26 @@ import pandas as pd
 from crmmine import _convert, _core, _validation
 from crmmine.basket._codes import take_rows
 from crmmine.basket._frames import itemset_codes
-from crmmine.basket.rules import METRICS, RuleCodes
+from crmmine.basket.rules import METRICS
 from crmmine.core.baskets import Baskets
 
 _BASKET_TYPES = (list, tuple, set, frozenset, np.ndarray, pd.Series, pd.Index)
+
+
+@dataclass(frozen=True, repr=False)
+class RuleCodes:
+    """Rules as integer codes: antecedent ``i`` holds
+    ``item_labels[antecedent_items[antecedent_offsets[i]:antecedent_offsets[i + 1]]]``
+    and likewise for the consequent."""
+
+    antecedent_offsets: np.ndarray
+    antecedent_items: np.ndarray
+    consequent_offsets: np.ndarray
+    consequent_items: np.ndarray
+    item_labels: pd.Index
+
+    def __len__(self) -> int:
+        return len(self.antecedent_offsets) - 1
 
 
 def recommend(

@@ -9,7 +9,6 @@ measures).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
@@ -44,22 +43,6 @@ METRICS = (
 
 #: Default cap on the number of rules one call may produce.
 MAX_RULES = 50_000_000
-
-
-@dataclass(frozen=True, repr=False)
-class RuleCodes:
-    """Rules as integer codes: antecedent ``i`` holds
-    ``item_labels[antecedent_items[antecedent_offsets[i]:antecedent_offsets[i + 1]]]``
-    and likewise for the consequent."""
-
-    antecedent_offsets: np.ndarray
-    antecedent_items: np.ndarray
-    consequent_offsets: np.ndarray
-    consequent_items: np.ndarray
-    item_labels: pd.Index
-
-    def __len__(self) -> int:
-        return len(self.antecedent_offsets) - 1
 
 
 def association_rules(
@@ -207,32 +190,30 @@ def association_rules(
             "max_antecedent_len / max_consequent_len, use consequents='single' or mine "
             f"with a higher min_support ({error})"
         ) from error
-    return _rule_frame(found, table.item_labels, returned, support_only)
+    return _rule_frame(found, table, returned, support_only)
 
 
 # -- internals ---------------------------------------------------------------------------
 
 
 def _rule_frame(
-    found: dict, labels: pd.Index, returned: list[str], support_only: bool
+    found: dict, table: FrequentItemsets, returned: list[str], support_only: bool
 ) -> pd.DataFrame:
-    codes = RuleCodes(
-        found["antecedent_offsets"],
-        found["antecedent_items"],
-        found["consequent_offsets"],
-        found["consequent_items"],
-        labels,
-    )
-    n_rules = len(codes)
-    # one table for both sides: an itemset that is an antecedent in some rules and a
-    # consequent in others is stored once
-    sides = ItemsetArray.from_codes(
-        *concatenate_rows(
-            (codes.antecedent_offsets, codes.antecedent_items),
-            (codes.consequent_offsets, codes.consequent_items),
-        ),
-        labels,
-    )
+    n_rules = len(found["support"])
+    if "antecedent_index" in found:
+        # every side of a rule is itself one of the itemsets: point into their table
+        rows = np.concatenate([found["antecedent_index"], found["consequent_index"]])
+        sides = ItemsetArray.from_distinct_codes(
+            table.offsets, table.items, table.item_labels, rows
+        )
+    else:
+        sides = ItemsetArray.from_codes(
+            *concatenate_rows(
+                (found["antecedent_offsets"], found["antecedent_items"]),
+                (found["consequent_offsets"], found["consequent_items"]),
+            ),
+            table.item_labels,
+        )
     columns = {"antecedents": sides[:n_rules], "consequents": sides[n_rules:]}
     for name in returned:
         if support_only and name != "support":

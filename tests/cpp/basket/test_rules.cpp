@@ -302,6 +302,34 @@ TEST_SUITE("basket.rules") {
         CHECK(j == single.size());
     }
 
+    TEST_CASE(
+        "each side's index points at the itemset with its codes, with or "
+        "without the code lists") {
+        std::mt19937 rng(8);
+        const Db db = random_db(rng, 8, 40);
+        const FrequentItemsets sets = brute_force_itemsets(db, 3, rng);
+        for (const Consequents kind : {Consequents::all, Consequents::single}) {
+            RuleParams params = keep_all(kind);
+            const auto listed = association_rules(sets, params);
+            params.item_lists = false;
+            const auto indexed = association_rules(sets, params);
+            REQUIRE(listed.size() > 0);
+            CHECK(indexed.antecedent_offsets.size() == 1);
+            CHECK(indexed.antecedent_items.empty());
+            CHECK(indexed.antecedent_index == listed.antecedent_index);
+            CHECK(indexed.consequent_index == listed.consequent_index);
+            CHECK(indexed.metrics == listed.metrics);
+            for (std::int64_t r = 0; r < listed.size(); ++r) {
+                const ItemSpan a = sets.itemset(listed.antecedent_index[r]);
+                const ItemSpan c = sets.itemset(listed.consequent_index[r]);
+                CHECK(std::equal(a.begin(), a.end(), listed.antecedent(r).begin(),
+                                 listed.antecedent(r).end()));
+                CHECK(std::equal(c.begin(), c.end(), listed.consequent(r).begin(),
+                                 listed.consequent(r).end()));
+            }
+        }
+    }
+
     TEST_CASE("threshold filters equal the oracle's filter, for every metric") {
         std::mt19937 rng(7);
         for (int trial = 0; trial < 6; ++trial) {

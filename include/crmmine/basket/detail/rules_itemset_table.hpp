@@ -90,30 +90,23 @@ public:
             for (std::int64_t i = 0; i < m; ++i)
                 if (sets.offsets[i + 1] - sets.offsets[i] == 1)
                     singletons_[static_cast<std::size_t>(sets.items[sets.offsets[i]])] =
-                        sets.counts[i];
+                        i;
         }
     }
 
     // The index of the itemset with these codes (ascending) and hash, or -1.
     std::int64_t find(const std::int32_t* codes, std::int64_t len,
                       std::uint64_t h) const noexcept {
+        if (len == 1 && !singletons_.empty()) {
+            const auto code = static_cast<std::size_t>(codes[0]);
+            return code < singletons_.size() ? singletons_[code] : -1;
+        }
         for (std::size_t pos = static_cast<std::size_t>(h >> shift_);;
              pos = (pos + 1) & mask_) {
             const Slot& slot = slots_[pos];
             if (slot.index < 0) return -1;
             if (slot.hash == h && same(slot.index, codes, len)) return slot.index;
         }
-    }
-
-    // The support count of those codes, or -1 when they are not an itemset.
-    std::int64_t count(const std::int32_t* codes, std::int64_t len,
-                       std::uint64_t h) const noexcept {
-        if (len == 1 && !singletons_.empty()) {
-            const auto code = static_cast<std::size_t>(codes[0]);
-            return code < singletons_.size() ? singletons_[code] : -1;
-        }
-        const std::int64_t index = find(codes, len, h);
-        return index < 0 ? -1 : sets_.counts[index];
     }
 
 private:
@@ -138,7 +131,7 @@ private:
     int shift_ = 60;
     std::size_t mask_ = 15;
     // Direct count of each single-item set by code when the codes are dense enough.
-    std::vector<std::int64_t> singletons_;
+    std::vector<std::int64_t> singletons_;  // code -> index of its 1-itemset, or -1
 };
 
 }  // namespace crmmine::basket::detail
