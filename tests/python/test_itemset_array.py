@@ -271,6 +271,14 @@ def test_setting_an_itemset_leaves_other_frames_alone(mined):
     assert copy["itemsets"].iloc[2:].tolist() == mined["itemsets"].iloc[2:].tolist()
     with pytest.raises(ValueError, match="one element takes one itemset"):
         copy["itemsets"].array[0] = ["milk"]
+    whole = mined["itemsets"].array.copy()
+    part = whole[2:5]
+    part[0] = frozenset({"tea"})  # rebuilds the part's table
+    assert part[0] == {"tea"}
+    assert whole[2:5].tolist()[1:] == part.tolist()[1:]
+    assert whole.tolist()[:2] + whole.tolist()[5:] == (
+        mined["itemsets"].tolist()[:2] + mined["itemsets"].tolist()[5:]
+    )
 
 
 def test_sorting_orders_by_size_then_label(mined):

@@ -70,14 +70,6 @@ class ItemsetTable:
     def label_objects(self) -> np.ndarray:
         return label_objects(self.labels)
 
-    def to_numpy(
-        self, dtype: object = None, copy: bool = False, na_value: object = no_default
-    ) -> np.ndarray:
-        elements = np.asarray(self)  # always new, so never read-only
-        if na_value is not no_default:
-            elements[self.isna()] = na_value
-        return elements if dtype is None else elements.astype(dtype)
-
     @property
     def nbytes(self) -> int:
         return self.offsets.nbytes + self.items.nbytes
@@ -174,8 +166,7 @@ class ItemsetArray(ExtensionArray):
     ) -> ItemsetArray:
         if isinstance(scalars, ItemsetArray):
             return scalars.copy() if copy else scalars
-        values = np.empty(len(scalars), dtype=object)
-        values[:] = list(scalars)
+        values = _as_objects(scalars)
         missing = np.fromiter(map(_is_missing, values), dtype=bool, count=len(values))
         present = values[~missing]
         offsets, items, labels = sets_to_codes(pd.Series(present), "itemsets")
@@ -238,12 +229,13 @@ class ItemsetArray(ExtensionArray):
             if row != _MISSING:
                 self._rows[key] = row
                 return
-        # a set new to the table, or many sets: rebuild the table from the elements
+        # a set new to the table, or many sets: rebuild the table from the elements.
+        # The rows are replaced, not written: an array this one was sliced from
+        # still points into the old table.
         elements = np.asarray(self)
         elements[key] = value if _is_itemset(value) else _as_objects(value)
         rebuilt = ItemsetArray._from_sequence(elements)
-        self._rows[:] = rebuilt._rows
-        self._table = rebuilt._table
+        self._rows, self._table = rebuilt._rows, rebuilt._table
 
     def __iter__(self):
         # a block of frozensets at a time: one per element would cost a Python call
@@ -406,8 +398,9 @@ def _is_missing(value: object) -> bool:
 
 
 def _as_objects(values: object) -> np.ndarray:
+    values = list(values)
     objects = np.empty(len(values), dtype=object)
-    objects[:] = list(values)
+    objects[:] = values
     return objects
 
 
