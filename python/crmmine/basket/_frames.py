@@ -9,7 +9,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from crmmine.basket._codes import label_objects, sets_to_codes, take_rows
+from crmmine.basket._codes import label_objects, sets_to_codes
 from crmmine.basket.itemset_array import ItemsetArray
 
 #: Key of the coded tables kept in ``DataFrame.attrs``.
@@ -94,16 +94,6 @@ class FrequentItemsets:
         frame.attrs[ATTRS_KEY] = self
         return frame
 
-    def take(self, positions: np.ndarray) -> FrequentItemsets:
-        offsets, items = take_rows(self.offsets, self.items, positions)
-        return FrequentItemsets(
-            offsets,
-            items,
-            self.counts[positions],
-            self.n_transactions,
-            self.item_labels,
-        )
-
 
 def attached_transactions(frame: pd.DataFrame) -> int | None:
     """The number of transactions a crmmine miner recorded on ``frame``, or None."""
@@ -112,11 +102,11 @@ def attached_transactions(frame: pd.DataFrame) -> int | None:
 
 
 def itemset_codes(
-    column: pd.Series, argument: str, labels: pd.Index | None = None
+    column: pd.Series, argument: str
 ) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """A column of itemsets as CSR codes and labels: read from crmmine's itemset
     column as they are, converted from any other column of sets."""
     array = column.array
-    if isinstance(array, ItemsetArray) and labels is None:
+    if isinstance(array, ItemsetArray):
         return array.to_codes()
-    return sets_to_codes(column, argument, labels)
+    return sets_to_codes(column, argument)

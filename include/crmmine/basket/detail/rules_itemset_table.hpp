@@ -1,7 +1,7 @@
-// The support count of any itemset by its codes: an open-addressing hash table (linear
-// probing, load <= 1/2) over the input itemsets. The hash of a set is the sum of a
-// 64-bit mix of each code, so the hash of a consequent is the itemset's hash minus the
-// antecedent's, and no subset is hashed from scratch.
+// Where an itemset stands among the input itemsets, by its codes: an open-addressing
+// hash table (linear probing, load <= 1/2) over them. The hash of a set is the sum of
+// a 64-bit mix of each code, so the hash of a consequent is the itemset's hash minus
+// the antecedent's, and no subset is hashed from scratch.
 #pragma once
 
 #include <algorithm>
@@ -130,8 +130,9 @@ private:
     std::vector<Slot> slots_;
     int shift_ = 60;
     std::size_t mask_ = 15;
-    // Direct count of each single-item set by code when the codes are dense enough.
-    std::vector<std::int64_t> singletons_;  // code -> index of its 1-itemset, or -1
+    // Direct index of each single-item set by code (-1: none) when the codes are dense
+    // enough.
+    std::vector<std::int64_t> singletons_;
 };
 
 }  // namespace crmmine::basket::detail
