@@ -743,6 +743,19 @@ CASES = {
         ValueError,
         "support .*not a whole number of the 7 transactions; check num_itemsets",
     ),
+    "an itemset column with a missing itemset": (
+        lambda: crmmine.recommend(
+            crmmine.association_rules(crmmine.fpgrowth(BASKETS, 1)).reindex(range(99)),
+            ["a"],
+        ),
+        ValueError,
+        r"rules holds a missing itemset \(first at row \d+\); drop it first",
+    ),
+    "itemsets of unhashable labels": (
+        lambda: pd.array([[["a"]]], dtype="itemset"),
+        TypeError,
+        "itemsets: every item label must be hashable",
+    ),
     "closed itemsets for rules": (
         lambda: crmmine.association_rules(crmmine.fpgrowth(BASKETS, 1, kind="closed")),
         ValueError,

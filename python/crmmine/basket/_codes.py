@@ -132,7 +132,12 @@ def sets_to_codes(
     flat = np.empty(int(lengths.sum()), dtype=object)
     flat[:] = list(chain.from_iterable(values))
     if labels is None:
-        codes, labels = _convert.factorize(flat, argument)
+        try:
+            codes, labels = _convert.factorize(flat, argument)
+        except TypeError as error:  # an unhashable label, such as a list
+            raise TypeError(
+                f"{argument}: every item label must be hashable ({error})"
+            ) from None
         if (codes < 0).any():
             raise ValueError(f"{argument} holds missing labels (None or NaN)")
     else:

@@ -108,5 +108,5 @@ def itemset_codes(
     column as they are, converted from any other column of sets."""
     array = column.array
     if isinstance(array, ItemsetArray):
-        return array.to_codes()
+        return array.to_codes(argument)
     return sets_to_codes(column, argument)

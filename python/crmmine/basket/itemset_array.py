@@ -378,11 +378,17 @@ class ItemsetArray(ExtensionArray):
 
     # -- codes for crmmine's own functions -------------------------------------------------
 
-    def to_codes(self) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    def to_codes(
+        self, argument: str = "itemsets"
+    ) -> tuple[np.ndarray, np.ndarray, pd.Index]:
         """CSR codes (``offsets``, ``items``) and labels of the elements, in order.
-        Missing elements are an error."""
+        Missing elements are an error naming ``argument``."""
         if (self._rows < 0).any():
-            raise ValueError("the itemsets hold a missing value; drop it first")
+            row = int(np.flatnonzero(self._rows < 0)[0])
+            raise ValueError(
+                f"{argument} holds a missing itemset (first at row {row}); drop it "
+                "first (dropna)"
+            )
         offsets, items = take_rows(self._table.offsets, self._table.items, self._rows)
         return offsets, items, self._table.labels
 
