@@ -7,11 +7,13 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "crmmine/clv/detail/likelihood.hpp"
 #include "crmmine/clv/detail/quadrature.hpp"
 #include "crmmine/clv/detail/special_functions.hpp"
+#include "crmmine/core/error.hpp"
 
 namespace crmmine {
 namespace detail {
@@ -232,13 +234,23 @@ struct BgNbdKernel {
         const double c_minus_a = (a + b) - (r + (Modified ? 0.0 : 1.0));
         const double z = t / (alpha + T + t);
         if (-c_minus_a * z > 3.0) return expected_alive_by_quadrature(x, t, T);
+        // The terms grow for about (a - 1) z of them: with a huge (a fit far along the
+        // likelihood's flat ridge, a and b both huge) the series cannot end within
+        // max_terms and its halves would cancel anyway. Better an error than a wrong
+        // expectation.
+        constexpr int max_terms = 1000000;
+        if ((a - 1.0) * z > 0.5 * max_terms)
+            throw InvalidArgument(
+                "params", "the expected purchases cannot be computed for a = " +
+                              std::to_string(a) + ", b = " + std::to_string(b) +
+                              " (both huge: the dropout probability has almost no "
+                              "spread); refit with a small penalizer");
         const double log_w = -std::log1p(t / (alpha + T));  // log(1 - z)
         // Plain products, rescaled by 2^-900 when they grow large (a customer with
         // thousands of purchases), so each term costs a few flops.
         constexpr double big = 0x1p900, shrink = 0x1p-900;
         constexpr double log_shrink = 900.0 * 0.69314718055994530942;
         double term = c_minus_a * z, sum = 0.0, log_scale = 0.0;
-        constexpr int max_terms = 1000000;
         for (int k = 1; k <= max_terms && term != 0.0; ++k) {
             sum += term;
             const double kd = static_cast<double>(k);
@@ -257,6 +269,7 @@ struct BgNbdKernel {
                 std::fabs(term) * rho <= 1e-17 * std::fabs(sum) * (1.0 - rho))
                 break;
         }
+
         const double first = C * one_minus_power_over(a - 1.0, log_w);
         if (sum == 0.0) return first;
         const double second =
