@@ -107,8 +107,8 @@ on the list of baskets, so it includes turning labels into codes and building
 mlxtend's DataFrame. Its `itemsets` column keeps the codes and makes each frozenset
 when it is read (`crmmine.basket.ItemsetArray`); "reading every set" is the time one
 `frame["itemsets"].to_numpy()` then takes to make all of them, which a user pays only
-when reading them all (mlxtend's time includes making its sets). The threshold is the same count everywhere:
-crmmine and pyfim get it as a count, mlxtend and efficient-apriori as the fraction
+when reading them all (mlxtend's time includes making its sets). The threshold is
+the same count everywhere: crmmine and pyfim get it as a count, mlxtend and efficient-apriori as the fraction
 (`count / n >= min_support`, which gives the same count). Before a time is reported,
 the peer's itemsets and counts are compared with crmmine's and must be identical (the
 number of itemsets and an order-independent BLAKE2b digest of every sorted itemset

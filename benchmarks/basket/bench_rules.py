@@ -82,8 +82,8 @@ itemsets for both) and make each frozenset when it is read
 (`crmmine.basket.ItemsetArray`); "reading every set s" is the time one `to_numpy()` of
 both columns then takes to make all of them, which a user pays only when reading them
 all. mlxtend gets the itemsets as the object column of frozensets its own miner makes
-(`astype(object)`), and its time includes making its rules' frozensets. Times are the best of 3 (mlxtend: one run);
-peak MiB is the resident memory one call adds at its worst moment. mlxtend runs under
+(`astype(object)`), and its time includes making its rules' frozensets. Times are
+the best of 3 (mlxtend: one run); peak MiB is the resident memory one call adds at its worst moment. mlxtend runs under
 a {TIME_LIMIT_S} s limit ("did not finish" past it).
 """
 
