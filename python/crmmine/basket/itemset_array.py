@@ -389,13 +389,8 @@ class ItemsetArray(ExtensionArray):
                 f"{argument} holds a missing itemset (first at row {row}); drop it "
                 "first (dropna)"
             )
-        table = self._table
-        if len(self._rows) == len(table) and np.array_equal(
-            self._rows, np.arange(len(table))
-        ):
-            return table.offsets, table.items, table.labels  # a miner's whole table
-        offsets, items = take_rows(table.offsets, table.items, self._rows)
-        return offsets, items, table.labels
+        offsets, items = take_rows(self._table.offsets, self._table.items, self._rows)
+        return offsets, items, self._table.labels
 
 
 def _is_itemset(value: object) -> bool:
