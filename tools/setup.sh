@@ -27,6 +27,9 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
-"${PIP[@]}" install "scikit-build-core>=0.10" "pybind11>=2.10" "cmake>=3.18" ninja
+# setuptools and wheel build the peers that PyPI ships only as source (pyfim), since
+# --no-build-isolation below builds them with this environment's own tools.
+"${PIP[@]}" install "scikit-build-core>=0.10" "pybind11>=2.10" "cmake>=3.18" ninja \
+  "setuptools>=70.1" wheel
 echo "setup: building and installing crmmine into $VENV"
 "${PIP[@]}" install --no-build-isolation ".[test,bench,dev]"
