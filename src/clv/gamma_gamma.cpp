@@ -30,7 +30,7 @@ ClvLogLikelihood log_likelihood(const GammaGamma& model, const SpendHistoryView&
                                 int n_jobs) {
     model.validate();
     const int n_threads = resolve_num_threads(n_jobs);
-    const auto rows = detail::collapse_rows(detail::spend_rows(data, true, n_threads));
+    const auto rows = detail::collapsed_spend_rows(data, n_threads);
     return detail::total_log_likelihood<detail::GammaGammaKernel>(model.params(), rows,
                                                                   n_threads);
 }

@@ -56,18 +56,6 @@ void check_rows(std::size_t n, int n_threads, Check&& check) {
         });
 }
 
-std::vector<detail::CustomerRow> drop_unweighted(
-    std::vector<detail::CustomerRow> rows) {
-    rows.erase(std::remove_if(
-                   rows.begin(), rows.end(),
-                   [](const detail::CustomerRow& row) { return !(row.weight > 0.0); }),
-               rows.end());
-    detail::require(
-        !rows.empty(), "weights",
-        "no customer has a positive weight; pass at least one customer to fit");
-    return rows;
-}
-
 // The bits of a value, with -0 read as +0 so that equal values share them.
 std::uint64_t value_bits(double value) {
     value += 0.0;
@@ -93,12 +81,17 @@ bool row_equal(const detail::CustomerRow& a, const detail::CustomerRow& b) {
 }
 
 // Open addressing over entries the caller keeps in a vector, by index: finds the
-// entry equal to a key, or has the caller append it.
+// entry equal to a key, or has the caller append it. reset() empties it for another
+// set of keys, reusing its memory.
 class SlotTable {
 public:
-    explicit SlotTable(std::size_t n_keys) {
+    explicit SlotTable(std::size_t n_keys) { reset(n_keys); }
+
+    void reset(std::size_t n_keys) {
+        size_ = 16;
         while (size_ < 2 * n_keys) size_ *= 2;
-        slots_.assign(size_, empty);
+        if (slots_.size() < size_) slots_.resize(size_);
+        std::fill_n(slots_.begin(), size_, empty);
     }
 
     // The index of the entry for which equal_at(index) holds, among those with this
@@ -118,42 +111,75 @@ private:
     std::vector<std::uint32_t> slots_;
 };
 
-// Equal rows merged into the first of them, weights added in row order: one pass,
-// where sorting the rows to find equal ones cost more than the whole of a small fit.
-std::vector<detail::CustomerRow> merge_equal_rows(
-    const std::vector<detail::CustomerRow>& rows) {
-    SlotTable table(rows.size());
-    std::vector<detail::CustomerRow> out;
-    out.reserve(rows.size());
-    for (const auto& row : rows) {
-        const std::size_t before = out.size();
-        const std::uint32_t at = table.find_or_add(
-            row_hash(row), [&](std::uint32_t i) { return row_equal(out[i], row); },
-            [&] {
-                out.push_back(row);
-                return static_cast<std::uint32_t>(before);
-            });
-        if (out.size() == before) out[at].weight += row.weight;
+// Merges equal rows of rows grouped by x into the first of each, weights added in row
+// order, compacting in place. Equal rows share their x, so each group is merged on
+// its own, with a hash table the size of the group: on a million customers that
+// stays in cache where one table over all rows did not.
+void merge_equal_rows(std::vector<detail::CustomerRow>& rows) {
+    SlotTable table(0);
+    std::size_t kept = 0;
+    for (std::size_t begin = 0; begin < rows.size();) {
+        std::size_t end = begin + 1;
+        while (end < rows.size() && rows[end].x == rows[begin].x) ++end;
+        table.reset(end - begin);
+        const std::size_t group = kept;  // where this group's kept rows start
+        for (std::size_t i = begin; i < end; ++i) {
+            const detail::CustomerRow row = rows[i];
+            const std::size_t before = kept;
+            const std::uint32_t at = table.find_or_add(
+                row_hash(row),
+                [&](std::uint32_t k) { return row_equal(rows[group + k], row); },
+                [&] {
+                    rows[kept++] = row;
+                    return static_cast<std::uint32_t>(before - group);
+                });
+            if (kept == before) rows[group + at].weight += row.weight;
+        }
+        begin = end;
     }
-    return out;
+    rows.resize(kept);
 }
 
-// Rows grouped by x in increasing order, keeping their order within a group: a
-// counting sort where x (a whole number) is not much larger than the row count.
-std::vector<detail::CustomerRow> group_by_x(std::vector<detail::CustomerRow> rows) {
+// The rows row_at(i), i < n, that keep(i) holds, grouped by increasing x (a whole
+// number) in row order within a group, then equal rows merged. Built straight into
+// one array by a counting sort where x is not much larger than the row count: on a
+// million customers, first copying the rows and then grouping the copy cost more in
+// page faults than a likelihood pass.
+template <class XAt, class Keep, class RowAt>
+std::vector<detail::CustomerRow> collapsed_rows(std::size_t n, XAt&& x_at, Keep&& keep,
+                                                RowAt&& row_at) {
     double max_x = 0.0;
-    for (const auto& row : rows) max_x = std::max(max_x, row.x);
-    if (max_x > 4.0 * static_cast<double>(rows.size()) + 1024.0) {
+    for (std::size_t i = 0; i < n; ++i) max_x = std::max(max_x, x_at(i));
+    std::vector<detail::CustomerRow> rows;
+    if (max_x > 4.0 * static_cast<double>(n) + 1024.0) {
+        for (std::size_t i = 0; i < n; ++i)
+            if (keep(i)) rows.push_back(row_at(i));
         std::stable_sort(rows.begin(), rows.end(),
                          [](const auto& a, const auto& b) { return a.x < b.x; });
-        return rows;
+    } else {
+        std::vector<std::size_t> start(static_cast<std::size_t>(max_x) + 2, 0);
+        for (std::size_t i = 0; i < n; ++i)
+            if (keep(i)) ++start[static_cast<std::size_t>(x_at(i)) + 1];
+        for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
+        rows.resize(start.back());
+        for (std::size_t i = 0; i < n; ++i)
+            if (keep(i)) rows[start[static_cast<std::size_t>(x_at(i))]++] = row_at(i);
     }
-    std::vector<std::size_t> start(static_cast<std::size_t>(max_x) + 2, 0);
-    for (const auto& row : rows) ++start[static_cast<std::size_t>(row.x) + 1];
-    for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
-    std::vector<detail::CustomerRow> out(rows.size());
-    for (const auto& row : rows) out[start[static_cast<std::size_t>(row.x)]++] = row;
-    return out;
+    merge_equal_rows(rows);
+    return rows;
+}
+
+// Whether row i counts in a fit: rows of weight 0 are left out.
+bool has_weight(const double* weights, std::size_t i) {
+    return weights == nullptr || weights[i] > 0.0;
+}
+
+std::vector<detail::CustomerRow> require_fit_rows(
+    std::vector<detail::CustomerRow> rows) {
+    detail::require(
+        !rows.empty(), "weights",
+        "no customer has a positive weight; pass at least one customer to fit");
+    return rows;
 }
 
 // Fills problem.times with the distinct t_x and T of the rows (in order of first
@@ -174,7 +200,11 @@ void index_times(detail::FitProblem& problem) {
     for (auto& row : rows) {
         row.t_x_slot = slot_of(row.t_x);
         row.T_slot = slot_of(row.T);
-        if (times.size() > rows.size()) return;  // continuous times: no table
+        // Continuous times: no table. More than one new time a row over the first
+        // rows tells as much as the whole pass would, at a sliver of its cost.
+        const auto seen = static_cast<std::size_t>(&row - rows.data()) + 1;
+        if (times.size() > rows.size() || (seen >= 16'384 && times.size() > seen))
+            return;
     }
     problem.times = std::move(times);
 }
@@ -293,40 +323,44 @@ std::size_t broadcast_length(std::size_t n_a, const char* name_a, std::size_t n_
                                    std::to_string(n_b));
 }
 
-void check_purchase_history(const PurchaseHistoryView& data, int n_threads) {
-    check_rows(data.n, n_threads, [&](std::size_t i) {
-        const double x = data.frequency[i], t_x = data.recency[i], T = data.T[i];
-        if (!(std::isfinite(x) && x >= 0.0 && is_whole(x)))
-            throw_invalid(
-                "frequency",
-                "must hold whole numbers >= 0 (repeat purchases)" + at_row(i, x));
-        if (!(std::isfinite(t_x) && t_x >= 0.0))
-            throw_invalid("recency", "must be finite and >= 0" + at_row(i, t_x));
-        if (!(std::isfinite(T) && T >= 0.0))
-            throw_invalid("T", "must be finite and >= 0" + at_row(i, T));
-        if (!(t_x <= T))
-            throw_invalid(
-                "recency",
-                "must not exceed T (the age at the last purchase is at most the age)" +
-                    at_row(i, t_x) + " while T is " + show(T));
-        if (!(x > 0.0 || t_x == 0.0))
-            throw_invalid(
-                "recency",
-                "must be 0 where frequency is 0 (no repeat purchase)" + at_row(i, t_x));
-        check_weight(data.weights, i);
-    });
+namespace {
+
+// Throws InvalidArgument naming the column, unless row i of a purchase history is
+// valid.
+void check_purchase_row(const PurchaseHistoryView& data, std::size_t i) {
+    const double x = data.frequency[i], t_x = data.recency[i], T = data.T[i];
+    if (!(std::isfinite(x) && x >= 0.0 && is_whole(x)))
+        throw_invalid("frequency",
+                      "must hold whole numbers >= 0 (repeat purchases)" + at_row(i, x));
+    if (!(std::isfinite(t_x) && t_x >= 0.0))
+        throw_invalid("recency", "must be finite and >= 0" + at_row(i, t_x));
+    if (!(std::isfinite(T) && T >= 0.0))
+        throw_invalid("T", "must be finite and >= 0" + at_row(i, T));
+    if (!(t_x <= T))
+        throw_invalid(
+            "recency",
+            "must not exceed T (the age at the last purchase is at most the age)" +
+                at_row(i, t_x) + " while T is " + show(T));
+    if (!(x > 0.0 || t_x == 0.0))
+        throw_invalid("recency", "must be 0 where frequency is 0 (no repeat purchase)" +
+                                     at_row(i, t_x));
+    check_weight(data.weights, i);
 }
 
-std::vector<CustomerRow> purchase_rows(const PurchaseHistoryView& data, bool for_fit,
-                                       int n_threads) {
-    if (for_fit)
-        require(data.n > 0, "frequency", "is empty; pass at least one customer to fit");
-    check_purchase_history(data, n_threads);
+}  // namespace
+
+void check_purchase_history(const PurchaseHistoryView& data, int n_threads) {
+    check_rows(data.n, n_threads, [&](std::size_t i) { check_purchase_row(data, i); });
+}
+
+std::vector<CustomerRow> purchase_rows(const PurchaseHistoryView& data, int n_threads) {
     std::vector<CustomerRow> rows(data.n);
-    for (std::size_t i = 0; i < data.n; ++i)
+    check_rows(data.n, n_threads, [&](std::size_t i) {
+        check_purchase_row(data, i);
         rows[i] = {data.frequency[i], data.recency[i], data.T[i],
                    data.weights != nullptr ? data.weights[i] : 1.0};
-    return for_fit ? drop_unweighted(std::move(rows)) : rows;
+    });
+    return rows;
 }
 
 // Throws InvalidArgument naming the column, unless row i of a spend history is valid
@@ -370,23 +404,45 @@ std::vector<CustomerRow> spend_rows(const SpendHistoryView& data, bool for_fit,
         rows[i] = {data.frequency[i], m, m > 0.0 ? std::log(m) : 0.0,
                    data.weights != nullptr ? data.weights[i] : 1.0};
     });
-    return for_fit ? drop_unweighted(std::move(rows)) : rows;
-}
-
-std::vector<CustomerRow> collapse_rows(const std::vector<CustomerRow>& rows) {
-    return group_by_x(merge_equal_rows(rows));
+    return rows;
 }
 
 std::vector<CustomerRow> collapsed_purchase_rows(const PurchaseHistoryView& data,
-                                                 int n_threads) {
-    return collapse_rows(purchase_rows(data, false, n_threads));
+                                                 int n_threads, bool for_fit) {
+    if (for_fit)
+        require(data.n > 0, "frequency", "is empty; pass at least one customer to fit");
+    check_purchase_history(data, n_threads);
+    auto rows = collapsed_rows(
+        data.n, [&](std::size_t i) { return data.frequency[i]; },
+        [&](std::size_t i) { return !for_fit || has_weight(data.weights, i); },
+        [&](std::size_t i) {
+            return CustomerRow{data.frequency[i], data.recency[i], data.T[i],
+                               data.weights != nullptr ? data.weights[i] : 1.0};
+        });
+    return for_fit ? require_fit_rows(std::move(rows)) : rows;
+}
+
+std::vector<CustomerRow> collapsed_spend_rows(const SpendHistoryView& data,
+                                              int n_threads) {
+    require(data.n > 0, "frequency", "is empty; pass at least one customer to fit");
+    check_rows(data.n, n_threads,
+               [&](std::size_t i) { check_spend_row(data, i, true); });
+    auto rows = collapsed_rows(
+        data.n, [&](std::size_t i) { return data.frequency[i]; },
+        [&](std::size_t i) { return has_weight(data.weights, i); },
+        [&](std::size_t i) {
+            const double m = data.monetary_value[i];
+            return CustomerRow{data.frequency[i], m, std::log(m),
+                               data.weights != nullptr ? data.weights[i] : 1.0};
+        });
+    return require_fit_rows(std::move(rows));
 }
 
 FitProblem purchase_fit_problem(ClvModel model, const PurchaseHistoryView& data,
                                 const ClvFitParams& params, int n_threads) {
     params.validate(model);
     FitProblem problem;
-    problem.rows = collapse_rows(purchase_rows(data, true, n_threads));
+    problem.rows = collapsed_purchase_rows(data, n_threads, true);
     double max_T = 0.0;
     for (const auto& row : problem.rows) max_T = std::max(max_T, row.T);
     require(max_T > 0.0, "T",
@@ -415,7 +471,7 @@ FitProblem spend_fit_problem(const SpendHistoryView& data, const ClvFitParams& p
                              int n_threads) {
     params.validate(ClvModel::gamma_gamma);
     FitProblem problem;
-    problem.rows = collapse_rows(spend_rows(data, true, n_threads));
+    problem.rows = collapsed_spend_rows(data, n_threads);
     problem.total_weight = total_weight(problem.rows);
     double money = 0.0;
     for (const auto& row : problem.rows) money += row.weight * row.t_x;

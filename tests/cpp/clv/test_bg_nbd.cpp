@@ -1,11 +1,14 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <random>
 #include <vector>
 
 #include "crmmine/clv/bg_nbd.hpp"
+#include "crmmine/clv/detail/likelihood.hpp"
 #include "crmmine/clv/modified_bg_nbd.hpp"
 #include "crmmine/core/error.hpp"
 #include "oracles.hpp"
@@ -452,4 +455,56 @@ TEST_CASE(
         for (const double g : direct.gradient)
             CHECK(std::fabs(g) / static_cast<double>(weekly.x.size()) < 1e-6);
     }
+}
+
+TEST_CASE("Collapsed fit rows equal a brute-force merge of equal customers") {
+    // Repeats among 3,000 customers on whole days (x up to 5, t_x and T up to 8), in a
+    // shuffled order, some of weight 0, and one x far above the row count, which takes
+    // the sorting path instead of the counting one.
+    History h;
+    std::mt19937_64 rng(11);
+    for (int i = 0; i < 3000; ++i) {
+        const double T = static_cast<double>(rng() % 9);
+        const double x = T > 0.0 ? static_cast<double>(rng() % 6) : 0.0;
+        const double t_x =
+            x > 0.0 ? static_cast<double>(rng() % (1 + static_cast<int>(T))) : 0.0;
+        h.add(x, t_x, T, static_cast<double>(rng() % 4) * 0.5);
+    }
+    for (const bool huge_x : {false, true}) {
+        if (huge_x) h.add(1e6, 3.0, 8.0, 2.0);
+        for (const bool for_fit : {false, true}) {
+            // The oracle: for each x in increasing order, the distinct (t_x, T) in
+            // order of first appearance, weights added in row order.
+            std::vector<detail::CustomerRow> expected;
+            std::vector<double> xs = h.x;
+            std::sort(xs.begin(), xs.end());
+            xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+            for (const double x : xs)
+                for (std::size_t i = 0; i < h.x.size(); ++i) {
+                    if (h.x[i] != x || (for_fit && !(h.w[i] > 0.0))) continue;
+                    auto same = std::find_if(
+                        expected.begin(), expected.end(), [&](const auto& row) {
+                            return row.x == x && row.t_x == h.t_x[i] && row.T == h.T[i];
+                        });
+                    if (same == expected.end())
+                        expected.push_back({x, h.t_x[i], h.T[i], h.w[i]});
+                    else
+                        same->weight += h.w[i];
+                }
+            const auto rows = detail::collapsed_purchase_rows(h.view(true), 2, for_fit);
+            CAPTURE(for_fit);
+            CAPTURE(huge_x);
+            REQUIRE(rows.size() == expected.size());
+            for (std::size_t k = 0; k < rows.size(); ++k) {
+                CHECK(rows[k].x == expected[k].x);
+                CHECK(rows[k].t_x == expected[k].t_x);
+                CHECK(rows[k].T == expected[k].T);
+                CHECK(rows[k].weight == expected[k].weight);
+            }
+        }
+    }
+    History unweighted;
+    unweighted.add(1, 2.0, 5.0, 0.0);
+    CHECK_THROWS_AS(detail::collapsed_purchase_rows(unweighted.view(true), 1, true),
+                    InvalidArgument);
 }

@@ -67,20 +67,14 @@ inline int clv_threads(std::size_t n, int n_threads) {
 // Throws InvalidArgument naming the column and the first offending row.
 void check_purchase_history(const PurchaseHistoryView& data, int n_threads);
 
-// Validates the history and copies it into rows. for_fit: rows of weight 0 are left
-// out and at least one row of positive weight is required. Throws InvalidArgument
-// naming the column and the first offending row.
-std::vector<CustomerRow> purchase_rows(const PurchaseHistoryView& data, bool for_fit,
-                                       int n_threads);
+// Validates the history and copies it into rows, one per customer, weights included.
+// for_fit (spend): the checks of a fit, which needs repeat buyers with a positive
+// spend. Throws InvalidArgument naming the column and the first offending row.
+std::vector<CustomerRow> purchase_rows(const PurchaseHistoryView& data, int n_threads);
 std::vector<CustomerRow> spend_rows(const SpendHistoryView& data, bool for_fit,
                                     int n_threads);
 // The checks of spend_rows for prediction, without building rows.
 void check_spend_history(const SpendHistoryView& data, int n_threads);
-
-// Rows with equal (x, t_x, T) merged into the first of them, their weights added in
-// row order, then grouped by increasing x (the kernels step their x terms from one x
-// to the next), keeping row order within a group: a function of the rows alone.
-std::vector<CustomerRow> collapse_rows(const std::vector<CustomerRow>& rows);
 
 // Validates natural parameters: k values, finite and positive.
 void require_positive_params(const std::vector<double>& params, std::size_t k,
@@ -255,9 +249,16 @@ FitProblem purchase_fit_problem(ClvModel model, const PurchaseHistoryView& data,
 FitProblem spend_fit_problem(const SpendHistoryView& data, const ClvFitParams& params,
                              int n_threads);
 
-// Rows of a history for a log-likelihood (validated and collapsed).
+// Rows of a history for a fit or a log-likelihood, validated, with rows of equal (x,
+// t_x, T) merged into the first of them, their weights added in row order, then
+// grouped by increasing x (the kernels step their x terms from one x to the next),
+// keeping row order within a group: a function of the rows alone. for_fit: rows of
+// weight 0 are left out and at least one row of positive weight is required; spend
+// rows are always for a fit.
 std::vector<CustomerRow> collapsed_purchase_rows(const PurchaseHistoryView& data,
-                                                 int n_threads);
+                                                 int n_threads, bool for_fit = false);
+std::vector<CustomerRow> collapsed_spend_rows(const SpendHistoryView& data,
+                                              int n_threads);
 
 // Covariance of the natural parameters: the inverse Hessian of the total penalized
 // negative log-likelihood. Rescaling shifts log-parameters by constants, so the
@@ -424,7 +425,7 @@ std::vector<double> purchase_individual_log_likelihood(
     PurchaseHistoryView unweighted = data;
     unweighted.weights = nullptr;
     return row_log_likelihoods(Kernel(params.data()),
-                               purchase_rows(unweighted, false, n_threads), n_threads);
+                               purchase_rows(unweighted, n_threads), n_threads);
 }
 
 template <class Kernel>
