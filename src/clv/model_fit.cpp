@@ -30,7 +30,11 @@ std::string at_row(std::size_t i, double value) {
     return " (row " + std::to_string(i) + " holds " + show(value) + ")";
 }
 
+// Through an integer where one holds it: without SSE4.1, std::floor is a library call
+// and this check runs on every row.
 bool is_whole(double value) {
+    if (std::fabs(value) < 0x1p52)
+        return static_cast<double>(static_cast<std::int64_t>(value)) == value;
     return std::floor(value) == value;
 }
 
@@ -81,8 +85,10 @@ bool row_equal(const detail::CustomerRow& a, const detail::CustomerRow& b) {
 }
 
 // Open addressing over entries the caller keeps in a vector, by index: finds the
-// entry equal to a key, or has the caller append it. reset() empties it for another
-// set of keys, reusing its memory.
+// entry equal to a key, or has the caller append it. Each slot keeps the high half of
+// its entry's hash beside the index, so a probe reads the entry itself only when the
+// hashes agree: on a million distinct rows, that saves a cache miss per row. reset()
+// empties it for another set of keys, reusing its memory.
 class SlotTable {
 public:
     explicit SlotTable(std::size_t n_keys) { reset(n_keys); }
@@ -94,21 +100,37 @@ public:
         std::fill_n(slots_.begin(), size_, empty);
     }
 
+    // Asks the cache for the slot a later find_or_add(hash, ...) starts at.
+    void prefetch(std::uint64_t hash) const {
+#if defined(__GNUC__)
+        __builtin_prefetch(slots_.data() + (hash & (size_ - 1)));
+#else
+        (void)hash;
+#endif
+    }
+
     // The index of the entry for which equal_at(index) holds, among those with this
     // hash; if none, append() adds it and returns its index.
     template <class EqualAt, class Append>
     std::uint32_t find_or_add(std::uint64_t hash, EqualAt&& equal_at, Append&& append) {
+        const std::uint64_t tag = hash & ~std::uint64_t{0xFFFFFFFF};
         std::size_t at = hash & (size_ - 1);
-        while (slots_[at] != empty && !equal_at(slots_[at]))
-            at = (at + 1) & (size_ - 1);
-        if (slots_[at] == empty) slots_[at] = append();
-        return slots_[at];
+        for (;; at = (at + 1) & (size_ - 1)) {
+            const std::uint64_t slot = slots_[at];
+            if (slot == empty) break;
+            const auto index = static_cast<std::uint32_t>(slot);
+            if ((slot & ~std::uint64_t{0xFFFFFFFF}) == tag && equal_at(index))
+                return index;
+        }
+        const std::uint32_t index = append();
+        slots_[at] = tag | index;
+        return index;
     }
 
 private:
-    static constexpr std::uint32_t empty = 0xFFFFFFFFu;
+    static constexpr std::uint64_t empty = ~std::uint64_t{0};
     std::size_t size_ = 16;
-    std::vector<std::uint32_t> slots_;
+    std::vector<std::uint64_t> slots_;
 };
 
 // Merges equal rows of rows grouped by x into the first of each, weights added in row
@@ -124,6 +146,10 @@ void merge_equal_rows(std::vector<detail::CustomerRow>& rows) {
         table.reset(end - begin);
         const std::size_t group = kept;  // where this group's kept rows start
         for (std::size_t i = begin; i < end; ++i) {
+            // The probes land anywhere in a table larger than the cache; asking for
+            // the slot of a row some rows ahead hides most of that latency.
+            constexpr std::size_t ahead = 16;
+            if (i + ahead < end) table.prefetch(row_hash(rows[i + ahead]));
             const detail::CustomerRow row = rows[i];
             const std::size_t before = kept;
             const std::uint32_t at = table.find_or_add(
@@ -187,11 +213,15 @@ std::vector<detail::CustomerRow> require_fit_rows(
 // are more distinct times than rows.
 void index_times(detail::FitProblem& problem) {
     auto& rows = problem.rows;
-    SlotTable table(2 * rows.size());
+    // Daily data has a few hundred distinct times whatever the row count: the table
+    // starts small and grows, rather than being sized (and paged in) for every row.
+    std::size_t room = std::min<std::size_t>(2 * rows.size(), 4096);
+    SlotTable table(room);
     std::vector<double> times;
+    auto hash = [](double t) { return mix(value_bits(t)); };
     auto slot_of = [&](double t) {
         return table.find_or_add(
-            mix(value_bits(t)), [&](std::uint32_t i) { return times[i] == t; },
+            hash(t), [&](std::uint32_t i) { return times[i] == t; },
             [&] {
                 times.push_back(t);
                 return static_cast<std::uint32_t>(times.size() - 1);
@@ -205,6 +235,14 @@ void index_times(detail::FitProblem& problem) {
         const auto seen = static_cast<std::size_t>(&row - rows.data()) + 1;
         if (times.size() > rows.size() || (seen >= 16'384 && times.size() > seen))
             return;
+        if (times.size() > room) {
+            room *= 4;
+            table.reset(room);
+            for (std::uint32_t i = 0; i < times.size(); ++i)
+                table.find_or_add(
+                    hash(times[i]), [](std::uint32_t) { return false; },
+                    [i] { return i; });
+        }
     }
     problem.times = std::move(times);
 }

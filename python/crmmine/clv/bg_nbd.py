@@ -39,6 +39,10 @@ class BetaGeo(_TransactionModel):
     log_likelihood_, mean_log_likelihood_ : float
         Total and per-customer log-likelihood at ``params_`` (penalty excluded).
     n_iter_ : int
+        Iterations on all customers. From 65,536 distinct customers on (equal rows
+        count once), Newton's method starts from a fit on an evenly spread sample
+        of 16,384 of them, whose iterations are not counted (not the Pareto/NBD's
+        L-BFGS).
     converged_ : bool
         A fit that stops short warns with ``ConvergenceWarning``.
 

@@ -1,10 +1,12 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "crmmine/clv/detail/likelihood.hpp"
 #include "crmmine/clv/gamma_gamma.hpp"
 #include "crmmine/core/error.hpp"
 #include "oracles.hpp"
@@ -27,6 +29,24 @@ struct Spend {
 
 // Fader & Hardie (2013): the CDNOW estimates.
 const GammaGamma published{6.25, 3.74, 15.44};
+
+// n customers whose transactions ~ Gamma(p, rate nu), nu ~ Gamma(q, rate v), with
+// 1 + Poisson(3) repeat purchases each.
+Spend simulate_spend(double p, double q, double v, int n, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::gamma_distribution<double> nu_dist(q, 1.0 / v);
+    std::poisson_distribution<int> extra(3.0);
+    Spend s;
+    for (int i = 0; i < n; ++i) {
+        const double nu = nu_dist(rng);
+        std::gamma_distribution<double> spend(p, 1.0 / nu);
+        const int x = 1 + extra(rng);
+        double total = 0.0;
+        for (int k = 0; k < x; ++k) total += spend(rng);
+        s.add(x, total / x);
+    }
+    return s;
+}
 
 }  // namespace
 
@@ -69,20 +89,8 @@ TEST_CASE("Gamma-Gamma log-likelihood equals eq. (1a); gradient equals differenc
 }
 
 TEST_CASE("Gamma-Gamma fit recovers simulated parameters; expected spend formula") {
-    // Transactions of a customer ~ Gamma(p, rate nu), nu ~ Gamma(q, rate v).
     const double p = 6.0, q = 3.7, v = 15.0;
-    std::mt19937_64 rng(5);
-    std::gamma_distribution<double> nu_dist(q, 1.0 / v);
-    std::poisson_distribution<int> extra(3.0);
-    Spend s;
-    for (int i = 0; i < 20000; ++i) {
-        const double nu = nu_dist(rng);
-        std::gamma_distribution<double> spend(p, 1.0 / nu);
-        const int x = 1 + extra(rng);
-        double total = 0.0;
-        for (int k = 0; k < x; ++k) total += spend(rng);
-        s.add(x, total / x);
-    }
+    const Spend s = simulate_spend(p, q, v, 20'000, 5);
     const ClvFit fit = gamma_gamma_fit(s.view(), {});
     REQUIRE(fit.converged);
     // The reported log-likelihood is the data's, in its money unit.
@@ -139,4 +147,20 @@ TEST_CASE("Gamma-Gamma rejects customers without repeat purchases or spend") {
     Spend fractional;
     fractional.add(2.5, 3.0);
     CHECK(argument(fractional) == "frequency");
+}
+
+TEST_CASE("A Gamma-Gamma fit warm-started from a sample ends at the cold optimum") {
+    // 70,000 customers: at least 4 x detail::warm_start_rows.
+    const Spend s = simulate_spend(6.0, 3.7, 15.0, 70'000, 9);
+    const ClvFit warm = gamma_gamma_fit(s.view(), {});
+    const std::size_t sample_rows = detail::warm_start_rows;
+    detail::warm_start_rows = std::size_t{1} << 40;
+    const ClvFit cold = gamma_gamma_fit(s.view(), {});
+    detail::warm_start_rows = sample_rows;
+    REQUIRE(warm.converged);
+    REQUIRE(cold.converged);
+    CHECK(warm.n_iter < cold.n_iter);
+    CHECK(warm.log_likelihood == doctest::Approx(cold.log_likelihood).epsilon(1e-10));
+    for (std::size_t j = 0; j < 3; ++j)
+        CHECK(warm.params[j] == doctest::Approx(cold.params[j]).epsilon(1e-5));
 }

@@ -302,26 +302,26 @@ RowMatrix<double> covariance_at(Objective& objective, const MinimizeResult& resu
     return covariance;
 }
 
+// The penalized negative mean log-likelihood of a problem on log-parameters
+// y = log(theta), with its gradient and, when hessian is not null, its Hessian:
+//   d2 / dy_i dy_j = theta_i theta_j d2 / dtheta_i dtheta_j
+//                    + [i == j] theta_i d / dtheta_i.
 template <class Kernel>
-ClvFit fit_model(ClvModel model, const FitProblem& problem,
-                 const ClvFitParams& params) {
-    constexpr int k = Kernel::n_params;
-    const int n_threads = resolve_num_threads(params.n_jobs);
-    const double weight = problem.total_weight;
-    const double penalizer = params.penalizer;
+class FitObjective {
+public:
+    static constexpr int k = Kernel::n_params;
 
-    // The penalty on one parameter, theta_j on the optimizer's scale.
-    auto penalty = [&](std::size_t j, double theta) {
-        const double t = theta * problem.penalty_scale[j];
-        return penalizer * t * t;
-    };
-    std::vector<double> time_table;
-    // The penalized negative mean log-likelihood on log-parameters y = log(theta),
-    // with its gradient and, when hessian is not null, its Hessian:
-    //   d2 / dy_i dy_j = theta_i theta_j d2 / dtheta_i dtheta_j
-    //                    + [i == j] theta_i d / dtheta_i.
-    auto objective = [&](const Eigen::VectorXd& y, Eigen::VectorXd& grad,
-                         Eigen::MatrixXd* hessian) -> double {
+    FitObjective(const FitProblem& problem, double penalizer, int n_threads)
+        : problem_(problem), penalizer_(penalizer), n_threads_(n_threads) {}
+
+    // The penalty on one parameter, theta on the optimizer's scale.
+    double penalty(std::size_t j, double theta) const {
+        const double t = theta * problem_.penalty_scale[j];
+        return penalizer_ * t * t;
+    }
+
+    double operator()(const Eigen::VectorXd& y, Eigen::VectorXd& grad,
+                      Eigen::MatrixXd* hessian) {
         std::array<double, k> theta{};
         for (std::size_t j = 0; j < static_cast<std::size_t>(k); ++j) {
             theta[j] = std::exp(y[static_cast<Eigen::Index>(j)]);
@@ -330,11 +330,12 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
         }
         Kernel kernel(theta.data());
         if constexpr (Kernel::has_time_table)
-            if (!problem.times.empty()) kernel.use_times(problem.times, time_table);
+            if (!problem_.times.empty()) kernel.use_times(problem_.times, time_table_);
         std::array<double, k> g{};
         std::array<double, packed_size(k)> h{};
+        const double weight = problem_.total_weight;
         const double total =
-            sum_log_likelihood(kernel, problem.rows, g.data(), n_threads,
+            sum_log_likelihood(kernel, problem_.rows, g.data(), n_threads_,
                                hessian != nullptr ? h.data() : nullptr);
         double f = -total / weight;
         for (int i = 0; i < k; ++i) {
@@ -348,7 +349,7 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
                     if (i == j) value += theta[is] * g[is];
                     (*hessian)(i, j) = (*hessian)(j, i) = -value / weight;
                 }
-            if (penalizer > 0.0) {
+            if (penalizer_ > 0.0) {
                 const double p = penalty(is, theta[is]);
                 f += p;
                 grad[i] += 2.0 * p;
@@ -356,7 +357,56 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
             }
         }
         return f;
-    };
+    }
+
+private:
+    const FitProblem& problem_;
+    double penalizer_;
+    int n_threads_;
+    std::vector<double> time_table_;
+};
+
+// Newton's method where the kernel has a Hessian, else L-BFGS.
+template <class Kernel>
+MinimizeResult minimize_objective(FitObjective<Kernel>& objective,
+                                  const Eigen::VectorXd& y0,
+                                  const MinimizeSettings& settings) {
+    if constexpr (Kernel::has_hessian)
+        return newton_minimize(objective, y0, settings);
+    else
+        return lbfgs_minimize(
+            [&](const Eigen::VectorXd& y, Eigen::VectorXd& g) {
+                return objective(y, g, nullptr);
+            },
+            y0, settings);
+}
+
+// Rows of the sample fit that warm-starts Newton on problems of at least four times
+// as many rows. Tests raise it to compare with a cold start.
+inline std::size_t warm_start_rows = 16'384;
+
+// Every k-th row of the problem, about warm_start_rows of them. The rows are grouped
+// by x, so the sample keeps the mix of purchase counts; the time table is shared.
+inline FitProblem strided_sample(const FitProblem& problem) {
+    FitProblem sample;
+    sample.penalty_scale = problem.penalty_scale;
+    sample.times = problem.times;
+    const std::size_t stride = problem.rows.size() / warm_start_rows;
+    sample.rows.reserve(problem.rows.size() / stride + 1);
+    for (std::size_t i = 0; i < problem.rows.size(); i += stride) {
+        sample.rows.push_back(problem.rows[i]);
+        sample.total_weight += problem.rows[i].weight;
+    }
+    return sample;
+}
+
+template <class Kernel>
+ClvFit fit_model(ClvModel model, const FitProblem& problem,
+                 const ClvFitParams& params) {
+    constexpr int k = Kernel::n_params;
+    const int n_threads = resolve_num_threads(params.n_jobs);
+    const double weight = problem.total_weight;
+    FitObjective<Kernel> objective(problem, params.penalizer, n_threads);
 
     Eigen::VectorXd y0(k);
     for (int j = 0; j < k; ++j)
@@ -364,14 +414,17 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
     MinimizeSettings settings;
     settings.max_iter = params.max_iter;
     settings.tol = params.tol;
-    MinimizeResult result;
-    if constexpr (Kernel::has_hessian)
-        result = newton_minimize(objective, y0, settings);
-    else
-        result =
-            lbfgs_minimize([&](const Eigen::VectorXd& y,
-                               Eigen::VectorXd& g) { return objective(y, g, nullptr); },
-                           y0, settings);
+    // Newton's steps from the start each cost a pass over every row. On many rows the
+    // optimum of an evenly spread sample lies within its sampling error of the full
+    // one, from where two or three steps on every row finish: a million customers fit
+    // in 2 full passes instead of 7. The start stays where the sample fit fails.
+    if (Kernel::has_hessian && problem.rows.size() >= 4 * warm_start_rows) {
+        const FitProblem sample = strided_sample(problem);
+        FitObjective<Kernel> sample_objective(sample, params.penalizer, n_threads);
+        const MinimizeResult warm = minimize_objective(sample_objective, y0, settings);
+        if (warm.converged && warm.x.allFinite()) y0 = warm.x;
+    }
+    const MinimizeResult result = minimize_objective(objective, y0, settings);
 
     ClvFit fit;
     fit.model = model;
@@ -390,7 +443,7 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
         double total_penalty = 0.0;
         for (int j = 0; j < k; ++j)
             total_penalty +=
-                penalty(static_cast<std::size_t>(j), std::exp(result.x[j]));
+                objective.penalty(static_cast<std::size_t>(j), std::exp(result.x[j]));
         scaled_log_likelihood = -(result.f - total_penalty) * weight;
     } else {
         std::array<double, k> theta{};
