@@ -279,7 +279,7 @@ TEST_CASE(
     CHECK(b.n_unique == a.n_unique);
     CHECK(a.params == b.params);
     CHECK(a.log_likelihood == b.log_likelihood);
-    // Two threads share the work from 16,384 rows per thread on: 40,000 customers.
+    // Two threads share the work from 1,024 rows per thread on: 40,000 customers.
     const History big =
         clv_test::simulate_bg_nbd(0.5, 6.0, 0.8, 2.5, 40'000, 20.0, 40.0, 8);
     const ClvFit c = bg_nbd_fit(big.view(), params);
