@@ -40,9 +40,9 @@ class BetaGeo(_TransactionModel):
         Total and per-customer log-likelihood at ``params_`` (penalty excluded).
     n_iter_ : int
         Iterations on all customers. From 65,536 distinct customers on (equal rows
-        count once), Newton's method starts from a fit on an evenly spread sample
-        of 16,384 of them, whose iterations are not counted (not the Pareto/NBD's
-        L-BFGS).
+        count once), the fit starts from that of an evenly spread sample of 16,384
+        of them, whose iterations are not counted (the Pareto/NBD also from its
+        curvature), unless a parameter of the sample's fit is extreme.
     converged_ : bool
         A fit that stops short warns with ``ConvergenceWarning``.
 

@@ -9,6 +9,9 @@
 #include <random>
 #include <vector>
 
+#include <doctest/doctest.h>
+
+#include "crmmine/clv/detail/likelihood.hpp"
 #include "crmmine/clv/model_fit.hpp"
 
 namespace clv_test {
@@ -138,6 +141,28 @@ inline bool gradient_close(double analytic, double fd, double ll, double x,
     for (const double theta : params)
         size += (1.0 + x) * (1.0 + std::fabs(std::log(theta)));
     return std::fabs(analytic - fd) <= 1e-6 * std::fabs(fd) + 1e-10 * size;
+}
+
+// fit() with a warm start from a sample of sample_rows rows (on data of at least four
+// times as many distinct rows) and with none: both must end at the same optimum, the
+// warm one in fewer iterations over all rows.
+template <class Fit>
+void check_warm_start(Fit&& fit, std::size_t sample_rows, double params_epsilon) {
+    const std::size_t saved = crmmine::detail::warm_start_rows;
+    crmmine::detail::warm_start_rows = sample_rows;
+    const crmmine::ClvFit warm = fit();
+    crmmine::detail::warm_start_rows = std::size_t{1} << 40;
+    const crmmine::ClvFit cold = fit();
+    crmmine::detail::warm_start_rows = saved;
+    REQUIRE(warm.converged);
+    REQUIRE(cold.converged);
+    CHECK(warm.n_iter < cold.n_iter);
+    CHECK(warm.log_likelihood == doctest::Approx(cold.log_likelihood).epsilon(1e-10));
+    for (std::size_t j = 0; j < cold.params.size(); ++j) {
+        CAPTURE(j);
+        CHECK(warm.params[j] ==
+              doctest::Approx(cold.params[j]).epsilon(params_epsilon));
+    }
 }
 
 }  // namespace clv_test

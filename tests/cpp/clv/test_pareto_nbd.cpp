@@ -250,3 +250,27 @@ TEST_CASE("Pareto/NBD fit converges when hardly anybody buys again") {
         CHECK(fit.log_likelihood < 0.0);
     }
 }
+
+TEST_CASE(
+    "A Pareto/NBD fit from a sample's optimum and curvature ends at the cold one") {
+    const History sim =
+        clv_test::simulate_bg_nbd(0.243, 4.414, 0.793, 2.426, 10'000, 20.0, 40.0, 23);
+    clv_test::check_warm_start([&] { return pareto_nbd_fit(sim.view(), {}); }, 2048,
+                               1e-4);
+}
+
+TEST_CASE("A sample fit that ends on a ridge does not start the full fit") {
+    // Little dropout heterogeneity: the fit of a sample of 2,048 walks off to s = 5e8,
+    // beta = 2e10, where the likelihood is flat; started there, the full fit stopped
+    // at a log-likelihood 0.1 below the cold start's.
+    const History sim =
+        clv_test::simulate_bg_nbd(0.5, 6.0, 0.8, 2.5, 10'000, 20.0, 40.0, 23);
+    const std::size_t saved = detail::warm_start_rows;
+    detail::warm_start_rows = 2048;
+    const ClvFit sample_started = pareto_nbd_fit(sim.view(), {});
+    detail::warm_start_rows = std::size_t{1} << 40;
+    const ClvFit cold = pareto_nbd_fit(sim.view(), {});
+    detail::warm_start_rows = saved;
+    CHECK(sample_started.params == cold.params);
+    CHECK(sample_started.log_likelihood == cold.log_likelihood);
+}

@@ -274,6 +274,20 @@ MinimizeResult newton_minimize(Objective&& objective, Eigen::VectorXd x,
     return out;
 }
 
+// The BFGS update of a Hessian approximation from a step and the change of the
+// gradient along it, skipped where the pair shows no positive curvature (which would
+// make the approximation indefinite).
+inline void bfgs_update(Eigen::MatrixXd& hessian, const Eigen::VectorXd& step,
+                        const Eigen::VectorXd& change) {
+    const double curvature = change.dot(step);
+    const Eigen::VectorXd image = hessian * step;
+    const double image_curvature = step.dot(image);
+    if (!(curvature > 1e-10 * step.norm() * change.norm()) || !(image_curvature > 0.0))
+        return;
+    hessian += change * change.transpose() / curvature -
+               image * image.transpose() / image_curvature;
+}
+
 // Hessian of a function from central differences of its analytic gradient, with step
 // h in every coordinate, symmetrized.
 template <class Gradient>
