@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -30,6 +31,8 @@ CACHE = HERE.parent / ".cache"
 PYMC_PYTHON = CACHE / "pymc-venv" / "bin" / "python"
 #: a pymc-marketing fit still running after this many seconds is recorded as n/a
 PYMC_TIMEOUT = 1800
+# A lifetimes fit still running after this long is stopped and recorded as such.
+LIFETIMES_TIME_LIMIT_S = 600
 
 TITLE = "CLV: crmmine vs lifetimes and pymc-marketing (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma)"
 RESULT_FILE = "clv.md"
@@ -76,8 +79,8 @@ Every side fits the same float64 arrays. LL is the total log-likelihood at each 
 parameters, computed with the same C++ function for all sides (lifetimes fits on
 rescaled time and reports a mean, so its own number is not comparable); a crmmine LL
 below lifetimes' would abort the run. lifetimes runs with its defaults
-(`BetaGeoFitter().fit(...)` etc.; "ConvergenceError" where it raised one, then no
-time or LL). pymc-marketing runs `model.fit(method="map")` with flat priors (HalfFlat on
+(`BetaGeoFitter().fit(...)` etc.; "ConvergenceError" where it raised one, "did not
+finish (> 600 s)" where it was stopped, then no time or LL). pymc-marketing runs `model.fit(method="map")` with flat priors (HalfFlat on
 every parameter, so its MAP is the maximum-likelihood estimate), timed as the faster of
 two build-and-fit calls in one process (the second reuses PyTensor's compiled code;
 one call at a million customers).
@@ -256,13 +259,23 @@ def lifetimes_fitter(name: str):
     }[name]
 
 
+class _TimeUp(Exception):
+    pass
+
+
 def fit_lifetimes(name: str, arrays: dict):
-    """The fitted lifetimes model, or None when it raised ConvergenceError."""
+    """The fitted lifetimes model, or why there is none: "ConvergenceError", or
+    "did not finish" past LIFETIMES_TIME_LIMIT_S (an alarm stops its Python loop)."""
     import warnings
 
     from lifetimes.utils import ConvergenceError
 
+    def on_alarm(signum, frame):
+        raise _TimeUp
+
     fitter = lifetimes_fitter(name)()
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(LIFETIMES_TIME_LIMIT_S)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -273,7 +286,12 @@ def fit_lifetimes(name: str, arrays: dict):
                 )
             return fitter.fit(arrays["frequency"], arrays["recency"], arrays["T"])
         except ConvergenceError:
-            return None
+            return "ConvergenceError"
+        except _TimeUp:
+            return f"did not finish (> {LIFETIMES_TIME_LIMIT_S} s)"
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
 
 
 def log_likelihood(name: str, params: np.ndarray, arrays: dict) -> float:
@@ -527,6 +545,9 @@ def compare(
         began = time.perf_counter()
         theirs = fit_lifetimes(name, arrays)
         theirs_s = time.perf_counter() - began
+        failure = theirs if isinstance(theirs, str) else None
+        if failure is not None:
+            theirs = None
         if theirs is not None and not big:  # the first call included imports
             theirs_s = harness.best_time(
                 partial(fit_lifetimes, name, arrays), 3, CALLS_PER_ROUND
@@ -543,7 +564,7 @@ def compare(
     if theirs is not None:
         progress(f"  lifetimes: {theirs_s:.3f} s, LL {theirs_ll:.2f}")
     else:
-        progress("  lifetimes: ConvergenceError")
+        progress(f"  lifetimes: {failure}")
 
     rows = []
     for threads in thread_counts:
@@ -592,7 +613,7 @@ def compare(
                 "fit speed-up": theirs_s / ours_s if theirs is not None else None,
                 "crmmine LL": round(ours.log_likelihood_, 2),
                 "lifetimes LL": (
-                    round(theirs_ll, 2) if theirs_ll is not None else "ConvergenceError"
+                    round(theirs_ll, 2) if theirs_ll is not None else failure
                 ),
                 "pymc-marketing MAP s": None if pymc is None else pymc["seconds"],
                 "pymc-marketing LL": None if pymc_ll is None else round(pymc_ll, 2),
