@@ -80,8 +80,9 @@ parameters, computed with the same C++ function for all sides (lifetimes fits on
 rescaled time and reports a mean, so its own number is not comparable); a crmmine LL
 below lifetimes' would abort the run. lifetimes runs with its defaults
 (`BetaGeoFitter().fit(...)` etc.; "ConvergenceError" where it raised one, "did not
-finish (> 600 s)" where it was stopped, then no time or LL). pymc-marketing runs `model.fit(method="map")` with flat priors (HalfFlat on
-every parameter, so its MAP is the maximum-likelihood estimate), timed as the faster of
+finish (> 600 s)" where it was stopped, then no time or LL). pymc-marketing runs
+`model.fit(method="map")` with flat priors (HalfFlat on every parameter, so its MAP is
+the maximum-likelihood estimate), timed as the faster of
 two build-and-fit calls in one process (the second reuses PyTensor's compiled code;
 one call at a million customers).
 
