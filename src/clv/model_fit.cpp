@@ -385,6 +385,19 @@ void check_purchase_row(const PurchaseHistoryView& data, std::size_t i) {
     check_weight(data.weights, i);
 }
 
+CustomerRow purchase_row(const PurchaseHistoryView& data, std::size_t i) {
+    return {data.frequency[i], data.recency[i], data.T[i],
+            data.weights != nullptr ? data.weights[i] : 1.0};
+}
+
+// A spend row keeps the log of the mean spend as T (0 for no spend, which only a
+// prediction sees).
+CustomerRow spend_row(const SpendHistoryView& data, std::size_t i) {
+    const double m = data.monetary_value[i];
+    return {data.frequency[i], m, m > 0.0 ? std::log(m) : 0.0,
+            data.weights != nullptr ? data.weights[i] : 1.0};
+}
+
 }  // namespace
 
 void check_purchase_history(const PurchaseHistoryView& data, int n_threads) {
@@ -395,8 +408,7 @@ std::vector<CustomerRow> purchase_rows(const PurchaseHistoryView& data, int n_th
     std::vector<CustomerRow> rows(data.n);
     check_rows(data.n, n_threads, [&](std::size_t i) {
         check_purchase_row(data, i);
-        rows[i] = {data.frequency[i], data.recency[i], data.T[i],
-                   data.weights != nullptr ? data.weights[i] : 1.0};
+        rows[i] = purchase_row(data, i);
     });
     return rows;
 }
@@ -438,9 +450,7 @@ std::vector<CustomerRow> spend_rows(const SpendHistoryView& data, bool for_fit,
     std::vector<CustomerRow> rows(n);
     check_rows(n, n_threads, [&](std::size_t i) {
         check_spend_row(data, i, for_fit);
-        const double m = data.monetary_value[i];
-        rows[i] = {data.frequency[i], m, m > 0.0 ? std::log(m) : 0.0,
-                   data.weights != nullptr ? data.weights[i] : 1.0};
+        rows[i] = spend_row(data, i);
     });
     return rows;
 }
@@ -453,10 +463,7 @@ std::vector<CustomerRow> collapsed_purchase_rows(const PurchaseHistoryView& data
     auto rows = collapsed_rows(
         data.n, [&](std::size_t i) { return data.frequency[i]; },
         [&](std::size_t i) { return !for_fit || has_weight(data.weights, i); },
-        [&](std::size_t i) {
-            return CustomerRow{data.frequency[i], data.recency[i], data.T[i],
-                               data.weights != nullptr ? data.weights[i] : 1.0};
-        });
+        [&](std::size_t i) { return purchase_row(data, i); });
     return for_fit ? require_fit_rows(std::move(rows)) : rows;
 }
 
@@ -468,11 +475,7 @@ std::vector<CustomerRow> collapsed_spend_rows(const SpendHistoryView& data,
     auto rows = collapsed_rows(
         data.n, [&](std::size_t i) { return data.frequency[i]; },
         [&](std::size_t i) { return has_weight(data.weights, i); },
-        [&](std::size_t i) {
-            const double m = data.monetary_value[i];
-            return CustomerRow{data.frequency[i], m, std::log(m),
-                               data.weights != nullptr ? data.weights[i] : 1.0};
-        });
+        [&](std::size_t i) { return spend_row(data, i); });
     return require_fit_rows(std::move(rows));
 }
 
