@@ -91,8 +91,18 @@ def prepare(peer: str, lists: list[list], spec: dict):
 
             return call, normalise
 
-        def call():
-            return crmmine.fpgrowth(lists, min_count, n_jobs=threads)
+        if peer == "crmmine-onehot":
+            onehot = onehot_frame(lists)
+
+            def call():  # mlxtend's call, import changed
+                return crmmine.fpgrowth(
+                    onehot, min_count, use_colnames=True, n_jobs=threads
+                )
+
+        else:
+
+            def call():
+                return crmmine.fpgrowth(lists, min_count, n_jobs=threads)
 
         def normalise(frame):
             return frame_counts(frame, n)
@@ -111,18 +121,9 @@ def prepare(peer: str, lists: list[list], spec: dict):
 
         return call, normalise
     if peer.startswith("mlxtend"):
-        import pandas as pd
         from mlxtend import frequent_patterns
 
-        import crmmine
-
-        coded = crmmine.Baskets.from_lists(lists)
-        # mlxtend's input: the dense one-hot table TransactionEncoder makes
-        onehot = pd.DataFrame(
-            coded.to_csr().toarray().astype(bool),
-            columns=coded.item_labels.tolist(),
-        )
-        del coded
+        onehot = onehot_frame(lists)
         miner = (
             frequent_patterns.fpgrowth
             if peer == "mlxtend-fpgrowth"
@@ -150,6 +151,18 @@ def prepare(peer: str, lists: list[list], spec: dict):
 
         return call, normalise
     raise SystemExit(f"unknown peer {peer!r}")
+
+
+def onehot_frame(lists: list[list]):
+    """mlxtend's input: the dense one-hot bool table TransactionEncoder makes."""
+    import pandas as pd
+
+    import crmmine
+
+    coded = crmmine.Baskets.from_lists(lists)
+    return pd.DataFrame(
+        coded.to_csr().toarray().astype(bool), columns=coded.item_labels.tolist()
+    )
 
 
 def frame_counts(frame, n: int):

@@ -25,6 +25,20 @@ py::tuple baskets_from_pairs(const In<std::int32_t>& basket,
                           to_numpy(std::move(built.items())), quantities);
 }
 
+py::tuple baskets_from_onehot(const py::array_t<std::uint8_t, 0>& cells) {
+    if (cells.ndim() != 2)
+        throw py::value_error("cells must be a 2-d table (baskets x items)");
+    crmmine::Baskets built;
+    {
+        py::gil_scoped_release nogil;
+        built = crmmine::baskets_from_onehot(cells.data(), cells.shape(0),
+                                             static_cast<std::int32_t>(cells.shape(1)),
+                                             cells.strides(0), cells.strides(1));
+    }
+    return py::make_tuple(to_numpy(std::move(built.indptr())),
+                          to_numpy(std::move(built.items())));
+}
+
 py::tuple parse_fimi(const py::bytes& text) {
     const std::string_view view = text;  // the bytes object stays alive for the call
     crmmine::FimiBaskets parsed;
@@ -128,6 +142,7 @@ void register_core(py::module_& m) {
     m.def("openmp_enabled", &crmmine::openmp_enabled);
     m.def("baskets_from_pairs", &baskets_from_pairs, "basket"_a, "item"_a, "quantity"_a,
           "n_baskets"_a, "n_items"_a);
+    m.def("baskets_from_onehot", &baskets_from_onehot, "cells"_a);
     m.def("parse_fimi", &parse_fimi, "text"_a);
     m.def("flatten_baskets", &flatten_baskets, "baskets"_a);
     m.def("item_counts", &item_counts, "indptr"_a, "items"_a, "n_items"_a, "n_jobs"_a);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -129,6 +131,71 @@ Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
     }
     return Baskets(std::move(indptr), std::move(grouped_items),
                    std::move(grouped_quantity), n_items);
+}
+
+namespace {
+
+// Calls visit(k) for each nonzero byte lane[k * stride], k < n. A one-hot lane is
+// mostly zeros, so contiguous lanes are skipped eight zero bytes at a time.
+template <class Visit>
+void for_each_nonzero(const std::uint8_t* lane, std::int64_t n, std::ptrdiff_t stride,
+                      Visit&& visit) {
+    std::int64_t k = 0;
+    if (stride == 1) {
+        for (; k + 8 <= n; k += 8) {
+            std::uint64_t word;
+            std::memcpy(&word, lane + k, sizeof word);
+            if (word == 0) continue;
+            for (std::int64_t j = k; j < k + 8; ++j)
+                if (lane[j]) visit(j);
+        }
+    }
+    for (; k < n; ++k)
+        if (lane[k * stride]) visit(k);
+}
+
+}  // namespace
+
+Baskets baskets_from_onehot(const std::uint8_t* cells, std::int64_t n_baskets,
+                            std::int32_t n_items, std::ptrdiff_t basket_stride,
+                            std::ptrdiff_t item_stride) {
+    detail::require(n_baskets >= 0, "n_baskets", "must not be negative");
+    detail::require(n_items >= 0, "n_items", "must not be negative");
+    std::vector<std::int64_t> indptr(static_cast<std::size_t>(n_baskets) + 1, 0);
+    std::vector<std::int32_t> items;
+    if (std::abs(basket_stride) >= std::abs(item_stride)) {
+        for (std::int64_t b = 0; b < n_baskets; ++b) {
+            for_each_nonzero(
+                cells + b * basket_stride, n_items, item_stride,
+                [&](std::int64_t i) { items.push_back(static_cast<std::int32_t>(i)); });
+            indptr[static_cast<std::size_t>(b) + 1] =
+                static_cast<std::int64_t>(items.size());
+        }
+        return Baskets(std::move(indptr), std::move(items), {}, n_items);
+    }
+    // Column-major: list the buyers of each item in turn, then place every item in
+    // its baskets with a counting sort (items visited in order stay ascending).
+    std::vector<std::int64_t> buyers;
+    std::vector<std::int64_t> item_start(static_cast<std::size_t>(n_items) + 1, 0);
+    for (std::int32_t i = 0; i < n_items; ++i) {
+        for_each_nonzero(cells + i * item_stride, n_baskets, basket_stride,
+                         [&](std::int64_t b) {
+                             buyers.push_back(b);
+                             ++indptr[static_cast<std::size_t>(b) + 1];
+                         });
+        item_start[static_cast<std::size_t>(i) + 1] =
+            static_cast<std::int64_t>(buyers.size());
+    }
+    for (std::size_t b = 0; b < static_cast<std::size_t>(n_baskets); ++b)
+        indptr[b + 1] += indptr[b];
+    std::vector<std::int64_t> next(indptr.begin(), indptr.end() - 1);
+    items.resize(buyers.size());
+    for (std::int32_t i = 0; i < n_items; ++i)
+        for (auto e = item_start[static_cast<std::size_t>(i)];
+             e < item_start[static_cast<std::size_t>(i) + 1]; ++e)
+            items[static_cast<std::size_t>(next[static_cast<std::size_t>(
+                buyers[static_cast<std::size_t>(e)])]++)] = i;
+    return Baskets(std::move(indptr), std::move(items), {}, n_items);
 }
 
 std::vector<std::int64_t> item_counts(const BasketsView& baskets, int n_jobs) {

@@ -147,3 +147,33 @@ def test_from_lists_round_trips_any_baskets(lists):
     assert as_sets(baskets) == expected_sets(lists)
     counts = Counter(item for basket in lists for item in set(basket))
     assert baskets.item_counts().to_dict() == dict(counts)
+
+
+@pytest.mark.parametrize("dtype", [bool, np.uint8, np.int64, np.float64, "mixed"])
+@pytest.mark.parametrize("n_items", [40, 1])
+def test_dense_onehot_matches_scipy(dtype, n_items):
+    # pandas hands a frame of several columns back column-major and a single column
+    # in both orders, so the two widths take the two ways of reading the table.
+    rng = np.random.default_rng(7)
+    table = rng.random((300, n_items)) < 0.15
+    table[5] = False  # an empty basket
+    table[:, n_items // 2] = False  # an item nobody bought
+    names = [f"sku{j}" for j in range(n_items)]
+    frame = pd.DataFrame({n: table[:, j] for j, n in enumerate(names)})
+    if dtype == "mixed":
+        frame = frame.astype({n: np.int32 for n in names[::2]})
+    else:
+        frame = frame.astype(dtype)
+    baskets = crmmine.Baskets.from_onehot(frame)
+    truth = sparse.csr_matrix(table)
+    np.testing.assert_array_equal(baskets.indptr, truth.indptr)
+    np.testing.assert_array_equal(baskets.items, truth.indices)
+    assert list(baskets.item_labels) == names
+
+
+@pytest.mark.parametrize("n_items", [3, 1])
+def test_dense_onehot_rejects_counts(n_items):
+    table = np.zeros((4, n_items), dtype=np.int64)
+    table[2, n_items - 1] = 2
+    with pytest.raises(ValueError, match="only True/False or 0/1"):
+        crmmine.Baskets.from_onehot(pd.DataFrame(table))

@@ -74,6 +74,13 @@ Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
                            const double* quantity, std::size_t n_rows,
                            std::int32_t n_baskets, std::int32_t n_items);
 
+// Baskets from a dense one-hot table of bytes, nonzero where the basket holds the item:
+// cell (b, i) is cells[b * basket_stride + i * item_stride] (strides in bytes, any
+// layout; the table is read in memory order). Items of a basket come out ascending.
+Baskets baskets_from_onehot(const std::uint8_t* cells, std::int64_t n_baskets,
+                            std::int32_t n_items, std::ptrdiff_t basket_stride,
+                            std::ptrdiff_t item_stride);
+
 // Baskets read from the FIMI text format (one basket per line, items as non-negative
 // integers separated by blanks) together with the original item ids: code c stands for
 // item_ids[c], and codes follow ascending id. Blank lines are empty baskets.

@@ -13,7 +13,7 @@ from os import PathLike
 import numpy as np
 import pandas as pd
 
-from crmmine import _convert, _core, _validation
+from crmmine import _core, _validation
 from crmmine.basket._frames import FrequentItemsets
 from crmmine.core.baskets import Baskets
 from crmmine.errors import ResourceLimitError
@@ -423,40 +423,7 @@ def as_baskets(
             f"{type(data).__name__}"
         )
     _no_columns(transaction, item, "a list of baskets")
-    return _from_lists(data), False
-
-
-def _from_lists(data: Iterable[object]) -> Baskets:
-    """A list of baskets as Baskets, in bulk: one C++ pass over the Python objects
-    (integer labels as int64, others coded by dict lookups), then labels sorted where
-    they sort. Anything unusual (a basket that is not a list or tuple, an unhashable
-    item) goes through Baskets.from_lists, which explains what is wrong."""
-    baskets = data if isinstance(data, list) else list(data)
-    try:
-        flat = _core.flatten_baskets(baskets)
-    except TypeError:
-        flat = None
-    if flat is None:
-        return Baskets.from_lists(baskets)
-    lengths, values, labels = flat
-    if labels is None:
-        item_codes, item_labels = _convert.factorize(values, "items")
-    else:
-        item_codes, item_labels = _sorted_codes(values, labels)
-    if (item_codes < 0).any():
-        raise ValueError("data holds missing items (None or NaN); remove them")
-    basket_codes = np.repeat(np.arange(len(baskets), dtype=np.int32), lengths)
-    indptr, items, _ = _core.baskets_from_pairs(
-        basket_codes, item_codes, None, len(baskets), len(item_labels)
-    )
-    return Baskets(indptr, items, None, item_labels, None)
-
-
-def _sorted_codes(codes: np.ndarray, labels: list) -> tuple[np.ndarray, pd.Index]:
-    """First-seen codes recoded as factorize codes their labels: sorted where they
-    sort, missing labels (None, NaN) -1."""
-    label_codes, item_labels = _convert.factorize(labels, "items")
-    return label_codes[codes], item_labels
+    return Baskets.from_lists(data), False
 
 
 def _no_columns(transaction: object, item: object, what: str) -> None:

@@ -113,25 +113,14 @@ class Baskets:
         >>> b.n_baskets, b.n_items
         (3, 2)
         """
-        baskets = list(transactions)
-        for position, basket in enumerate(baskets):
-            if isinstance(basket, (str, bytes)) or not isinstance(basket, Iterable):
-                raise TypeError(
-                    f"transactions[{position}] is {type(basket).__name__}; each basket must "
-                    "be a list or set of item labels, e.g. [['milk', 'bread'], ['milk']]"
-                )
-        baskets = [list(basket) for basket in baskets]
-        lengths = np.fromiter(map(len, baskets), dtype=np.int64, count=len(baskets))
-        flat = list(chain.from_iterable(baskets))
-        basket_codes = np.repeat(np.arange(len(baskets), dtype=np.int32), lengths)
-        item_codes, item_labels = _convert.factorize(
-            np.asarray(flat, dtype=object) if flat else np.array([], dtype=object),
-            "items",
-        )
+        baskets = transactions if isinstance(transactions, list) else list(transactions)
+        flat = _flatten(baskets)
+        lengths, item_codes, item_labels = flat or _flatten_checked(baskets)
         if (item_codes < 0).any():
             raise ValueError(
                 "transactions hold missing items (None or NaN); remove them"
             )
+        basket_codes = np.repeat(np.arange(len(baskets), dtype=np.int32), lengths)
         return cls._build(
             basket_codes, item_codes, None, len(baskets), item_labels, None
         )
@@ -158,14 +147,9 @@ class Baskets:
                 "data is empty; a one-hot table needs rows and item columns"
             )
         if all(isinstance(dtype, pd.SparseDtype) for dtype in data.dtypes):
-            indptr, items, values = _sparse_onehot(data)
+            indptr, items = _sparse_onehot(data)
         else:
-            indptr, items, values = _dense_onehot(data)
-        if values.size and not np.isin(values, (0, 1)).all():
-            raise ValueError(
-                "data must hold only True/False or 0/1; found other values (use "
-                "data > 0 or data.astype(bool) to make it one-hot)"
-            )
+            indptr, items = _dense_onehot(data)
         return cls(indptr, items, None, pd.Index(data.columns), pd.Index(data.index))
 
     @classmethod
@@ -298,7 +282,7 @@ class Baskets:
         return cls(indptr, items, quantity, item_labels, basket_labels)
 
 
-def _dense_onehot(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _dense_onehot(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     for column, dtype in data.dtypes.items():
         if not (
             pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)
@@ -307,22 +291,71 @@ def _dense_onehot(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarra
                 f"column {column!r} has dtype {dtype}; a one-hot table holds bool or 0/1"
             )
     values = data.to_numpy()
-    if values.dtype.kind == "f" and np.isnan(values).any():
+    if values.dtype != bool:
+        values = _as_bool(values)
+    # the C++ reader takes the table in whatever memory order pandas keeps it
+    return _core.baskets_from_onehot(values.view(np.uint8))
+
+
+def _as_bool(values: np.ndarray) -> np.ndarray:
+    """A 0/1 table of numbers as bools, in the same memory order."""
+    bought = values != 0  # NaN too, so the check below reports it
+    _require_ones(values[bought])
+    return bought
+
+
+def _require_ones(bought: np.ndarray) -> None:
+    """The values of the cells marked bought must all be 1 (or True)."""
+    if bought.dtype.kind == "f" and np.isnan(bought).any():
         raise ValueError("data has missing values (NaN); fill them with 0 or False")
-    rows, columns = np.nonzero(values)  # row-major, so already grouped by basket
-    indptr = np.zeros(data.shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=data.shape[0]), out=indptr[1:])
-    return indptr, columns.astype(np.int32), values[rows, columns]
+    if not (bought == 1).all():
+        raise ValueError(
+            "data must hold only True/False or 0/1; found other values (use "
+            "data > 0 or data.astype(bool) to make it one-hot)"
+        )
 
 
-def _sparse_onehot(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _sparse_onehot(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     matrix = data.sparse.to_coo().tocsr()
     matrix.sum_duplicates()
     matrix.eliminate_zeros()
-    if matrix.data.dtype.kind == "f" and np.isnan(matrix.data).any():
-        raise ValueError("data has missing values (NaN); fill them with 0 or False")
-    return (
-        matrix.indptr.astype(np.int64),
-        matrix.indices.astype(np.int32),
-        np.asarray(matrix.data),
+    _require_ones(np.asarray(matrix.data))
+    return matrix.indptr.astype(np.int64), matrix.indices.astype(np.int32)
+
+
+def _flatten(baskets: list) -> tuple[np.ndarray, np.ndarray, pd.Index] | None:
+    """(lengths, item codes, item labels) in one C++ pass over the Python objects
+    (integer labels read as int64, others coded by dict lookups), then codes ordered
+    like sorted labels where they sort. None for anything unusual (a basket that is
+    not a list or tuple, an unhashable item): the checked path says what is wrong."""
+    try:
+        flat = _core.flatten_baskets(baskets)
+    except TypeError:
+        return None
+    if flat is None:
+        return None
+    lengths, values, labels = flat
+    if labels is None:
+        item_codes, item_labels = _convert.factorize(values, "items")
+    else:
+        label_codes, item_labels = _convert.factorize(labels, "items")
+        item_codes = label_codes[values]
+    return lengths, item_codes, item_labels
+
+
+def _flatten_checked(baskets: list) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """_flatten's result item by item in Python, with an error naming the bad basket."""
+    for position, basket in enumerate(baskets):
+        if isinstance(basket, (str, bytes)) or not isinstance(basket, Iterable):
+            raise TypeError(
+                f"transactions[{position}] is {type(basket).__name__}; each basket must "
+                "be a list or set of item labels, e.g. [['milk', 'bread'], ['milk']]"
+            )
+    baskets = [list(basket) for basket in baskets]
+    lengths = np.fromiter(map(len, baskets), dtype=np.int64, count=len(baskets))
+    flat = list(chain.from_iterable(baskets))
+    item_codes, item_labels = _convert.factorize(
+        np.asarray(flat, dtype=object) if flat else np.array([], dtype=object),
+        "items",
     )
+    return lengths, item_codes, item_labels

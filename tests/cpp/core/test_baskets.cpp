@@ -56,6 +56,41 @@ TEST_CASE("baskets_from_pairs equals a set-of-sets oracle on random rows") {
     }
 }
 
+TEST_CASE("baskets_from_onehot reads either memory order and any stride") {
+    std::mt19937 rng(5);
+    for (int round = 0; round < 20; ++round) {
+        const std::int64_t n_baskets = 1 + rng() % 60;
+        const std::int32_t n_items = 1 + static_cast<std::int32_t>(rng() % 25);
+        const auto density = static_cast<unsigned>(1 + rng() % 40);  // percent
+        // cells[b][i] row-major with a gap of 3 bytes after each row, and its
+        // transpose column-major contiguous: the two readers must agree
+        const std::ptrdiff_t row_bytes = n_items + 3;
+        std::vector<std::uint8_t> by_row(
+            static_cast<std::size_t>(n_baskets * row_bytes), 7);
+        std::vector<std::uint8_t> by_column(static_cast<std::size_t>(n_baskets) *
+                                            static_cast<std::size_t>(n_items));
+        std::vector<std::int64_t> indptr{0};
+        std::vector<std::int32_t> items;
+        for (std::int64_t b = 0; b < n_baskets; ++b) {
+            for (std::int32_t i = 0; i < n_items; ++i) {
+                const bool bought = rng() % 100 < density;
+                by_row[static_cast<std::size_t>(b * row_bytes + i)] = bought ? 1 : 0;
+                by_column[static_cast<std::size_t>(i * n_baskets + b)] = bought ? 1 : 0;
+                if (bought) items.push_back(i);
+            }
+            indptr.push_back(static_cast<std::int64_t>(items.size()));
+        }
+        Baskets rows =
+            baskets_from_onehot(by_row.data(), n_baskets, n_items, row_bytes, 1);
+        Baskets columns =
+            baskets_from_onehot(by_column.data(), n_baskets, n_items, 1, n_baskets);
+        CHECK(rows.indptr() == indptr);
+        CHECK(rows.items() == items);
+        CHECK(columns.indptr() == indptr);
+        CHECK(columns.items() == items);
+    }
+}
+
 TEST_CASE("bad baskets are rejected with the argument named") {
     const std::vector<std::int32_t> basket = {0, 1};
     const std::vector<std::int32_t> item = {0, 5};
