@@ -230,7 +230,7 @@ inline std::int64_t fp_growth_sweep_limit = std::int64_t{1} << 26;
 
 // Below this many frequent basket entries a parallel region costs more than it saves
 // and the miners run on one thread. Tests lower it to cover the threads.
-inline std::int64_t min_parallel_entries = std::int64_t{1} << 16;
+inline std::int64_t min_parallel_entries = std::int64_t{1} << 14;
 
 inline int threads_for(const MiningPlan& plan, std::int64_t n_entries) noexcept {
     return n_entries < min_parallel_entries ? 1 : plan.n_threads;
