@@ -154,15 +154,18 @@ def prepare(peer: str, lists: list[list], spec: dict):
 
 
 def onehot_frame(lists: list[list]):
-    """mlxtend's input: the dense one-hot bool table TransactionEncoder makes."""
+    """mlxtend's input: the dense one-hot bool table TransactionEncoder makes (one
+    byte a cell, built without a wider intermediate)."""
+    import numpy as np
     import pandas as pd
 
     import crmmine
 
     coded = crmmine.Baskets.from_lists(lists)
-    return pd.DataFrame(
-        coded.to_csr().toarray().astype(bool), columns=coded.item_labels.tolist()
-    )
+    table = np.zeros((coded.n_baskets, coded.n_items), dtype=bool)
+    lengths = np.diff(coded.indptr)
+    table[np.repeat(np.arange(coded.n_baskets), lengths), coded.items] = True
+    return pd.DataFrame(table, columns=coded.item_labels.tolist(), copy=False)
 
 
 def frame_counts(frame, n: int):
