@@ -165,7 +165,7 @@ def onehot_frame(lists: list[list]):
     table = np.zeros((coded.n_baskets, coded.n_items), dtype=bool)
     lengths = np.diff(coded.indptr)
     table[np.repeat(np.arange(coded.n_baskets), lengths), coded.items] = True
-    return pd.DataFrame(table, columns=coded.item_labels.tolist(), copy=False)
+    return pd.DataFrame(table, columns=coded.item_labels.tolist())
 
 
 def frame_counts(frame, n: int):

@@ -154,48 +154,90 @@ void for_each_nonzero(const std::uint8_t* lane, std::int64_t n, std::ptrdiff_t s
         if (lane[k * stride]) visit(k);
 }
 
+Baskets row_major_baskets(const std::uint8_t* cells, std::int64_t n_baskets,
+                          std::int32_t n_items, std::ptrdiff_t basket_stride,
+                          std::ptrdiff_t item_stride) {
+    std::vector<std::int64_t> indptr(static_cast<std::size_t>(n_baskets) + 1, 0);
+    std::vector<std::int32_t> items;
+    for (std::int64_t b = 0; b < n_baskets; ++b) {
+        for_each_nonzero(
+            cells + b * basket_stride, n_items, item_stride,
+            [&](std::int64_t i) { items.push_back(static_cast<std::int32_t>(i)); });
+        indptr[static_cast<std::size_t>(b) + 1] =
+            static_cast<std::int64_t>(items.size());
+    }
+    return Baskets(std::move(indptr), std::move(items), {}, n_items);
+}
+
+// Part of a column-major one-hot table: the buyers of its items, item after item,
+// and how many of its items each basket holds.
+struct OnehotColumns {
+    std::vector<std::int64_t> buyers;
+    std::vector<std::int64_t> item_end;  // one per item of the part
+    std::vector<std::int64_t> basket_count;
+};
+
+// Column-major: each part of the columns (one per thread) lists the buyers of its
+// items in turn, then every item is placed in its baskets by a counting sort. Parts
+// hold consecutive items and a basket's slots are handed out part by part, so items
+// stay ascending and the result is the same for any thread count.
+Baskets column_major_baskets(const std::uint8_t* cells, std::int64_t n_baskets,
+                             std::int32_t n_items, std::ptrdiff_t basket_stride,
+                             std::ptrdiff_t item_stride, int n_threads) {
+    const std::int64_t n_cells = n_baskets * n_items;
+    const std::int32_t n_parts = std::max<std::int32_t>(
+        1, static_cast<std::int32_t>(std::min<std::int64_t>(
+               {n_threads, n_items, n_cells / detail::min_onehot_part_cells})));
+    std::vector<OnehotColumns> parts(static_cast<std::size_t>(n_parts));
+    auto first_item = [&](std::int64_t part) {
+        return static_cast<std::int32_t>(part * n_items / n_parts);
+    };
+    detail::parallel_for(n_parts, n_parts, [&](std::int64_t p) {
+        OnehotColumns& part = parts[static_cast<std::size_t>(p)];
+        part.basket_count.assign(static_cast<std::size_t>(n_baskets), 0);
+        for (std::int32_t i = first_item(p); i < first_item(p + 1); ++i) {
+            for_each_nonzero(cells + i * item_stride, n_baskets, basket_stride,
+                             [&](std::int64_t b) {
+                                 part.buyers.push_back(b);
+                                 ++part.basket_count[static_cast<std::size_t>(b)];
+                             });
+            part.item_end.push_back(static_cast<std::int64_t>(part.buyers.size()));
+        }
+    });
+    // basket_count becomes each part's first free slot in each basket
+    std::vector<std::int64_t> indptr(static_cast<std::size_t>(n_baskets) + 1, 0);
+    std::int64_t next = 0;
+    for (std::size_t b = 0; b < static_cast<std::size_t>(n_baskets); ++b) {
+        for (OnehotColumns& part : parts)
+            next += std::exchange(part.basket_count[b], next);
+        indptr[b + 1] = next;
+    }
+    std::vector<std::int32_t> items(static_cast<std::size_t>(next));
+    detail::parallel_for(n_parts, n_parts, [&](std::int64_t p) {
+        OnehotColumns& part = parts[static_cast<std::size_t>(p)];
+        std::int64_t e = 0;
+        for (std::int32_t i = first_item(p); i < first_item(p + 1); ++i)
+            for (const std::int64_t end =
+                     part.item_end[static_cast<std::size_t>(i - first_item(p))];
+                 e < end; ++e)
+                items[static_cast<std::size_t>(
+                    part.basket_count[static_cast<std::size_t>(
+                        part.buyers[static_cast<std::size_t>(e)])]++)] = i;
+    });
+    return Baskets(std::move(indptr), std::move(items), {}, n_items);
+}
+
 }  // namespace
 
 Baskets baskets_from_onehot(const std::uint8_t* cells, std::int64_t n_baskets,
                             std::int32_t n_items, std::ptrdiff_t basket_stride,
-                            std::ptrdiff_t item_stride) {
+                            std::ptrdiff_t item_stride, int n_jobs) {
     detail::require(n_baskets >= 0, "n_baskets", "must not be negative");
     detail::require(n_items >= 0, "n_items", "must not be negative");
-    std::vector<std::int64_t> indptr(static_cast<std::size_t>(n_baskets) + 1, 0);
-    std::vector<std::int32_t> items;
-    if (std::abs(basket_stride) >= std::abs(item_stride)) {
-        for (std::int64_t b = 0; b < n_baskets; ++b) {
-            for_each_nonzero(
-                cells + b * basket_stride, n_items, item_stride,
-                [&](std::int64_t i) { items.push_back(static_cast<std::int32_t>(i)); });
-            indptr[static_cast<std::size_t>(b) + 1] =
-                static_cast<std::int64_t>(items.size());
-        }
-        return Baskets(std::move(indptr), std::move(items), {}, n_items);
-    }
-    // Column-major: list the buyers of each item in turn, then place every item in
-    // its baskets with a counting sort (items visited in order stay ascending).
-    std::vector<std::int64_t> buyers;
-    std::vector<std::int64_t> item_start(static_cast<std::size_t>(n_items) + 1, 0);
-    for (std::int32_t i = 0; i < n_items; ++i) {
-        for_each_nonzero(cells + i * item_stride, n_baskets, basket_stride,
-                         [&](std::int64_t b) {
-                             buyers.push_back(b);
-                             ++indptr[static_cast<std::size_t>(b) + 1];
-                         });
-        item_start[static_cast<std::size_t>(i) + 1] =
-            static_cast<std::int64_t>(buyers.size());
-    }
-    for (std::size_t b = 0; b < static_cast<std::size_t>(n_baskets); ++b)
-        indptr[b + 1] += indptr[b];
-    std::vector<std::int64_t> next(indptr.begin(), indptr.end() - 1);
-    items.resize(buyers.size());
-    for (std::int32_t i = 0; i < n_items; ++i)
-        for (auto e = item_start[static_cast<std::size_t>(i)];
-             e < item_start[static_cast<std::size_t>(i) + 1]; ++e)
-            items[static_cast<std::size_t>(next[static_cast<std::size_t>(
-                buyers[static_cast<std::size_t>(e)])]++)] = i;
-    return Baskets(std::move(indptr), std::move(items), {}, n_items);
+    if (std::abs(basket_stride) >= std::abs(item_stride))
+        return row_major_baskets(cells, n_baskets, n_items, basket_stride, item_stride);
+    return column_major_baskets(cells, n_baskets, n_items, basket_stride, item_stride,
+                                resolve_num_threads(n_jobs));
 }
 
 std::vector<std::int64_t> item_counts(const BasketsView& baskets, int n_jobs) {

@@ -76,10 +76,17 @@ Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
 
 // Baskets from a dense one-hot table of bytes, nonzero where the basket holds the item:
 // cell (b, i) is cells[b * basket_stride + i * item_stride] (strides in bytes, any
-// layout; the table is read in memory order). Items of a basket come out ascending.
+// layout; the table is read in memory order, a column-major one on n_jobs threads).
+// Items of a basket come out ascending.
 Baskets baskets_from_onehot(const std::uint8_t* cells, std::int64_t n_baskets,
                             std::int32_t n_items, std::ptrdiff_t basket_stride,
-                            std::ptrdiff_t item_stride);
+                            std::ptrdiff_t item_stride, int n_jobs = 0);
+
+namespace detail {
+// The fewest cells of a column-major one-hot table per thread reading it (each
+// thread keeps a count per basket). Tests lower it to cover the threads.
+inline std::int64_t min_onehot_part_cells = std::int64_t{1} << 22;
+}  // namespace detail
 
 // Baskets read from the FIMI text format (one basket per line, items as non-negative
 // integers separated by blanks) together with the original item ids: code c stands for
