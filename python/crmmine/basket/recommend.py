@@ -13,7 +13,7 @@ from crmmine import _convert, _core, _validation
 from crmmine.basket._codes import take_rows
 from crmmine.basket._frames import itemset_codes
 from crmmine.basket.rules import METRICS
-from crmmine.core.baskets import Baskets
+from crmmine.core.baskets import Baskets, listed_baskets
 
 _BASKET_TYPES = (list, tuple, set, frozenset, np.ndarray, pd.Series, pd.Index)
 
@@ -251,14 +251,7 @@ def _baskets_as_codes(
 def _from_lists(
     baskets: list[object], labels: pd.Index
 ) -> tuple[np.ndarray, np.ndarray]:
-    for position, entry in enumerate(baskets):
-        if isinstance(entry, (str, bytes)) or not isinstance(entry, Iterable):
-            raise TypeError(
-                f"basket[{position}] is {type(entry).__name__}; each basket must be a "
-                "list of item labels"
-            )
-    lists = [list(entry) for entry in baskets]
-    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    lists, lengths = listed_baskets(baskets, "basket")
     values = np.empty(int(lengths.sum()), dtype=object)
     values[:] = [value for entry in lists for value in entry]
     owners = np.repeat(np.arange(len(lists)), lengths)

@@ -345,17 +345,25 @@ def _flatten(baskets: list) -> tuple[np.ndarray, np.ndarray, pd.Index] | None:
 
 def _flatten_checked(baskets: list) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """_flatten's result item by item in Python, with an error naming the bad basket."""
-    for position, basket in enumerate(baskets):
-        if isinstance(basket, (str, bytes)) or not isinstance(basket, Iterable):
-            raise TypeError(
-                f"transactions[{position}] is {type(basket).__name__}; each basket must "
-                "be a list or set of item labels, e.g. [['milk', 'bread'], ['milk']]"
-            )
-    baskets = [list(basket) for basket in baskets]
-    lengths = np.fromiter(map(len, baskets), dtype=np.int64, count=len(baskets))
+    baskets, lengths = listed_baskets(baskets, "transactions")
     flat = list(chain.from_iterable(baskets))
     item_codes, item_labels = _convert.factorize(
         np.asarray(flat, dtype=object) if flat else np.array([], dtype=object),
         "items",
     )
     return lengths, item_codes, item_labels
+
+
+def listed_baskets(
+    baskets: list[object], argument: str
+) -> tuple[list[list[object]], np.ndarray]:
+    """Each basket as a list, and their lengths; a basket that is a string or not
+    iterable is an error naming argument[position]."""
+    for position, basket in enumerate(baskets):
+        if isinstance(basket, (str, bytes)) or not isinstance(basket, Iterable):
+            raise TypeError(
+                f"{argument}[{position}] is {type(basket).__name__}; each basket must "
+                "be a list or set of item labels, e.g. [['milk', 'bread'], ['milk']]"
+            )
+    lists = [list(basket) for basket in baskets]
+    return lists, np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
