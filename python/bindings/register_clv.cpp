@@ -146,10 +146,19 @@ crmmine::PurchaseHistoryView history_view(crmmine::ClvModel model, const In<doub
             static_cast<std::size_t>(n)};
 }
 
+py::object covariance_array(const crmmine::RowMatrix<double>& covariance) {
+    if (covariance.size() == 0) return py::none();
+    py::array_t<double> out({covariance.rows(), covariance.cols()});
+    std::copy(covariance.data(), covariance.data() + covariance.size(),
+              out.mutable_data());
+    return std::move(out);
+}
+
 py::dict clv_fit(const std::string& model_name, const In<double>& x,
                  const In<double>& t_x, const OptionalArray& T,
                  const OptionalArray& weights, double penalizer,
-                 const OptionalArray& initial, int max_iter, double tol, int n_jobs) {
+                 const OptionalArray& initial, int max_iter, double tol, int n_jobs,
+                 bool covariance) {
     const crmmine::ClvModel model = crmmine::clv_model_from_name(model_name);
     const auto data = history_view(model, x, t_x, T, weights);
     crmmine::ClvFitParams params;
@@ -158,21 +167,36 @@ py::dict clv_fit(const std::string& model_name, const In<double>& x,
     params.max_iter = max_iter;
     params.tol = tol;
     params.n_jobs = n_jobs;
+    params.covariance = covariance;
     crmmine::ClvFit fit;
     {
         py::gil_scoped_release nogil;
         fit = crmmine::clv_fit(model, data, params);
     }
-    const auto k = static_cast<py::ssize_t>(fit.params.size());
-    py::array_t<double> covariance({k, k});
-    std::copy(fit.covariance.data(), fit.covariance.data() + k * k,
-              covariance.mutable_data());
     return py::dict("params"_a = to_numpy(std::move(fit.params)),
                     "log_likelihood"_a = fit.log_likelihood,
                     "mean_log_likelihood"_a = fit.mean_log_likelihood,
-                    "covariance"_a = covariance, "n_iter"_a = fit.n_iter,
-                    "converged"_a = fit.converged, "message"_a = fit.message,
-                    "n_unique"_a = fit.n_unique);
+                    "covariance"_a = covariance_array(fit.covariance),
+                    "n_iter"_a = fit.n_iter, "converged"_a = fit.converged,
+                    "message"_a = fit.message, "n_unique"_a = fit.n_unique);
+}
+
+py::object clv_covariance(const std::string& model_name, const In<double>& params,
+                          const In<double>& x, const In<double>& t_x,
+                          const OptionalArray& T, const OptionalArray& weights,
+                          double penalizer, int n_jobs) {
+    const crmmine::ClvModel model = crmmine::clv_model_from_name(model_name);
+    const auto data = history_view(model, x, t_x, T, weights);
+    const auto theta = to_vector(params, "params");
+    crmmine::ClvFitParams settings;
+    settings.penalizer = penalizer;
+    settings.n_jobs = n_jobs;
+    crmmine::RowMatrix<double> covariance;
+    {
+        py::gil_scoped_release nogil;
+        covariance = crmmine::clv_covariance(model, theta, data, settings);
+    }
+    return covariance_array(covariance);
 }
 
 py::tuple clv_log_likelihood(const std::string& model_name, const In<double>& params,
@@ -317,7 +341,10 @@ void register_clv(py::module_& m) {
           "period_start"_a, "observation_end_start"_a, "calibration_end_start"_a,
           "unit_ticks"_a, "n_jobs"_a);
     m.def("clv_fit", &clv_fit, "model"_a, "x"_a, "t_x"_a, "T"_a, "weights"_a,
-          "penalizer"_a, "initial"_a, "max_iter"_a, "tol"_a, "n_jobs"_a);
+          "penalizer"_a, "initial"_a, "max_iter"_a, "tol"_a, "n_jobs"_a,
+          "covariance"_a = true);
+    m.def("clv_covariance", &clv_covariance, "model"_a, "params"_a, "x"_a, "t_x"_a,
+          "T"_a, "weights"_a, "penalizer"_a, "n_jobs"_a);
     m.def("clv_log_likelihood", &clv_log_likelihood, "model"_a, "params"_a, "x"_a,
           "t_x"_a, "T"_a, "weights"_a, "n_jobs"_a);
     m.def("clv_individual_log_likelihood", &clv_individual_log_likelihood, "model"_a,

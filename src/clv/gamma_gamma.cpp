@@ -26,6 +26,18 @@ ClvFit gamma_gamma_fit(const SpendHistoryView& data, const ClvFitParams& params)
         params);
 }
 
+namespace detail {
+
+RowMatrix<double> spend_covariance(const std::vector<double>& params,
+                                   const SpendHistoryView& data,
+                                   const ClvFitParams& settings) {
+    return covariance_of<GammaGammaKernel>(
+        spend_fit_problem(data, settings, resolve_num_threads(settings.n_jobs)), params,
+        settings);
+}
+
+}  // namespace detail
+
 ClvLogLikelihood log_likelihood(const GammaGamma& model, const SpendHistoryView& data,
                                 int n_jobs) {
     model.validate();

@@ -590,6 +590,14 @@ ClvLogLikelihood clv_log_likelihood(ClvModel model, const std::vector<double>& p
     });
 }
 
+RowMatrix<double> clv_covariance(ClvModel model, const std::vector<double>& params,
+                                 const PurchaseHistoryView& data,
+                                 const ClvFitParams& settings) {
+    if (model == ClvModel::gamma_gamma)
+        return detail::spend_covariance(params, spend_view(data), settings);
+    return detail::purchase_covariance(model, params, data, settings);
+}
+
 std::vector<double> clv_individual_log_likelihood(ClvModel model,
                                                   const std::vector<double>& params,
                                                   const PurchaseHistoryView& data,

@@ -68,6 +68,26 @@ CRMMINE_DEFINE_PURCHASE_MODEL(ModifiedBgNbd, detail::BgNbdKernel<true>,
 CRMMINE_DEFINE_PURCHASE_MODEL(ParetoNbd, detail::ParetoNbdKernel, ClvModel::pareto_nbd,
                               pareto_nbd_fit)
 
+namespace detail {
+
+RowMatrix<double> purchase_covariance(ClvModel model, const std::vector<double>& params,
+                                      const PurchaseHistoryView& data,
+                                      const ClvFitParams& settings) {
+    const FitProblem problem = purchase_fit_problem(
+        model, data, settings, resolve_num_threads(settings.n_jobs));
+    switch (model) {
+        case ClvModel::modified_bg_nbd:
+            return covariance_of<BgNbdKernel<true>>(problem, params, settings);
+        case ClvModel::pareto_nbd:
+            return covariance_of<ParetoNbdKernel>(problem, params, settings);
+        case ClvModel::bg_nbd:
+        case ClvModel::gamma_gamma:
+            break;
+    }
+    return covariance_of<BgNbdKernel<false>>(problem, params, settings);
+}
+
+}  // namespace detail
 }  // namespace crmmine
 
 #undef CRMMINE_DEFINE_PURCHASE_MODEL

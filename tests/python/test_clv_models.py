@@ -469,6 +469,24 @@ def test_models_pickle(fitted, gamma_gamma, cdnow):
     )
 
 
+def test_pareto_standard_errors_are_taken_when_read(cdnow):
+    x, t_x, T = (
+        cdnow[column].to_numpy(dtype=np.float64, copy=True)
+        for column in ("frequency_cal", "recency_cal", "T_cal")
+    )
+    eager = _core.clv_fit("pareto_nbd", x, t_x, T, None, 0.0, None, 1000, 1e-7, 1)
+    model = crmmine.clv.ParetoNBD(n_jobs=1).fit(x, t_x, T)
+    assert model._covariance_matrix is None  # fit left it out
+    x[:] = 0.0  # the caller's arrays change before the standard errors are read
+    pickled = pickle.loads(pickle.dumps(model))
+    assert model._covariance_inputs is None and pickled._covariance_inputs is None
+    for read in (model, pickled):
+        np.testing.assert_allclose(
+            read.variance_matrix_, eager["covariance"], rtol=1e-9
+        )
+        assert (read.standard_errors_ > 0).all()
+
+
 def test_result_types_follow_the_input(fitted, cdnow):
     bg = fitted["bg_nbd"]
     assert isinstance(bg.predict(10, 1, 5.0, 20.0), float)

@@ -59,6 +59,11 @@ struct ClvFitParams {
     // log-likelihood with respect to the log-parameters is at most tol.
     double tol = 1e-7;
     int n_jobs = 0;  // 0: crmmine::get_num_threads()
+    // Whether the fit computes ClvFit::covariance. Without an analytic Hessian (the
+    // Pareto/NBD) that takes eight more passes over the customers, more than the fit
+    // itself on a large history; false leaves it empty for clv_covariance to compute
+    // when the standard errors are wanted.
+    bool covariance = true;
 
     void validate(ClvModel model) const;
 };
@@ -71,7 +76,7 @@ struct ClvFit {
     double mean_log_likelihood = 0.0;  // log_likelihood / sum of weights
     // Inverse of the Hessian of the (penalized) total negative log-likelihood with
     // respect to the natural parameters at the optimum; NaN when that Hessian is not
-    // positive definite.
+    // positive definite; empty when ClvFitParams::covariance was false.
     RowMatrix<double> covariance;
     int n_iter = 0;
     bool converged = false;
@@ -95,6 +100,11 @@ ClvFit clv_fit(ClvModel model, const PurchaseHistoryView& data,
                const ClvFitParams& params = {});
 ClvLogLikelihood clv_log_likelihood(ClvModel model, const std::vector<double>& params,
                                     const PurchaseHistoryView& data, int n_jobs = 0);
+// ClvFit::covariance of a fit of `data` with `settings` (penalizer, n_jobs) that found
+// `params`: the same Hessian, taken later.
+RowMatrix<double> clv_covariance(ClvModel model, const std::vector<double>& params,
+                                 const PurchaseHistoryView& data,
+                                 const ClvFitParams& settings = {});
 std::vector<double> clv_individual_log_likelihood(ClvModel model,
                                                   const std::vector<double>& params,
                                                   const PurchaseHistoryView& data,

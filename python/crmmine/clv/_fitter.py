@@ -183,6 +183,10 @@ class _ClvModel(BaseEstimator):
 
     _MODEL: str = ""
     _PARAMS: tuple[str, ...] = ()
+    #: Whether fit computes the covariance. A model without an analytic Hessian (the
+    #: Pareto/NBD) takes it from eight more passes over the customers, more than its
+    #: fit on a large history, so it waits until the standard errors are read.
+    _COVARIANCE_AT_FIT: bool = True
 
     def __init__(
         self,
@@ -223,23 +227,38 @@ class _ClvModel(BaseEstimator):
                     f"initial_params needs {len(self._PARAMS)} positive values "
                     f"({', '.join(self._PARAMS)})"
                 )
+        weights = weights_array(weights, len(x))
         result = _core.clv_fit(
             self._MODEL,
             x,
             t_x,
             T,
-            weights_array(weights, len(x)),
+            weights,
             float(penalizer),
             initial,
             int(self.max_iter),
             float(self.tol),
             check_n_jobs(self.n_jobs),
+            self._COVARIANCE_AT_FIT,
         )
         self.params_ = pd.Series(
             np.asarray(result["params"], dtype=np.float64),
             index=_parameter_index(self._PARAMS),
         )
-        self._covariance = np.asarray(result["covariance"], dtype=np.float64)
+        if self._COVARIANCE_AT_FIT:
+            self._covariance_matrix = np.asarray(result["covariance"], dtype=np.float64)
+            self._covariance_inputs = None
+        else:
+            # copies: the caller may change its arrays before asking
+            self._covariance_matrix = None
+            columns = (x, t_x, T, weights)
+            self._covariance_inputs = (
+                *(
+                    None if a is None else np.array(a, dtype=np.float64)
+                    for a in columns
+                ),
+                float(penalizer),
+            )
         self.log_likelihood_ = float(result["log_likelihood"])
         self.mean_log_likelihood_ = float(result["mean_log_likelihood"])
         self.n_iter_ = int(result["n_iter"])
@@ -254,6 +273,34 @@ class _ClvModel(BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
+
+    @property
+    def _covariance(self) -> np.ndarray:
+        """The covariance matrix, computed on first use where fit left it out."""
+        if self._covariance_matrix is None:
+            x, t_x, T, weights, penalizer = self._covariance_inputs
+            self._covariance_matrix = np.asarray(
+                _core.clv_covariance(
+                    self._MODEL,
+                    self._params(),
+                    x,
+                    t_x,
+                    T,
+                    weights,
+                    penalizer,
+                    self._n_jobs(),
+                ),
+                dtype=np.float64,
+            )
+            self._covariance_inputs = None
+        return self._covariance_matrix
+
+    def __getstate__(self) -> dict:
+        # A pickle carries the covariance rather than the customers it comes from.
+        if getattr(self, "_covariance_inputs", None) is not None:
+            self._covariance  # noqa: B018 - computed for its side effect
+        parent = getattr(super(), "__getstate__", None)  # not on object before 3.11
+        return parent() if parent is not None else dict(self.__dict__)
 
     # The tables of the covariance are built when asked for: a fit of a few thousand
     # customers takes less time than building them.

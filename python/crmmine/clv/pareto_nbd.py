@@ -13,7 +13,11 @@ class ParetoNBD(_TransactionModel):
     lifetime of rate μ ~ Gamma(s, β).
 
     Parameters, attributes and methods are those of :class:`BetaGeo`; ``params_``
-    holds r, alpha, s, beta.
+    holds r, alpha, s, beta. The model has no analytic Hessian, so the standard errors
+    (``summary_``, ``standard_errors_``, ``variance_matrix_``) come from differences of
+    the gradient, eight more passes over the customers: they are computed the first
+    time one of them is read, not by ``fit``. The model keeps a copy of the fitted
+    columns until then (a pickle holds the covariance instead).
 
     References
     ----------
@@ -37,3 +41,4 @@ class ParetoNBD(_TransactionModel):
 
     _MODEL = "pareto_nbd"
     _PARAMS = ("r", "alpha", "s", "beta")
+    _COVARIANCE_AT_FIT = False

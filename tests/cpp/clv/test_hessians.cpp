@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "crmmine/clv/detail/bg_nbd_kernel.hpp"
@@ -144,4 +145,83 @@ TEST_CASE("x terms stepped one purchase at a time equal those computed afresh") 
         check_steps<detail::ParetoNbdKernel>(params, 1, [](const auto& t) {
             return std::vector<double>{t.log_rising_r, t.digamma_r, t.log_rsx};
         });
+}
+
+namespace {
+
+// The Hessian of the total negative log-likelihood in the natural parameters from
+// second differences of its value alone, in log-parameters (step h), taken to natural
+// parameters by the chain rule: an oracle independent of every gradient and Hessian.
+Eigen::MatrixXd hessian_from_values(ClvModel model, const std::vector<double>& params,
+                                    const PurchaseHistoryView& data, double h) {
+    const auto k = static_cast<Eigen::Index>(params.size());
+    auto f = [&](Eigen::Index i, double di, Eigen::Index j, double dj) {
+        std::vector<double> p = params;
+        p[static_cast<std::size_t>(i)] *= std::exp(di);
+        p[static_cast<std::size_t>(j)] *= std::exp(dj);
+        return -clv_log_likelihood(model, p, data, 1).total;
+    };
+    const double center = f(0, 0.0, 0, 0.0);
+    Eigen::MatrixXd hessian(k, k);
+    for (Eigen::Index i = 0; i < k; ++i) {
+        const double up = f(i, h, i, 0.0), down = f(i, -h, i, 0.0);
+        const double gradient = (up - down) / (2.0 * h);
+        const double theta = params[static_cast<std::size_t>(i)];
+        hessian(i, i) =
+            ((up - 2.0 * center + down) / (h * h) - gradient) / (theta * theta);
+        for (Eigen::Index j = i + 1; j < k; ++j) {
+            const double mixed =
+                (f(i, h, j, h) - f(i, h, j, -h) - f(i, -h, j, h) + f(i, -h, j, -h)) /
+                (4.0 * h * h);
+            hessian(i, j) = hessian(j, i) =
+                mixed / (theta * params[static_cast<std::size_t>(j)]);
+        }
+    }
+    return hessian;
+}
+
+void check_close(const Eigen::MatrixXd& got, const Eigen::MatrixXd& want, double rtol) {
+    REQUIRE(got.rows() == want.rows());
+    REQUIRE(got.cols() == want.cols());
+    for (Eigen::Index i = 0; i < want.rows(); ++i)
+        for (Eigen::Index j = 0; j < want.cols(); ++j) {
+            CAPTURE(i);
+            CAPTURE(j);
+            CHECK(std::fabs(got(i, j) - want(i, j)) <=
+                  rtol * std::sqrt(want(i, i) * want(j, j)));
+        }
+}
+
+}  // namespace
+
+TEST_CASE("Covariance taken after the fit equals the fit's own, and the likelihood's") {
+    const clv_test::History history =
+        clv_test::simulate_bg_nbd(0.243, 4.414, 0.793, 2.426, 3000, 27.0, 39.0, 5);
+    const std::vector<double> spend_x = {1, 2, 3, 1, 5, 8, 2, 1, 4, 2, 1, 3};
+    const std::vector<double> spend_m = {20.5, 35.0, 12.0, 60.0, 18.25, 22.0,
+                                         41.0, 9.5,  30.0, 27.5, 15.0,  33.0};
+    const PurchaseHistoryView spend{spend_x.data(), spend_m.data(), nullptr, nullptr,
+                                    spend_x.size()};
+    for (const ClvModel model : {ClvModel::bg_nbd, ClvModel::modified_bg_nbd,
+                                 ClvModel::pareto_nbd, ClvModel::gamma_gamma}) {
+        CAPTURE(std::string(clv_model_name(model)));
+        const PurchaseHistoryView data =
+            model == ClvModel::gamma_gamma ? spend : history.view();
+        ClvFitParams settings;
+        settings.n_jobs = 1;
+        const ClvFit fit = clv_fit(model, data, settings);
+        REQUIRE(fit.converged);
+        settings.covariance = false;
+        const ClvFit bare = clv_fit(model, data, settings);
+        CHECK(bare.covariance.size() == 0);
+        CHECK(bare.params == fit.params);
+        const RowMatrix<double> later =
+            clv_covariance(model, fit.params, data, settings);
+        check_close(later, fit.covariance, 1e-8);
+        // Hessians, not their inverses: the BG/NBD's a and b lie on a ridge, and
+        // inverting multiplies the oracle's O(h^2) error by the condition number.
+        if (model != ClvModel::gamma_gamma)
+            check_close(later.inverse(),
+                        hessian_from_values(model, fit.params, data, 1e-3), 1e-5);
+    }
 }

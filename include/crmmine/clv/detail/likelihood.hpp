@@ -284,12 +284,13 @@ RowMatrix<double> covariance_at(Objective& objective, const MinimizeResult& resu
     } else if (analytic) {
         objective(result.x, g, &hessian);
     } else {
+        // The mean of the differenced gradients is the gradient at result.x to the
+        // same O(h^2) as the Hessian, without one more pass over the customers.
         hessian = hessian_from_gradient(
             [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) {
                 objective(y, out, nullptr);
             },
-            result.x, 1e-4);
-        objective(result.x, g, nullptr);
+            result.x, 1e-4, &g);
     }
     hessian *= weight;
     hessian.diagonal() -= g * weight;
@@ -504,10 +505,38 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
     }
     fit.log_likelihood = scaled_log_likelihood + problem.log_likelihood_offset;
     fit.mean_log_likelihood = fit.log_likelihood / weight;
-    fit.covariance =
-        covariance_at(objective, result, weight, fit.params, Kernel::has_hessian);
+    if (params.covariance)
+        fit.covariance =
+            covariance_at(objective, result, weight, fit.params, Kernel::has_hessian);
     return fit;
 }
+
+// The covariance fit_model gives at the natural parameters `params` of a fit of
+// `problem` with `settings`.
+template <class Kernel>
+RowMatrix<double> covariance_of(const FitProblem& problem,
+                                const std::vector<double>& params,
+                                const ClvFitParams& settings) {
+    constexpr int k = Kernel::n_params;
+    require_positive_params(params, static_cast<std::size_t>(k), "params");
+    FitObjective<Kernel> objective(problem, settings.penalizer,
+                                   resolve_num_threads(settings.n_jobs));
+    MinimizeResult at;
+    at.x.resize(k);
+    for (int j = 0; j < k; ++j)
+        at.x[j] = std::log(params[static_cast<std::size_t>(j)] *
+                           problem.param_scale[static_cast<std::size_t>(j)]);
+    return covariance_at(objective, at, problem.total_weight, params,
+                         Kernel::has_hessian);
+}
+
+// covariance_of for the purchase models (by kernel) and for Gamma-Gamma.
+RowMatrix<double> purchase_covariance(ClvModel model, const std::vector<double>& params,
+                                      const PurchaseHistoryView& data,
+                                      const ClvFitParams& settings);
+RowMatrix<double> spend_covariance(const std::vector<double>& params,
+                                   const SpendHistoryView& data,
+                                   const ClvFitParams& settings);
 
 // The typed API of a purchase model, on its Kernel. Besides the likelihood a purchase
 // Kernel offers probability_alive(x, t_x, T), conditional_expected(t, x, t_x, T) and

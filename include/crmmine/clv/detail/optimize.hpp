@@ -289,13 +289,15 @@ inline void bfgs_update(Eigen::MatrixXd& hessian, const Eigen::VectorXd& step,
 }
 
 // Hessian of a function from central differences of its analytic gradient, with step
-// h in every coordinate, symmetrized.
+// h in every coordinate, symmetrized; mean_gradient (when not null) receives the mean
+// of the differenced gradients, the gradient at x to the same O(h^2).
 template <class Gradient>
 Eigen::MatrixXd hessian_from_gradient(Gradient&& gradient_at, const Eigen::VectorXd& x,
-                                      double h) {
+                                      double h,
+                                      Eigen::VectorXd* mean_gradient = nullptr) {
     const auto n = x.size();
     Eigen::MatrixXd hessian(n, n);
-    Eigen::VectorXd plus(n), minus(n);
+    Eigen::VectorXd plus(n), minus(n), sum = Eigen::VectorXd::Zero(n);
     for (Eigen::Index j = 0; j < n; ++j) {
         Eigen::VectorXd at = x;
         at[j] = x[j] + h;
@@ -303,7 +305,9 @@ Eigen::MatrixXd hessian_from_gradient(Gradient&& gradient_at, const Eigen::Vecto
         at[j] = x[j] - h;
         gradient_at(at, minus);
         hessian.col(j) = (plus - minus) / (2.0 * h);
+        sum += plus + minus;
     }
+    if (mean_gradient != nullptr) *mean_gradient = sum / (2.0 * static_cast<double>(n));
     return 0.5 * (hessian + hessian.transpose());
 }
 
