@@ -1,5 +1,6 @@
 #include "prelude.hpp"
 
+#include <numeric>
 #include <optional>
 #include <string>
 
@@ -23,6 +24,22 @@ py::tuple baskets_from_pairs(const In<std::int32_t>& basket,
     if (quantity) quantities = to_numpy(std::move(built.quantity()));
     return py::make_tuple(to_numpy(std::move(built.indptr())),
                           to_numpy(std::move(built.items())), quantities);
+}
+
+py::tuple baskets_from_runs(const In<std::int64_t>& lengths,
+                            const In<std::int32_t>& items, std::int32_t n_items) {
+    crmmine::detail::require(
+        items.size() == std::accumulate(lengths.data(), lengths.data() + lengths.size(),
+                                        py::ssize_t{0}),
+        "lengths", "must add up to the number of items");
+    crmmine::Baskets built;
+    {
+        py::gil_scoped_release nogil;
+        built = crmmine::baskets_from_runs(lengths.data(), lengths.size(), items.data(),
+                                           n_items);
+    }
+    return py::make_tuple(to_numpy(std::move(built.indptr())),
+                          to_numpy(std::move(built.items())));
 }
 
 py::tuple baskets_from_onehot(const py::array_t<std::uint8_t, 0>& cells) {
@@ -96,42 +113,139 @@ bool for_each_item(PyObject* baskets, Visit&& visit) {
     return true;
 }
 
+// Codes of int64 items in ascending order of value, through a table over their range
+// (no hashing): what sorted factorizing gives, for items spanning at most about twice
+// their count. Nothing for a wider range.
+std::optional<py::tuple> dense_int_codes(const py::array_t<std::int64_t>& values,
+                                         std::int64_t low, std::int64_t high) {
+    const auto n = static_cast<std::size_t>(values.size());
+    // high - low without overflow: the difference of two int64 fits in a uint64
+    const std::uint64_t gap =
+        static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
+    if (n == 0 || gap >= std::min<std::uint64_t>(2 * n + 1024, INT32_MAX))
+        return std::nullopt;
+    const std::int64_t* value = values.data();
+    py::array_t<std::int32_t> codes(static_cast<py::ssize_t>(n));
+    std::int32_t* code = codes.mutable_data();
+    std::vector<std::int32_t> code_of(gap + 1, 0);
+    {
+        py::gil_scoped_release nogil;
+        for (std::size_t i = 0; i < n; ++i)
+            code_of[static_cast<std::uint64_t>(value[i]) -
+                    static_cast<std::uint64_t>(low)] = 1;
+        std::int32_t n_labels = 0;
+        for (auto& c : code_of) c = c ? n_labels++ : -1;
+        for (std::size_t i = 0; i < n; ++i)
+            code[i] = code_of[static_cast<std::uint64_t>(value[i]) -
+                              static_cast<std::uint64_t>(low)];
+    }
+    std::vector<std::int64_t> labels;
+    for (std::size_t k = 0; k < code_of.size(); ++k)
+        if (code_of[k] >= 0)
+            labels.push_back(
+                static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + k));
+    return py::make_tuple(codes, to_numpy(std::move(labels)));
+}
+
+// Codes of item objects in order of first appearance, by value through a dict (so
+// items compare as pandas' object factorize compares them), looked up first by
+// address: a list made from a DataFrame repeats the same few string objects (Online
+// Retail's 520,750 items are 25,217 objects), and an address is cheaper to hash than
+// a string is to compare. Where most objects are new (strings split from text), the
+// address table is dropped after a sample.
+class ObjectCoder {
+public:
+    std::int32_t code(PyObject* item) {
+        if (!by_address_) return code_by_value(item);
+        // Nine new objects in ten over the sample: the table would only add work.
+        if (++lookups_ == sample && 10 * misses_ > 9 * sample) by_address_ = false;
+        std::size_t slot = address_hash(item) & mask_;
+        for (; slots_[slot].object != nullptr; slot = (slot + 1) & mask_)
+            if (slots_[slot].object == item) return slots_[slot].code;
+        ++misses_;
+        const std::int32_t code = code_by_value(item);
+        slots_[slot] = {item, code};
+        if (++used_ * 2 > slots_.size()) grow();
+        return code;
+    }
+    py::list& labels() { return labels_; }
+
+private:
+    struct Slot {
+        PyObject* object = nullptr;
+        std::int32_t code = 0;
+    };
+    static constexpr std::size_t sample = 4096;
+
+    static std::size_t address_hash(PyObject* item) {
+        auto bits = reinterpret_cast<std::uintptr_t>(item) >> 4;
+        return static_cast<std::size_t>(bits * 0x9E3779B97F4A7C15ULL >> 20);
+    }
+    std::int32_t code_by_value(PyObject* item) {
+        PyObject* known = PyDict_GetItemWithError(code_of_.ptr(), item);
+        if (known != nullptr) return static_cast<std::int32_t>(PyLong_AsLong(known));
+        if (PyErr_Occurred()) throw py::error_already_set();  // an unhashable item
+        const auto code = static_cast<std::int32_t>(PyList_GET_SIZE(labels_.ptr()));
+        code_of_[py::handle(item)] = code;
+        labels_.append(py::handle(item));
+        return code;
+    }
+    void grow() {
+        std::vector<Slot> old(slots_.size() * 2);
+        old.swap(slots_);
+        mask_ = slots_.size() - 1;
+        for (const Slot& s : old) {
+            if (s.object == nullptr) continue;
+            std::size_t slot = address_hash(s.object) & mask_;
+            while (slots_[slot].object != nullptr) slot = (slot + 1) & mask_;
+            slots_[slot] = s;
+        }
+    }
+
+    std::vector<Slot> slots_ = std::vector<Slot>(1024);
+    std::size_t mask_ = 1023, used_ = 0, misses_ = 0, lookups_ = 0;
+    bool by_address_ = true;
+    py::dict code_of_;
+    py::list labels_;
+};
+
 // The items of a list of baskets (lists or tuples) in one pass over the Python
-// objects, as (lengths, values, labels): values the int64 items and labels None when
-// every item is an int of 64 bits; otherwise values int32 codes in first-seen order
-// and labels the distinct items, found by dict lookups (so items compare as pandas'
-// object factorize compares them). None when a basket is not a list or tuple.
+// objects, as (lengths, values, labels):
+// - items all ints of 64 bits spanning a narrow range: values int32 codes in
+//   ascending order of the items, labels the int64 array of distinct items;
+// - other items all ints of 64 bits: values the int64 items, labels None;
+// - otherwise values int32 codes in first-seen order, labels the list of distinct
+//   items.
+// None when a basket is not a list or tuple.
 py::object flatten_baskets(const py::list& baskets) {
     Py_ssize_t total = 0;
     auto lengths = basket_lengths(baskets.ptr(), total);
     if (!lengths) return py::none();
     py::array_t<std::int64_t> ints(total);
     std::int64_t* next_int = ints.mutable_data();
+    std::int64_t low = INT64_MAX, high = INT64_MIN;
     const bool all_ints = for_each_item(baskets.ptr(), [&](PyObject* item) {
         if (!PyLong_CheckExact(item)) return false;
         int overflow = 0;
-        *next_int++ = PyLong_AsLongLongAndOverflow(item, &overflow);
+        const std::int64_t value = PyLong_AsLongLongAndOverflow(item, &overflow);
+        *next_int++ = value;
+        low = std::min(low, value);
+        high = std::max(high, value);
         return overflow == 0;
     });
-    if (all_ints) return py::make_tuple(*lengths, ints, py::none());
+    if (all_ints) {
+        if (auto dense = dense_int_codes(ints, low, high))
+            return py::make_tuple(*lengths, (*dense)[0], (*dense)[1]);
+        return py::make_tuple(*lengths, ints, py::none());
+    }
     py::array_t<std::int32_t> codes(total);
     std::int32_t* next_code = codes.mutable_data();
-    py::dict code_of;
-    py::list labels;
+    ObjectCoder coder;
     for_each_item(baskets.ptr(), [&](PyObject* item) {
-        PyObject* known = PyDict_GetItemWithError(code_of.ptr(), item);
-        if (known != nullptr) {
-            *next_code++ = static_cast<std::int32_t>(PyLong_AsLong(known));
-            return true;
-        }
-        if (PyErr_Occurred()) throw py::error_already_set();  // an unhashable item
-        const auto code = static_cast<std::int32_t>(PyList_GET_SIZE(labels.ptr()));
-        code_of[py::handle(item)] = code;
-        labels.append(py::handle(item));
-        *next_code++ = code;
+        *next_code++ = coder.code(item);
         return true;
     });
-    return py::make_tuple(*lengths, codes, labels);
+    return py::make_tuple(*lengths, codes, coder.labels());
 }
 
 }  // namespace
@@ -142,6 +256,7 @@ void register_core(py::module_& m) {
     m.def("openmp_enabled", &crmmine::openmp_enabled);
     m.def("baskets_from_pairs", &baskets_from_pairs, "basket"_a, "item"_a, "quantity"_a,
           "n_baskets"_a, "n_items"_a);
+    m.def("baskets_from_runs", &baskets_from_runs, "lengths"_a, "items"_a, "n_items"_a);
     m.def("baskets_from_onehot", &baskets_from_onehot, "cells"_a);
     m.def("parse_fimi", &parse_fimi, "text"_a);
     m.def("flatten_baskets", &flatten_baskets, "baskets"_a);

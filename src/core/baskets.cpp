@@ -59,6 +59,56 @@ BasketsView Baskets::view() const noexcept {
             quantity_.empty() ? nullptr : quantity_.data(), n_baskets(), n_items_};
 }
 
+namespace {
+
+// Baskets from entries grouped by basket (basket b holds [start[b], start[b + 1])),
+// with the repeats of an item in a basket merged into its first appearance, their
+// quantities (when grouped_quantity is not empty) added.
+Baskets merge_repeats(const std::vector<std::int64_t>& start,
+                      std::vector<std::int32_t> grouped_items,
+                      std::vector<double> grouped_quantity, std::int32_t n_items) {
+    const auto n_baskets = static_cast<std::int32_t>(start.size() - 1);
+    const bool with_quantity = !grouped_quantity.empty();
+    // Merge repeats in place: position_of[item] remembers where the item went in the
+    // basket being compacted, valid while owner[item] names that basket.
+    std::vector<std::int32_t> owner(static_cast<std::size_t>(n_items), -1);
+    std::vector<std::int64_t> position_of(static_cast<std::size_t>(n_items), 0);
+    std::vector<std::int64_t> indptr(static_cast<std::size_t>(n_baskets) + 1, 0);
+    std::int64_t out = 0;
+    for (std::int32_t b = 0; b < n_baskets; ++b) {
+        for (std::int64_t e = start[static_cast<std::size_t>(b)];
+             e < start[static_cast<std::size_t>(b) + 1]; ++e) {
+            const auto code =
+                static_cast<std::size_t>(grouped_items[static_cast<std::size_t>(e)]);
+            if (owner[code] == b) {
+                if (with_quantity)
+                    grouped_quantity[static_cast<std::size_t>(position_of[code])] +=
+                        grouped_quantity[static_cast<std::size_t>(e)];
+                continue;
+            }
+            owner[code] = b;
+            position_of[code] = out;
+            grouped_items[static_cast<std::size_t>(out)] =
+                static_cast<std::int32_t>(code);
+            if (with_quantity)
+                grouped_quantity[static_cast<std::size_t>(out)] =
+                    grouped_quantity[static_cast<std::size_t>(e)];
+            ++out;
+        }
+        indptr[static_cast<std::size_t>(b) + 1] = out;
+    }
+    grouped_items.resize(static_cast<std::size_t>(out));
+    grouped_items.shrink_to_fit();
+    if (with_quantity) {
+        grouped_quantity.resize(static_cast<std::size_t>(out));
+        grouped_quantity.shrink_to_fit();
+    }
+    return Baskets(std::move(indptr), std::move(grouped_items),
+                   std::move(grouped_quantity), n_items);
+}
+
+}  // namespace
+
 Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
                            const double* quantity, std::size_t n_rows,
                            std::int32_t n_baskets, std::int32_t n_items) {
@@ -94,43 +144,31 @@ Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
         grouped_items[slot] = item[row];
         if (quantity) grouped_quantity[slot] = quantity[row];
     }
+    return merge_repeats(start, std::move(grouped_items), std::move(grouped_quantity),
+                         n_items);
+}
 
-    // Merge repeats in place: position_of[item] remembers where the item went in the
-    // basket being compacted, valid while owner[item] names that basket.
-    std::vector<std::int32_t> owner(static_cast<std::size_t>(n_items), -1);
-    std::vector<std::int64_t> position_of(static_cast<std::size_t>(n_items), 0);
-    std::vector<std::int64_t> indptr(static_cast<std::size_t>(n_baskets) + 1, 0);
-    std::int64_t out = 0;
-    for (std::int32_t b = 0; b < n_baskets; ++b) {
-        for (std::int64_t e = start[static_cast<std::size_t>(b)];
-             e < start[static_cast<std::size_t>(b) + 1]; ++e) {
-            const auto code =
-                static_cast<std::size_t>(grouped_items[static_cast<std::size_t>(e)]);
-            if (owner[code] == b) {
-                if (quantity)
-                    grouped_quantity[static_cast<std::size_t>(position_of[code])] +=
-                        grouped_quantity[static_cast<std::size_t>(e)];
-                continue;
-            }
-            owner[code] = b;
-            position_of[code] = out;
-            grouped_items[static_cast<std::size_t>(out)] =
-                static_cast<std::int32_t>(code);
-            if (quantity)
-                grouped_quantity[static_cast<std::size_t>(out)] =
-                    grouped_quantity[static_cast<std::size_t>(e)];
-            ++out;
-        }
-        indptr[static_cast<std::size_t>(b) + 1] = out;
+Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
+                          const std::int32_t* items, std::int32_t n_items) {
+    detail::require(n_baskets >= 0 && n_baskets < INT32_MAX, "n_baskets",
+                    "must lie in [0, 2^31 - 1)");
+    detail::require(n_items >= 0, "n_items", "must not be negative");
+    std::vector<std::int64_t> start(static_cast<std::size_t>(n_baskets) + 1, 0);
+    for (std::int64_t b = 0; b < n_baskets; ++b) {
+        if (lengths[b] < 0)
+            detail::throw_invalid(
+                "lengths", "basket " + std::to_string(b) + " has a negative length");
+        start[static_cast<std::size_t>(b) + 1] =
+            start[static_cast<std::size_t>(b)] + lengths[b];
     }
-    grouped_items.resize(static_cast<std::size_t>(out));
-    grouped_items.shrink_to_fit();
-    if (quantity) {
-        grouped_quantity.resize(static_cast<std::size_t>(out));
-        grouped_quantity.shrink_to_fit();
-    }
-    return Baskets(std::move(indptr), std::move(grouped_items),
-                   std::move(grouped_quantity), n_items);
+    const auto n_entries = static_cast<std::size_t>(start.back());
+    for (std::size_t e = 0; e < n_entries; ++e)
+        if (items[e] < 0 || items[e] >= n_items)
+            detail::throw_invalid("items", "code " + std::to_string(items[e]) +
+                                               " at entry " + std::to_string(e) +
+                                               " is outside [0, n_items)");
+    return merge_repeats(start, std::vector<std::int32_t>(items, items + n_entries), {},
+                         n_items);
 }
 
 namespace {

@@ -149,6 +149,37 @@ def test_from_lists_round_trips_any_baskets(lists):
     assert baskets.item_counts().to_dict() == dict(counts)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(
+                st.integers(-3, 40),
+                st.sampled_from([-(2**63), 2**63 - 1, 10**12]),
+            ),
+            max_size=12,
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_integer_items_keep_first_appearance_and_sorted_labels(lists):
+    # narrow ranges take the lookup-table coding, the extremes the hashing one
+    baskets = crmmine.Baskets.from_lists(lists)
+    assert baskets.to_lists() == [list(dict.fromkeys(basket)) for basket in lists]
+    assert baskets.item_labels.tolist() == sorted({i for b in lists for i in b})
+    assert baskets.item_labels.dtype == np.int64
+
+
+def test_repeated_label_objects_and_equal_copies_share_a_code():
+    milk = "milk"
+    copy = "".join(["mi", "lk"])  # equal, not the same object
+    lists = [[milk, "bread"], [copy], [milk, copy]] * 3000  # past the address sample
+    baskets = crmmine.Baskets.from_lists(lists)
+    assert baskets.n_items == 2
+    assert baskets.to_lists()[:3] == [["milk", "bread"], ["milk"], ["milk"]]
+
+
 @pytest.mark.parametrize("dtype", [bool, np.uint8, np.int64, np.float64, "mixed"])
 @pytest.mark.parametrize("n_items", [40, 1])
 def test_dense_onehot_matches_scipy(dtype, n_items):

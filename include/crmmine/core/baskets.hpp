@@ -74,6 +74,12 @@ Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
                            const double* quantity, std::size_t n_rows,
                            std::int32_t n_baskets, std::int32_t n_items);
 
+// Baskets given as consecutive runs of item codes, basket b the next lengths[b] of
+// them (a flattened list of baskets); an item repeated in a basket is kept once, at
+// its first appearance.
+Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
+                          const std::int32_t* items, std::int32_t n_items);
+
 // Baskets from a dense one-hot table of bytes, nonzero where the basket holds the item:
 // cell (b, i) is cells[b * basket_stride + i * item_stride] (strides in bytes, any
 // layout; the table is read in memory order, a column-major one on n_jobs threads).

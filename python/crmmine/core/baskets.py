@@ -120,10 +120,8 @@ class Baskets:
             raise ValueError(
                 "transactions hold missing items (None or NaN); remove them"
             )
-        basket_codes = np.repeat(np.arange(len(baskets), dtype=np.int32), lengths)
-        return cls._build(
-            basket_codes, item_codes, None, len(baskets), item_labels, None
-        )
+        indptr, items = _core.baskets_from_runs(lengths, item_codes, len(item_labels))
+        return cls(indptr, items, None, item_labels, None)
 
     @classmethod
     def from_onehot(cls, data: pd.DataFrame) -> Baskets:
@@ -335,7 +333,9 @@ def _flatten(baskets: list) -> tuple[np.ndarray, np.ndarray, pd.Index] | None:
     if flat is None:
         return None
     lengths, values, labels = flat
-    if labels is None:
+    if isinstance(labels, np.ndarray):  # narrow-range ints, coded in sorted order
+        item_codes, item_labels = values, pd.Index(labels)
+    elif labels is None:
         item_codes, item_labels = _convert.factorize(values, "items")
     else:
         label_codes, item_labels = _convert.factorize(labels, "items")

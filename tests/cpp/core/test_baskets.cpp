@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -54,6 +55,43 @@ TEST_CASE("baskets_from_pairs equals a set-of-sets oracle on random rows") {
         }
         CHECK(item_counts(view, 1) == counts);
     }
+}
+
+TEST_CASE("baskets_from_runs keeps each basket's first appearances in order") {
+    std::mt19937 rng(8);
+    for (int round = 0; round < 20; ++round) {
+        const int n_baskets = static_cast<int>(rng() % 40);
+        const int n_items = 1 + static_cast<int>(rng() % 25);
+        std::vector<std::int64_t> lengths;
+        std::vector<std::int32_t> items;
+        std::vector<std::vector<std::int32_t>> oracle;
+        for (int b = 0; b < n_baskets; ++b) {
+            lengths.push_back(static_cast<std::int64_t>(rng() % 9));
+            oracle.emplace_back();
+            for (std::int64_t k = 0; k < lengths.back(); ++k) {
+                items.push_back(
+                    static_cast<std::int32_t>(rng() % static_cast<unsigned>(n_items)));
+                auto& kept = oracle.back();
+                if (std::find(kept.begin(), kept.end(), items.back()) == kept.end())
+                    kept.push_back(items.back());
+            }
+        }
+        Baskets b = baskets_from_runs(lengths.data(), n_baskets, items.data(), n_items);
+        const BasketsView view = b.view();
+        REQUIRE(view.n_baskets == n_baskets);
+        for (int k = 0; k < n_baskets; ++k) {
+            const ItemSpan span = view.basket(k);
+            CHECK(std::vector<std::int32_t>(span.begin(), span.end()) ==
+                  oracle[static_cast<std::size_t>(k)]);
+        }
+    }
+    const std::vector<std::int64_t> lengths = {1, -1};
+    const std::vector<std::int32_t> items = {0, 3};
+    CHECK_THROWS_WITH_AS(baskets_from_runs(lengths.data(), 2, items.data(), 4),
+                         doctest::Contains("lengths"), InvalidArgument);
+    const std::vector<std::int64_t> two = {1, 1};
+    CHECK_THROWS_WITH_AS(baskets_from_runs(two.data(), 2, items.data(), 3),
+                         doctest::Contains("items"), InvalidArgument);
 }
 
 TEST_CASE("baskets_from_onehot reads either memory order and any stride") {
