@@ -143,33 +143,65 @@ void sort_labels(std::int32_t* first, std::int32_t* last, bool descending) {
     }
 }
 
+namespace {
+
+// The baskets [begin, end) of one thread's part, for rank_baskets.
+struct BasketPart {
+    std::int64_t begin = 0, end = 0;
+    std::vector<std::int32_t> seen;     // item -> last basket that held it
+    std::vector<std::int32_t> support;  // item -> baskets of the part holding it
+    std::vector<std::int32_t> items;    // kept labels, basket after basket
+    std::vector<std::int64_t> lengths;  // of the part's non-empty baskets
+    std::int64_t max_length = 0;
+};
+
+std::vector<BasketPart> basket_parts(std::int64_t n_baskets, int n_parts,
+                                     std::size_t n_items) {
+    std::vector<BasketPart> parts(static_cast<std::size_t>(n_parts));
+    for (int k = 0; k < n_parts; ++k) {
+        BasketPart& part = parts[static_cast<std::size_t>(k)];
+        part.begin = n_baskets * k / n_parts;
+        part.end = n_baskets * (k + 1) / n_parts;
+        part.seen.assign(n_items, -1);
+    }
+    return parts;
+}
+
+}  // namespace
+
 RankedBaskets rank_baskets(const BasketsView& baskets, const MiningPlan& plan,
                            bool descending) {
     const auto n_items = static_cast<std::size_t>(baskets.n_items);
     const std::int64_t n_baskets = baskets.n_baskets;
+    const int n_parts = static_cast<int>(std::min<std::int64_t>(
+        threads_for(plan, baskets.n_entries()), std::max<std::int64_t>(n_baskets, 1)));
+    std::vector<BasketPart> parts = basket_parts(n_baskets, n_parts, n_items);
     // Items are counted once per basket even where a basket repeats one (FIMI files
-    // may), so support means "baskets holding the item".
-    std::vector<std::int32_t> support(n_items, 0);
-    std::vector<std::int32_t> seen(n_items, -1);
-    for (std::int64_t b = 0; b < n_baskets; ++b) {
-        if ((b & 0xFFFFF) == 0) poll_interrupt();
-        const auto stamp = static_cast<std::int32_t>(b);
-        for (const std::int32_t code : baskets.basket(b)) {
-            const auto c = static_cast<std::size_t>(code);
-            if (seen[c] != stamp) {
-                seen[c] = stamp;
-                ++support[c];
+    // may), so support means "baskets holding the item". Counts are whole numbers, so
+    // adding the parts' in any order gives the same supports.
+    crmmine::detail::parallel_for(n_parts, n_parts, [&](std::int64_t k) {
+        BasketPart& part = parts[static_cast<std::size_t>(k)];
+        part.support.assign(n_items, 0);
+        for (std::int64_t b = part.begin; b < part.end; ++b) {
+            if ((b & 0xFFFF) == 0) poll_interrupt();
+            const auto stamp = static_cast<std::int32_t>(b);
+            for (const std::int32_t code : baskets.basket(b)) {
+                const auto c = static_cast<std::size_t>(code);
+                if (part.seen[c] != stamp) {
+                    part.seen[c] = stamp;
+                    ++part.support[c];
+                }
             }
         }
-    }
+    });
+    std::vector<std::int32_t> support = std::move(parts[0].support);
+    for (std::size_t k = 1; k < parts.size(); ++k)
+        for (std::size_t c = 0; c < n_items; ++c) support[c] += parts[k].support[c];
 
     RankedBaskets ranked;
-    std::int64_t n_entries = 0;
     for (std::size_t c = 0; c < n_items; ++c)
-        if (support[c] >= plan.min_count) {
+        if (support[c] >= plan.min_count)
             ranked.code.push_back(static_cast<std::int32_t>(c));
-            n_entries += support[c];
-        }
     std::sort(ranked.code.begin(), ranked.code.end(),
               [&](std::int32_t a, std::int32_t b) {
                   const std::int32_t sa = support[static_cast<std::size_t>(a)];
@@ -185,25 +217,45 @@ RankedBaskets rank_baskets(const BasketsView& baskets, const MiningPlan& plan,
     }
     if (ranked.code.empty()) return ranked;
 
-    std::fill(seen.begin(), seen.end(), -1);
-    ranked.items.resize(static_cast<std::size_t>(n_entries));
-    std::int32_t* out = ranked.items.data();
-    std::int32_t* const out_begin = out;
-    for (std::int64_t b = 0; b < n_baskets; ++b) {
-        const auto stamp = static_cast<std::int32_t>(b);
-        std::int32_t* const first = out;
-        for (const std::int32_t code : baskets.basket(b)) {
-            const auto c = static_cast<std::size_t>(code);
-            if (label_of[c] >= 0 && seen[c] != stamp) {
-                seen[c] = stamp;
-                *out++ = label_of[c];
+    // Each part recodes and sorts its baskets into its own buffer; the buffers are
+    // then laid end to end in part order, so the result is the same for any number of
+    // parts.
+    crmmine::detail::parallel_for(n_parts, n_parts, [&](std::int64_t k) {
+        BasketPart& part = parts[static_cast<std::size_t>(k)];
+        std::fill(part.seen.begin(), part.seen.end(), -1);
+        for (std::int64_t b = part.begin; b < part.end; ++b) {
+            const auto stamp = static_cast<std::int32_t>(b);
+            const std::size_t first = part.items.size();
+            for (const std::int32_t code : baskets.basket(b)) {
+                const auto c = static_cast<std::size_t>(code);
+                if (label_of[c] >= 0 && part.seen[c] != stamp) {
+                    part.seen[c] = stamp;
+                    part.items.push_back(label_of[c]);
+                }
             }
+            const auto length = static_cast<std::int64_t>(part.items.size() - first);
+            if (length == 0) continue;
+            sort_labels(part.items.data() + first,
+                        part.items.data() + part.items.size(), descending);
+            part.max_length = std::max(part.max_length, length);
+            part.lengths.push_back(length);
         }
-        if (out == first) continue;
-        sort_labels(first, out, descending);
-        ranked.max_length = std::max<std::int64_t>(ranked.max_length, out - first);
-        ranked.indptr.push_back(out - out_begin);
+    });
+    std::vector<std::int64_t> part_start(parts.size() + 1, 0);
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+        part_start[k + 1] =
+            part_start[k] + static_cast<std::int64_t>(parts[k].items.size());
+        ranked.max_length = std::max(ranked.max_length, parts[k].max_length);
+        for (const std::int64_t length : parts[k].lengths)
+            ranked.indptr.push_back(ranked.indptr.back() + length);
     }
+    ranked.items.resize(static_cast<std::size_t>(part_start.back()));
+    crmmine::detail::parallel_for(n_parts, n_parts, [&](std::int64_t k) {
+        const std::vector<std::int32_t>& from =
+            parts[static_cast<std::size_t>(k)].items;
+        std::copy(from.begin(), from.end(),
+                  ranked.items.begin() + part_start[static_cast<std::size_t>(k)]);
+    });
     return ranked;
 }
 
