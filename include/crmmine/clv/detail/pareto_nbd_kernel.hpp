@@ -41,11 +41,31 @@ struct ParetoSpan {
     double log_alpha_t0, log_beta_t0, log_alpha_t1, log_beta_t1;
 };
 
+// Beyond this many terms the quadrature in pareto_log_integral is the cheaper way to
+// the integral.
+constexpr int pareto_series_budget = 150;
+
+// 2F1(1, p; b + p; (large - small) / (large + tau)) of J(tau) below, in logs: the one
+// costly part of an end of the integral, and the same for every customer with the
+// same x and tau (every non-buyer has t_x = 0).
+inline Hyp2f1Series pareto_end_series(double e1, double e2, double alpha, double beta,
+                                      double tau, bool gradient) {
+    const bool alpha_smaller = alpha <= beta;
+    const double small = alpha_smaller ? alpha : beta;
+    const double large = alpha_smaller ? beta : alpha;
+    const double b = alpha_smaller ? e1 : e2;
+    const double p = alpha_smaller ? e2 : e1;
+    return log_hyp2f1_1pq(p, b + p, (large - small) / (large + tau), gradient,
+                          pareto_series_budget);
+}
+
 // K for e1 > 0, e2 > 0, e1 + e2 > 1, alpha, beta > 0, 0 <= t0 <= t1 (-infinity when
-// t0 == t1); log_a is log(e1 + e2 - 1).
+// t0 == t1); log_a is log(e1 + e2 - 1). at_t0, when not null, is
+// pareto_end_series(e1, e2, alpha, beta, t0, gradient), computed once for many rows.
 inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
                                           double beta, const ParetoSpan& span,
-                                          double log_a, bool gradient) {
+                                          double log_a, bool gradient,
+                                          const Hyp2f1Series* at_t0 = nullptr) {
     ParetoIntegral out;
     const double t0 = span.t0, t1 = span.t1;
     if (!(t1 > t0)) return out;
@@ -66,12 +86,12 @@ inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
     struct End {
         double kappa, d_b, d_p, d_small, d_large;
     };
-    auto end = [&](double tau, double log_v, End& e) {
+    auto end = [&](double tau, double log_v, const Hyp2f1Series* known, End& e) {
         const double v = small + tau, u = large + tau;
-        // Beyond this many terms the quadrature below is the cheaper way to I.
-        constexpr int series_budget = 150;
         const Hyp2f1Series series =
-            log_hyp2f1_1pq(p, b + p, d / u, gradient, series_budget);
+            known != nullptr
+                ? *known
+                : log_hyp2f1_1pq(p, b + p, d / u, gradient, pareto_series_budget);
         if (!series.converged) return false;
         const double rest = t1 - tau;
         const double log_small = log1p_fast(rest / v), log_large = log1p_fast(rest / u);
@@ -86,8 +106,8 @@ inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
     };
     End lower{}, upper{};
     bool done = false;
-    if (end(t0, alpha_smaller ? span.log_alpha_t0 : span.log_beta_t0, lower) &&
-        end(t1, alpha_smaller ? span.log_alpha_t1 : span.log_beta_t1, upper)) {
+    if (end(t0, alpha_smaller ? span.log_alpha_t0 : span.log_beta_t0, at_t0, lower) &&
+        end(t1, alpha_smaller ? span.log_alpha_t1 : span.log_beta_t1, nullptr, upper)) {
         const double one_minus_w = -std::expm1(upper.kappa - lower.kappa);
         // Below this the difference of the two ends would lose more than three digits.
         if (one_minus_w > 1e-3) {
@@ -201,6 +221,9 @@ struct ParetoNbdKernel {
         double log_rising_r = 0.0;  // log Gamma(r + x) / Gamma(r)
         double digamma_r = 0.0;     // digamma(r + x) - digamma(r)
         double log_rsx = 0.0;       // log(r + s + x)
+        // For x = 0 (where t_x = 0): the series at the lower end, t_x = 0.
+        bool has_series_at_zero = false;
+        Hyp2f1Series series_at_zero;
     };
 
     XTerms x_terms(double x, int order) const {
@@ -208,6 +231,11 @@ struct ParetoNbdKernel {
         terms.log_rising_r = log_gamma_ratio(r, x);
         terms.log_rsx = std::log(r + s + x);
         if (order >= 1) terms.digamma_r = digamma_difference(r, x);
+        if (x == 0.0) {
+            terms.has_series_at_zero = true;
+            terms.series_at_zero =
+                pareto_end_series(r, s + 1.0, alpha, beta, 0.0, order >= 1);
+        }
         return terms;
     }
 
@@ -216,6 +244,7 @@ struct ParetoNbdKernel {
         terms.log_rising_r += std::log(r + x);
         terms.log_rsx = std::log(r + s + (x + 1.0));
         if (order >= 1) terms.digamma_r += 1.0 / (r + x);
+        terms.has_series_at_zero = false;
     }
 
     // The two branches of the likelihood: alive at T, and dropped out in (t_x, T];
@@ -226,8 +255,8 @@ struct ParetoNbdKernel {
         ParetoIntegral integral;
     };
 
-    Branches branches(double x, double t_x, double T, double log_rsx,
-                      bool gradient) const {
+    Branches branches(double x, double t_x, double T, double log_rsx, bool gradient,
+                      const Hyp2f1Series* series_at_t_x = nullptr) const {
         Branches out;
         out.shift_alpha = log1p_fast(T / alpha);
         out.shift_beta = log1p_fast(T / beta);
@@ -238,8 +267,8 @@ struct ParetoNbdKernel {
                               log_beta + log1p_fast(t_x / beta),
                               log_alpha + out.shift_alpha,
                               out.log_beta_T};
-        out.integral =
-            pareto_log_integral(r + x, s + 1.0, alpha, beta, span, log_rsx, gradient);
+        out.integral = pareto_log_integral(r + x, s + 1.0, alpha, beta, span, log_rsx,
+                                           gradient, series_at_t_x);
         out.odds = log_s + out.integral.log_value - out.log_beta_T;
         return out;
     }
@@ -251,7 +280,9 @@ struct ParetoNbdKernel {
     double log_likelihood(const XTerms& terms, const CustomerRow& row,
                           double* g) const {
         const double x = row.x, T = row.T;
-        const Branches both = branches(x, row.t_x, T, terms.log_rsx, g != nullptr);
+        const bool at_zero = terms.has_series_at_zero && row.t_x == 0.0;
+        const Branches both = branches(x, row.t_x, T, terms.log_rsx, g != nullptr,
+                                       at_zero ? &terms.series_at_zero : nullptr);
         const double odds = both.odds;
         // log1p(exp(odds)) and sigmoid(odds) from one exponential
         const double small = std::exp(-std::fabs(odds));

@@ -181,25 +181,56 @@ inline Hyp2f1Series log_hyp2f1_1pq(double p, double q, double z, bool with_gradi
     double term = 1.0, sum = 1.0;
     double sum_dp = 0.0, sum_dq = 0.0, sum_k = 0.0;  // sum of term * d log term
     double acc_p = 0.0, acc_q = 0.0;                 // d log term / dp, / dq
-    for (int k = 0;; ++k) {
+    // Two terms a step, with one division for the pair: 1 / (q + k) and
+    // 1 / (q + k + 1) are both (q + k + 1 or q + k) / ((q + k)(q + k + 1)), and the
+    // divisions, not the additions, bound the loop. The product stays finite for
+    // q < 1e150; beyond, one division a term.
+    const bool paired = q < 1e150;
+    for (int k = 0;; k += paired ? 2 : 1) {
         if (k >= max_terms) {
             out.converged = false;
             break;
         }
         const double kd = static_cast<double>(k);
-        const double inverse_q = 1.0 / (q + kd);
-        term *= (p + kd) * inverse_q * z;
-        sum += term;
+        const double q0 = q + kd, q1 = q0 + 1.0, p0 = p + kd, p1 = p0 + 1.0;
+        double inverse_q0 = 0.0, inverse_q1 = 0.0;
+        if (paired) {
+            const double inverse_pair = 1.0 / (q0 * q1);
+            inverse_q0 = q1 * inverse_pair;
+            inverse_q1 = q0 * inverse_pair;
+        } else {
+            inverse_q0 = 1.0 / q0;
+        }
+        const double first = term * p0 * inverse_q0 * z;
+        const double second = paired ? first * p1 * inverse_q1 * z : 0.0;
+        term = paired ? second : first;
+        sum += first + second;
         // Later ratios stay below z, so the tail is below term * z / (1 - z); the
         // derivative sums carry at most a further factor (k + 1) / (1 - z).
         const double tail = term / one_minus_z;
+        const double last_k = kd + (paired ? 1.0 : 0.0);
         if (with_gradient) {
-            acc_p += 1.0 / (p + kd);
-            acc_q += inverse_q;
-            sum_dp += term * acc_p;
-            sum_dq += term * acc_q;
-            sum_k += term * (kd + 1.0);
-            if (tail * (kd + 2.0) <= eps * sum * one_minus_z) break;
+            double inverse_p0 = 0.0, inverse_p1 = 0.0;
+            if (paired) {
+                const double inverse_pair = 1.0 / (p0 * p1);
+                inverse_p0 = p1 * inverse_pair;
+                inverse_p1 = p0 * inverse_pair;
+            } else {
+                inverse_p0 = 1.0 / p0;
+            }
+            acc_p += inverse_p0;
+            acc_q += inverse_q0;
+            sum_dp += first * acc_p;
+            sum_dq += first * acc_q;
+            sum_k += first * (kd + 1.0);
+            if (paired) {
+                acc_p += inverse_p1;
+                acc_q += inverse_q1;
+                sum_dp += second * acc_p;
+                sum_dq += second * acc_q;
+                sum_k += second * (kd + 2.0);
+            }
+            if (tail * (last_k + 2.0) <= eps * sum * one_minus_z) break;
         } else if (tail <= eps * sum) {
             break;
         }
