@@ -136,21 +136,29 @@ private:
 // Merges equal rows of rows grouped by x into the first of each, weights added in row
 // order, compacting in place. Equal rows share their x, so each group is merged on
 // its own, with a hash table the size of the group: on a million customers that
-// stays in cache where one table over all rows did not.
+// stays in cache where one table over all rows did not. Merging only saves work, so
+// it stops where the first rows held hardly any repeat (continuous times): hashing
+// the rest would cost more than the likelihood passes it could save (a tenth of a
+// million-customer BG/NBD fit).
 void merge_equal_rows(std::vector<detail::CustomerRow>& rows) {
+    constexpr std::size_t probe_rows = 65'536;
+    std::size_t merged = 0;
     SlotTable table(0);
     std::size_t kept = 0;
-    for (std::size_t begin = 0; begin < rows.size();) {
+    std::size_t next = 0;  // the first row not looked at
+    while (next < rows.size()) {
+        const std::size_t begin = next;
         std::size_t end = begin + 1;
         while (end < rows.size() && rows[end].x == rows[begin].x) ++end;
         table.reset(end - begin);
         const std::size_t group = kept;  // where this group's kept rows start
-        for (std::size_t i = begin; i < end; ++i) {
+        for (; next < end; ++next) {
+            if (next >= probe_rows && merged * 100 < next) break;
             // The probes land anywhere in a table larger than the cache; asking for
             // the slot of a row some rows ahead hides most of that latency.
             constexpr std::size_t ahead = 16;
-            if (i + ahead < end) table.prefetch(row_hash(rows[i + ahead]));
-            const detail::CustomerRow row = rows[i];
+            if (next + ahead < end) table.prefetch(row_hash(rows[next + ahead]));
+            const detail::CustomerRow row = rows[next];
             const std::size_t before = kept;
             const std::uint32_t at = table.find_or_add(
                 row_hash(row),
@@ -159,10 +167,14 @@ void merge_equal_rows(std::vector<detail::CustomerRow>& rows) {
                     rows[kept++] = row;
                     return static_cast<std::uint32_t>(before - group);
                 });
-            if (kept == before) rows[group + at].weight += row.weight;
+            if (kept == before) {
+                rows[group + at].weight += row.weight;
+                ++merged;
+            }
         }
-        begin = end;
+        if (next < end) break;
     }
+    for (; next < rows.size(); ++next) rows[kept++] = rows[next];
     rows.resize(kept);
 }
 

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <set>
+#include <tuple>
 #include <vector>
 
 #include "crmmine/clv/bg_nbd.hpp"
@@ -257,6 +259,43 @@ TEST_CASE("BG/NBD stays finite for extreme customers and horizons") {
                          (1 - hyp * std::pow((alpha + T) / (alpha + T + t), r + x)) /
                          (1 + a / (b + x - 1));
     CHECK(busy[0] == doctest::Approx(naive).epsilon(1e-10));
+}
+
+TEST_CASE("Equal rows merge where the history repeats itself, not past a probe") {
+    // 80,000 customers on 400 daily patterns: merged to the 400.
+    const History daily =
+        clv_test::simulate_bg_nbd(0.5, 6.0, 0.8, 2.5, 400, 20.0, 40.0, 3);
+    History repeated;
+    for (int k = 0; k < 200; ++k)
+        for (std::size_t i = 0; i < daily.x.size(); ++i)
+            repeated.add(daily.x[i], std::round(daily.t_x[i]), std::round(daily.T[i]));
+    ClvFitParams params;
+    params.n_jobs = 1;
+    params.max_iter = 1;
+    std::set<std::tuple<double, double, double>> patterns;
+    for (std::size_t i = 0; i < repeated.x.size(); ++i)
+        patterns.insert({repeated.x[i], repeated.t_x[i], repeated.T[i]});
+    CHECK(bg_nbd_fit(repeated.view(), params).n_unique ==
+          static_cast<std::int64_t>(patterns.size()));
+    // 70,000 customers with continuous times, then 20,000 copies of the one with the
+    // most purchases (rows are grouped by x, so the copies come last): the probe finds
+    // no repeat, so nothing merges, and the fit is the same function.
+    History continuous =
+        clv_test::simulate_bg_nbd(0.5, 6.0, 0.8, 2.5, 70'000, 20.0, 40.0, 4);
+    const auto busiest = static_cast<std::size_t>(
+        std::max_element(continuous.x.begin(), continuous.x.end()) -
+        continuous.x.begin());
+    for (int k = 0; k < 20'000; ++k)
+        continuous.add(continuous.x[busiest], continuous.t_x[busiest],
+                       continuous.T[busiest]);
+    params.max_iter = 1000;
+    const ClvFit fit = bg_nbd_fit(continuous.view(), params);
+    CHECK(fit.n_unique == static_cast<std::int64_t>(continuous.x.size()));
+    CHECK(
+        fit.log_likelihood ==
+        doctest::Approx(
+            log_likelihood(BgNbd::from_params(fit.params), continuous.view(), 1).total)
+            .epsilon(1e-12));
 }
 
 TEST_CASE(
