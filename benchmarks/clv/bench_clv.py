@@ -52,6 +52,7 @@ COLUMNS = [
     "crmmine fit s",
     "lifetimes fit s",
     "fit speed-up",
+    "crmmine fit + SE s",
     "crmmine LL",
     "lifetimes LL",
     "pymc-marketing MAP s",
