@@ -165,6 +165,17 @@ inline bool series_outlasts(double p, double q, double z, int max_terms, double 
     return log_last > log_eps + 1.0;
 }
 
+// 1 / a and 1 / (a + 1) from one division when paired (a (a + 1) must be finite),
+// else 1 / a and 0.
+struct Reciprocals {
+    double first, second;
+};
+inline Reciprocals reciprocals(double a, bool paired) {
+    if (!paired) return {1.0 / a, 0.0};
+    const double inverse_pair = 1.0 / (a * (a + 1.0));
+    return {(a + 1.0) * inverse_pair, a * inverse_pair};
+}
+
 inline Hyp2f1Series log_hyp2f1_1pq(double p, double q, double z, bool with_gradient,
                                    int max_terms = 2000) {
     Hyp2f1Series out;
@@ -192,17 +203,10 @@ inline Hyp2f1Series log_hyp2f1_1pq(double p, double q, double z, bool with_gradi
             break;
         }
         const double kd = static_cast<double>(k);
-        const double q0 = q + kd, q1 = q0 + 1.0, p0 = p + kd, p1 = p0 + 1.0;
-        double inverse_q0 = 0.0, inverse_q1 = 0.0;
-        if (paired) {
-            const double inverse_pair = 1.0 / (q0 * q1);
-            inverse_q0 = q1 * inverse_pair;
-            inverse_q1 = q0 * inverse_pair;
-        } else {
-            inverse_q0 = 1.0 / q0;
-        }
-        const double first = term * p0 * inverse_q0 * z;
-        const double second = paired ? first * p1 * inverse_q1 * z : 0.0;
+        const double p0 = p + kd;
+        const Reciprocals inverse_q = reciprocals(q + kd, paired);
+        const double first = term * p0 * inverse_q.first * z;
+        const double second = paired ? first * (p0 + 1.0) * inverse_q.second * z : 0.0;
         term = paired ? second : first;
         sum += first + second;
         // Later ratios stay below z, so the tail is below term * z / (1 - z); the
@@ -210,22 +214,15 @@ inline Hyp2f1Series log_hyp2f1_1pq(double p, double q, double z, bool with_gradi
         const double tail = term / one_minus_z;
         const double last_k = kd + (paired ? 1.0 : 0.0);
         if (with_gradient) {
-            double inverse_p0 = 0.0, inverse_p1 = 0.0;
-            if (paired) {
-                const double inverse_pair = 1.0 / (p0 * p1);
-                inverse_p0 = p1 * inverse_pair;
-                inverse_p1 = p0 * inverse_pair;
-            } else {
-                inverse_p0 = 1.0 / p0;
-            }
-            acc_p += inverse_p0;
-            acc_q += inverse_q0;
+            const Reciprocals inverse_p = reciprocals(p0, paired);
+            acc_p += inverse_p.first;
+            acc_q += inverse_q.first;
             sum_dp += first * acc_p;
             sum_dq += first * acc_q;
             sum_k += first * (kd + 1.0);
             if (paired) {
-                acc_p += inverse_p1;
-                acc_q += inverse_q1;
+                acc_p += inverse_p.second;
+                acc_q += inverse_q.second;
                 sum_dp += second * acc_p;
                 sum_dq += second * acc_q;
                 sum_k += second * (kd + 2.0);
