@@ -1,5 +1,6 @@
 #include "prelude.hpp"
 
+#include <algorithm>
 #include <numeric>
 #include <optional>
 #include <string>
@@ -113,37 +114,35 @@ bool for_each_item(PyObject* baskets, Visit&& visit) {
     return true;
 }
 
-// Codes of int64 items in ascending order of value, through a table over their range
-// (no hashing): what sorted factorizing gives, for items spanning at most about twice
-// their count. Nothing for a wider range.
-std::optional<py::tuple> dense_int_codes(const py::array_t<std::int64_t>& values,
-                                         std::int64_t low, std::int64_t high) {
+// Codes of int64 values in ascending order of value, through a table over their range
+// (no hashing): what sorted factorizing gives, for values spanning at most about twice
+// their count. None for a wider range; else (int32 codes, int64 distinct values).
+py::object dense_integer_codes(const In<std::int64_t>& values) {
     const auto n = static_cast<std::size_t>(values.size());
-    // high - low without overflow: the difference of two int64 fits in a uint64
-    const std::uint64_t gap =
-        static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
-    if (n == 0 || gap >= std::min<std::uint64_t>(2 * n + 1024, INT32_MAX))
-        return std::nullopt;
+    if (n == 0) return py::none();
     const std::int64_t* value = values.data();
+    const auto [low, high] = std::minmax_element(value, value + n);
+    // the difference of two int64 fits in a uint64
+    const auto offset = [low = *low](std::int64_t v) {
+        return static_cast<std::uint64_t>(v) - static_cast<std::uint64_t>(low);
+    };
+    const std::uint64_t gap = offset(*high);
+    if (gap >= std::min<std::uint64_t>(2 * n + 1024, INT32_MAX)) return py::none();
     py::array_t<std::int32_t> codes(static_cast<py::ssize_t>(n));
     std::int32_t* code = codes.mutable_data();
     std::vector<std::int32_t> code_of(gap + 1, 0);
+    std::vector<std::int64_t> labels;
     {
         py::gil_scoped_release nogil;
-        for (std::size_t i = 0; i < n; ++i)
-            code_of[static_cast<std::uint64_t>(value[i]) -
-                    static_cast<std::uint64_t>(low)] = 1;
-        std::int32_t n_labels = 0;
-        for (auto& c : code_of) c = c ? n_labels++ : -1;
-        for (std::size_t i = 0; i < n; ++i)
-            code[i] = code_of[static_cast<std::uint64_t>(value[i]) -
-                              static_cast<std::uint64_t>(low)];
-    }
-    std::vector<std::int64_t> labels;
-    for (std::size_t k = 0; k < code_of.size(); ++k)
-        if (code_of[k] >= 0)
+        for (std::size_t i = 0; i < n; ++i) code_of[offset(value[i])] = 1;
+        for (std::size_t k = 0; k < code_of.size(); ++k) {
+            if (code_of[k] == 0) continue;
+            code_of[k] = static_cast<std::int32_t>(labels.size());
             labels.push_back(
-                static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + k));
+                static_cast<std::int64_t>(static_cast<std::uint64_t>(*low) + k));
+        }
+        for (std::size_t i = 0; i < n; ++i) code[i] = code_of[offset(value[i])];
+    }
     return py::make_tuple(codes, to_numpy(std::move(labels)));
 }
 
@@ -165,7 +164,7 @@ public:
         ++misses_;
         const std::int32_t code = code_by_value(item);
         slots_[slot] = {item, code};
-        if (++used_ * 2 > slots_.size()) grow();
+        if (misses_ * 2 > slots_.size()) grow();  // every miss took a slot
         return code;
     }
     py::list& labels() { return labels_; }
@@ -203,7 +202,7 @@ private:
     }
 
     std::vector<Slot> slots_ = std::vector<Slot>(1024);
-    std::size_t mask_ = 1023, used_ = 0, misses_ = 0, lookups_ = 0;
+    std::size_t mask_ = 1023, misses_ = 0, lookups_ = 0;
     bool by_address_ = true;
     py::dict code_of_;
     py::list labels_;
@@ -223,19 +222,16 @@ py::object flatten_baskets(const py::list& baskets) {
     if (!lengths) return py::none();
     py::array_t<std::int64_t> ints(total);
     std::int64_t* next_int = ints.mutable_data();
-    std::int64_t low = INT64_MAX, high = INT64_MIN;
     const bool all_ints = for_each_item(baskets.ptr(), [&](PyObject* item) {
         if (!PyLong_CheckExact(item)) return false;
         int overflow = 0;
-        const std::int64_t value = PyLong_AsLongLongAndOverflow(item, &overflow);
-        *next_int++ = value;
-        low = std::min(low, value);
-        high = std::max(high, value);
+        *next_int++ = PyLong_AsLongLongAndOverflow(item, &overflow);
         return overflow == 0;
     });
     if (all_ints) {
-        if (auto dense = dense_int_codes(ints, low, high))
-            return py::make_tuple(*lengths, (*dense)[0], (*dense)[1]);
+        py::object dense = dense_integer_codes(ints);
+        if (!dense.is_none())
+            return py::make_tuple(*lengths, dense[py::int_(0)], dense[py::int_(1)]);
         return py::make_tuple(*lengths, ints, py::none());
     }
     py::array_t<std::int32_t> codes(total);
@@ -260,5 +256,6 @@ void register_core(py::module_& m) {
     m.def("baskets_from_onehot", &baskets_from_onehot, "cells"_a);
     m.def("parse_fimi", &parse_fimi, "text"_a);
     m.def("flatten_baskets", &flatten_baskets, "baskets"_a);
+    m.def("dense_integer_codes", &dense_integer_codes, "values"_a);
     m.def("item_counts", &item_counts, "indptr"_a, "items"_a, "n_items"_a, "n_jobs"_a);
 }

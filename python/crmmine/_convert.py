@@ -8,9 +8,11 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from crmmine import _core
 from crmmine._validation import check_columns
 
 _INT32_MAX = np.iinfo(np.int32).max
+_INT64_MAX = np.iinfo(np.int64).max
 _TICKS_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 
 
@@ -55,25 +57,18 @@ def _pandas_factorize(series: pd.Series, sort: bool) -> tuple[np.ndarray, object
 
 def _dense_integer_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     """Sorted codes of integers that span a narrow range, through a lookup table over
-    the range: no hashing, and no hash table sized by the row count (pandas' takes
-    about 35 bytes a row). None for other columns."""
+    the range (C++): no hashing, and no hash table sized by the row count (pandas'
+    takes about 35 bytes a row). None for other columns."""
     if not isinstance(series.dtype, np.dtype) or series.dtype.kind not in "iu":
         return None
-    if len(series) == 0:
-        return None
     values = series.to_numpy()
-    low, high = int(values.min()), int(values.max())
-    span = high - low + 1
-    if span > min(2 * len(values) + 1024, _INT32_MAX):
+    if values.dtype == np.uint64 and len(values) and values.max() > _INT64_MAX:
         return None
-    offsets = np.empty(len(values), dtype=np.int32)
-    np.subtract(values, values.dtype.type(low), out=offsets, casting="unsafe")
-    present = np.zeros(span, dtype=bool)
-    present[offsets] = True
-    code_of = np.cumsum(present, dtype=np.int32)
-    code_of -= 1
-    labels = (np.flatnonzero(present) + low).astype(values.dtype)
-    return code_of[offsets], labels
+    dense = _core.dense_integer_codes(values.astype(np.int64, copy=False))
+    if dense is None:
+        return None
+    codes, labels = dense
+    return codes, labels.astype(values.dtype, copy=False)
 
 
 def _run_starts(series: pd.Series) -> np.ndarray | None:

@@ -150,9 +150,8 @@ struct BasketPart {
     std::int64_t begin = 0, end = 0;
     std::vector<std::int32_t> seen;     // item -> last basket that held it
     std::vector<std::int32_t> support;  // item -> baskets of the part holding it
-    std::vector<std::int32_t> items;    // kept labels, basket after basket
+    std::int64_t first_entry = 0;       // where its labels start in the output
     std::vector<std::int64_t> lengths;  // of the part's non-empty baskets
-    std::int64_t max_length = 0;
 };
 
 std::vector<BasketPart> basket_parts(std::int64_t n_baskets, int n_parts,
@@ -194,9 +193,9 @@ RankedBaskets rank_baskets(const BasketsView& baskets, const MiningPlan& plan,
             }
         }
     });
-    std::vector<std::int32_t> support = std::move(parts[0].support);
-    for (std::size_t k = 1; k < parts.size(); ++k)
-        for (std::size_t c = 0; c < n_items; ++c) support[c] += parts[k].support[c];
+    std::vector<std::int32_t> support(n_items, 0);
+    for (const BasketPart& part : parts)
+        for (std::size_t c = 0; c < n_items; ++c) support[c] += part.support[c];
 
     RankedBaskets ranked;
     for (std::size_t c = 0; c < n_items; ++c)
@@ -217,45 +216,40 @@ RankedBaskets rank_baskets(const BasketsView& baskets, const MiningPlan& plan,
     }
     if (ranked.code.empty()) return ranked;
 
-    // Each part recodes and sorts its baskets into its own buffer; the buffers are
-    // then laid end to end in part order, so the result is the same for any number of
-    // parts.
+    // A part's frequent entries are known from its supports, so each part recodes and
+    // sorts its baskets straight into its own stretch of the output, in basket order:
+    // the result is the same for any number of parts.
+    std::int64_t n_entries = 0;
+    for (BasketPart& part : parts) {
+        part.first_entry = n_entries;
+        for (const std::int32_t c : ranked.code)
+            n_entries += part.support[static_cast<std::size_t>(c)];
+    }
+    ranked.items.resize(static_cast<std::size_t>(n_entries));
     crmmine::detail::parallel_for(n_parts, n_parts, [&](std::int64_t k) {
         BasketPart& part = parts[static_cast<std::size_t>(k)];
         std::fill(part.seen.begin(), part.seen.end(), -1);
+        std::int32_t* out = ranked.items.data() + part.first_entry;
         for (std::int64_t b = part.begin; b < part.end; ++b) {
             const auto stamp = static_cast<std::int32_t>(b);
-            const std::size_t first = part.items.size();
+            std::int32_t* const first = out;
             for (const std::int32_t code : baskets.basket(b)) {
                 const auto c = static_cast<std::size_t>(code);
                 if (label_of[c] >= 0 && part.seen[c] != stamp) {
                     part.seen[c] = stamp;
-                    part.items.push_back(label_of[c]);
+                    *out++ = label_of[c];
                 }
             }
-            const auto length = static_cast<std::int64_t>(part.items.size() - first);
-            if (length == 0) continue;
-            sort_labels(part.items.data() + first,
-                        part.items.data() + part.items.size(), descending);
-            part.max_length = std::max(part.max_length, length);
-            part.lengths.push_back(length);
+            if (out == first) continue;
+            sort_labels(first, out, descending);
+            part.lengths.push_back(out - first);
         }
     });
-    std::vector<std::int64_t> part_start(parts.size() + 1, 0);
-    for (std::size_t k = 0; k < parts.size(); ++k) {
-        part_start[k + 1] =
-            part_start[k] + static_cast<std::int64_t>(parts[k].items.size());
-        ranked.max_length = std::max(ranked.max_length, parts[k].max_length);
-        for (const std::int64_t length : parts[k].lengths)
+    for (const BasketPart& part : parts)
+        for (const std::int64_t length : part.lengths) {
+            ranked.max_length = std::max(ranked.max_length, length);
             ranked.indptr.push_back(ranked.indptr.back() + length);
-    }
-    ranked.items.resize(static_cast<std::size_t>(part_start.back()));
-    crmmine::detail::parallel_for(n_parts, n_parts, [&](std::int64_t k) {
-        const std::vector<std::int32_t>& from =
-            parts[static_cast<std::size_t>(k)].items;
-        std::copy(from.begin(), from.end(),
-                  ranked.items.begin() + part_start[static_cast<std::size_t>(k)]);
-    });
+        }
     return ranked;
 }
 

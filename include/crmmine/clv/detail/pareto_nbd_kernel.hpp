@@ -221,8 +221,7 @@ struct ParetoNbdKernel {
         double log_rising_r = 0.0;  // log Gamma(r + x) / Gamma(r)
         double digamma_r = 0.0;     // digamma(r + x) - digamma(r)
         double log_rsx = 0.0;       // log(r + s + x)
-        // For x = 0 (where t_x = 0): the series at the lower end, t_x = 0.
-        bool has_series_at_zero = false;
+        // For x = 0, where every t_x is 0: the series at that lower end.
         Hyp2f1Series series_at_zero;
     };
 
@@ -231,11 +230,9 @@ struct ParetoNbdKernel {
         terms.log_rising_r = log_gamma_ratio(r, x);
         terms.log_rsx = std::log(r + s + x);
         if (order >= 1) terms.digamma_r = digamma_difference(r, x);
-        if (x == 0.0) {
-            terms.has_series_at_zero = true;
+        if (x == 0.0)
             terms.series_at_zero =
                 pareto_end_series(r, s + 1.0, alpha, beta, 0.0, order >= 1);
-        }
         return terms;
     }
 
@@ -244,7 +241,6 @@ struct ParetoNbdKernel {
         terms.log_rising_r += std::log(r + x);
         terms.log_rsx = std::log(r + s + (x + 1.0));
         if (order >= 1) terms.digamma_r += 1.0 / (r + x);
-        terms.has_series_at_zero = false;
     }
 
     // The two branches of the likelihood: alive at T, and dropped out in (t_x, T];
@@ -280,7 +276,8 @@ struct ParetoNbdKernel {
     double log_likelihood(const XTerms& terms, const CustomerRow& row,
                           double* g) const {
         const double x = row.x, T = row.T;
-        const bool at_zero = terms.has_series_at_zero && row.t_x == 0.0;
+        // Terms of x = 0 always come from x_terms: no step leads down to 0.
+        const bool at_zero = x == 0.0 && row.t_x == 0.0;
         const Branches both = branches(x, row.t_x, T, terms.log_rsx, g != nullptr,
                                        at_zero ? &terms.series_at_zero : nullptr);
         const double odds = both.odds;
