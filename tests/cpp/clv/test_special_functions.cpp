@@ -192,6 +192,13 @@ TEST_CASE(
         {5.0, 1.7, 0.3, 0.3, 0.1, 0.6},        // alpha == beta
         {2.0, 1.5, 0.5, 0.8, 0.4, 0.4000001},  // t_x next to T: the difference cancels
         {3e6, 88.0, 2.8e10, 3.4, 0.0, 0.9},    // alpha and e1 far out
+        // beta far above alpha + T, as where a fit runs to the NBD boundary (Online
+        // Retail in days: s -> 0, beta -> 1e7): the expansion in (alpha + tau) / beta
+        {0.83, 1.000001, 69.0, 2.4e7, 0.0, 373.0},     // no repeat purchase
+        {200.8, 1.000001, 69.0, 2.4e7, 300.0, 373.0},  // many purchases
+        {2.0, 1.3, 0.2, 150.0, 0.3, 1.0},              // j + 1 - e1 = 0 at j = 1
+        {0.6, 40.0, 0.1, 3e4, 0.0, 1.0},               // large e2: more terms
+        {1.7, 2.5, 800.0, 0.05, 0.2, 0.9},             // alpha far above beta
     };
     for (const Case& c : cases) {
         const ParetoIntegral I =
@@ -227,6 +234,44 @@ TEST_CASE(
     }
     CHECK(pareto_log_integral(2.0, 1.5, 0.5, 0.8, 0.4, 0.4, true).log_value ==
           -std::numeric_limits<double>::infinity());
+}
+
+TEST_CASE(
+    "Pareto/NBD dropout integral far from alpha = beta: gradient to its own size") {
+    // There the partial derivatives in beta are tiny (1e-13 at beta = 2.4e7), below
+    // any absolute tolerance; in log-parameters and relative to their size they are
+    // what the optimizer steps on.
+    struct Case {
+        double e1, e2, alpha, beta, t0, t1;
+    };
+    const std::vector<Case> cases = {
+        {0.83, 1.000001, 69.0, 2.4e7, 0.0, 373.0},
+        {200.8, 1.000001, 69.0, 2.4e7, 300.0, 373.0},
+        {2.0, 1.3, 0.2, 150.0, 0.3, 1.0},
+        {0.6, 40.0, 0.1, 3e4, 0.0, 1.0},
+        {1.7, 2.5, 800.0, 0.05, 0.2, 0.9},
+    };
+    for (const Case& c : cases) {
+        const ParetoIntegral I =
+            pareto_log_integral(c.e1, c.e2, c.alpha, c.beta, c.t0, c.t1, true);
+        auto value = [&](double de1, double de2, double log_a, double log_b) {
+            return pareto_log_integral(c.e1 * std::exp(de1), c.e2 * std::exp(de2),
+                                       c.alpha * std::exp(log_a),
+                                       c.beta * std::exp(log_b), c.t0, c.t1, false)
+                .log_value;
+        };
+        const double gradient[4] = {c.e1 * I.d_e1, c.e2 * I.d_e2, c.alpha * I.d_alpha,
+                                    c.beta * I.d_beta};
+        for (int k = 0; k < 4; ++k) {
+            const double expected = clv_test::derivative(
+                [&](double e) {
+                    return value(k == 0 ? e : 0, k == 1 ? e : 0, k == 2 ? e : 0,
+                                 k == 3 ? e : 0);
+                },
+                1e-4);
+            CHECK(gradient[k] == doctest::Approx(expected).epsilon(2e-5).scale(0.0));
+        }
+    }
 }
 
 TEST_CASE(

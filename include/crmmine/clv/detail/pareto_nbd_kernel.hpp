@@ -9,8 +9,11 @@
 // the larger, I = [J(t_x) - J(T)] / (b + p - 1) where
 //   J(tau) = v^(1-b) u^-p 2F1(1, p; b + p; (max - min) / u),
 // Euler's transform of the note's 2F1(r+s+x, .; r+s+x+1; .) whose terms are all
-// positive and bounded, taken in logs. Where that series would converge slowly or the
-// difference cancels, I is integrated directly (log-concave in log(min + tau)).
+// positive and bounded, taken in logs. When max - min is far above min + T (the fit
+// running to the boundary where the NBD alone explains the data), the series
+// converges slowly and I is a short expansion in (min + tau) / (max - min) with
+// closed-form terms. Where neither applies or the difference cancels, I is integrated
+// directly (log-concave in log(min + tau)).
 #pragma once
 
 #include <cmath>
@@ -59,6 +62,87 @@ inline Hyp2f1Series pareto_end_series(double e1, double e2, double alpha, double
                           pareto_series_budget);
 }
 
+// log of h(eps) / L with h(eps) = int_0^L exp(-eps s) ds, x = eps L: the integral of
+// v^(eps - 1) over [v0, v1] is v1^eps h(eps), L = log(v1 / v0). Written so that it
+// neither overflows for large negative x nor cancels near x = 0.
+inline double log_power_integral(double x) {
+    const double m = std::fabs(x);
+    return std::fmax(-x, 0.0) + (m == 0.0 ? 0.0 : std::log(-std::expm1(-m) / m));
+}
+
+// The mean of s / L under the density exp(-x s / L) on [0, L], 1/x - 1/expm1(x), and
+// q = x / expm1(x); near x = 0 from the series (Bernoulli numbers), where the two
+// fractions cancel.
+struct PowerIntegralShape {
+    double mean, q;
+};
+inline PowerIntegralShape power_integral_shape(double x) {
+    if (std::fabs(x) < 0.05) {
+        const double x2 = x * x;
+        return {0.5 - x / 12.0 + x * x2 / 720.0 - x * x2 * x2 / 30240.0,
+                1.0 - 0.5 * x + x2 / 12.0 - x2 * x2 / 720.0};
+    }
+    const double q = x / std::expm1(x);
+    return {(1.0 - q) / x, q};
+}
+
+// K and its partial derivatives in (b, p, small, large) when large - small is far
+// above small + t1, where the series of the other paths converge slowly (z near 1):
+//   (large + tau)^-p = D^-p sum_j (-1)^j (p)_j / j! ((small + tau) / D)^j,
+// D = large - small, and every term integrates in closed form,
+//   K = log v1 + p log1p(rho) + log sum_j (-1)^j (p)_j / j! rho^j h(j + 1 - b),
+// rho = v1 / D, v = small + tau. The terms alternate and shrink by (p + j) rho / (j +
+// 1) at least, and h falls with its argument, so the sum is within 5% of its first
+// term. Returns false when the expansion does not apply.
+inline bool pareto_far_integral(double b, double p, double small, double large,
+                                double t0, double t1, bool gradient, double* k,
+                                double* g) {
+    const double d = large - small;
+    const double v1 = small + t1, v0 = small + t0;
+    const double rho = v1 / d;
+    if (!(d > 0.0) || rho * std::fmax(p, 1.0) > 0.05) return false;
+    const double length = std::log1p((t1 - t0) / v0);  // L
+    const double log_h0 = log_power_integral((1.0 - b) * length);
+    double sum = 1.0, sum_j = 0.0, sum_mean = 0.0, sum_p = 0.0, sum_q = 0.0;
+    if (gradient) {
+        const PowerIntegralShape shape = power_integral_shape((1.0 - b) * length);
+        sum_mean = shape.mean;
+        sum_q = shape.q;
+    }
+    double coef = 1.0, digamma_p = 0.0;  // (-rho)^j (p)_j / j!, sum_{i<j} 1/(p+i)
+    constexpr int max_terms = 40;
+    for (int j = 1; j < max_terms; ++j) {
+        const double pj = p + (j - 1);
+        coef *= -pj * rho / j;
+        const double x = (j + 1.0 - b) * length;
+        const double term = coef * std::exp(log_power_integral(x) - log_h0);
+        sum += term;
+        if (gradient) {
+            digamma_p += 1.0 / pj;
+            const PowerIntegralShape shape = power_integral_shape(x);
+            sum_j += term * j;
+            sum_mean += term * shape.mean;
+            sum_p += term * digamma_p;
+            sum_q += term * shape.q;
+        }
+        if (std::fabs(term) < 1e-17 * sum) break;
+    }
+    *k = std::log(v1) + p * std::log1p(rho) + std::log(length) + log_h0 + std::log(sum);
+    if (gradient) {
+        const double mean_j = sum_j / sum;
+        // d log(sum) / d log(rho) plus that of p log1p(rho)
+        const double by_log_rho = p * rho / (1.0 + rho) + mean_j;
+        // d log(L h) / d L, with d h / d L = exp(-eps L)
+        const double by_length = sum_q / sum / length;
+        g[0] = length * sum_mean / sum;  // d / d b
+        g[1] = std::log1p(rho) + sum_p / sum;
+        g[2] = 1.0 / v1 + by_log_rho * (1.0 / v1 + 1.0 / d) +
+               by_length * (1.0 / v1 - 1.0 / v0);
+        g[3] = -by_log_rho / d;
+    }
+    return true;
+}
+
 // K for e1 > 0, e2 > 0, e1 + e2 > 1, alpha, beta > 0, 0 <= t0 <= t1 (-infinity when
 // t0 == t1); log_a is log(e1 + e2 - 1). at_t0, when not null, is
 // pareto_end_series(e1, e2, alpha, beta, t0, gradient), computed once for many rows.
@@ -105,8 +189,17 @@ inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
         return true;
     };
     End lower{}, upper{};
-    bool done = false;
-    if (end(t0, alpha_smaller ? span.log_alpha_t0 : span.log_beta_t0, at_t0, lower) &&
+    double far_gradient[4];
+    bool done = pareto_far_integral(b, p, small, large, t0, t1, gradient,
+                                    &out.log_value, far_gradient);
+    if (done && gradient) {
+        g_b = far_gradient[0];
+        g_p = far_gradient[1];
+        g_small = far_gradient[2];
+        g_large = far_gradient[3];
+    }
+    if (!done &&
+        end(t0, alpha_smaller ? span.log_alpha_t0 : span.log_beta_t0, at_t0, lower) &&
         end(t1, alpha_smaller ? span.log_alpha_t1 : span.log_beta_t1, nullptr, upper)) {
         const double one_minus_w = -std::expm1(upper.kappa - lower.kappa);
         // Below this the difference of the two ends would lose more than three digits.
