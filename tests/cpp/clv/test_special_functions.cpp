@@ -131,6 +131,51 @@ TEST_CASE("derivatives of log 2F1(1, p; q; z) equal finite differences") {
     }
 }
 
+TEST_CASE("Gauss-Hermite rule integrates polynomials and a cosine against exp(-x^2)") {
+    const HermiteRule rule = gauss_hermite_rule(24);
+    REQUIRE(rule.x.size() == 24);
+    // int x^(2k) exp(-x^2) dx = Gamma(k + 1/2); odd powers vanish, to the rounding of
+    // their terms. Exact to degree 47; checked to 23, beyond which the outer nodes,
+    // whose weights are below 1e-20 and carry the solver's rounding, dominate.
+    for (int k = 0; k <= 11; ++k) {
+        double even = 0.0, odd = 0.0, odd_size = 0.0;
+        for (std::size_t i = 0; i < rule.x.size(); ++i) {
+            const double w = rule.scaled_weight[i] * std::exp(-rule.x[i] * rule.x[i]);
+            even += w * std::pow(rule.x[i], 2 * k);
+            odd += w * std::pow(rule.x[i], 2 * k + 1);
+            odd_size += std::fabs(w * std::pow(rule.x[i], 2 * k + 1));
+        }
+        CHECK(even == doctest::Approx(std::tgamma(k + 0.5)).epsilon(1e-12));
+        CHECK(std::fabs(odd) <= 1e-13 * odd_size);
+    }
+    double cosine = 0.0;
+    for (std::size_t i = 0; i < rule.x.size(); ++i)
+        cosine += rule.scaled_weight[i] * std::exp(-rule.x[i] * rule.x[i]) *
+                  std::cos(rule.x[i]);
+    CHECK(cosine == doctest::Approx(std::sqrt(M_PI) * std::exp(-0.25)).epsilon(1e-14));
+}
+
+TEST_CASE("peak of the logit-Beta density against 50-digit log-gammas") {
+    // a log p + b log q - log B(a, b) at p = a / (a + b) with mpmath at 50 digits; in
+    // double precision the log-gammas alone lose 1e-9 at b = 1e6 and every digit
+    // beyond.
+    struct Reference {
+        double a, b, expected;
+    };
+    for (const Reference& c : std::vector<Reference>{
+             {0.5, 3.0, -1.4999456351470027},
+             {12.0, 40.0, 0.18490907375924626},
+             {3.0, 1000000.0, -0.39731181455361624},
+             {2000.0, 15.0, 0.42579551620142942},
+             {0.02, 0.7, -4.0160365812195571},
+             {11.0, 9.0, -0.13190756289304093},
+             {100000.0, 3000000000000.0, 4.8375233492804417},
+             {460000000.0, 1.9e+16, 9.0544299782326122},
+         })
+        CHECK(log_logit_beta_peak(c.a, c.b) ==
+              doctest::Approx(c.expected).epsilon(1e-13));
+}
+
 TEST_CASE("log-concave quadrature integrates a narrow Gaussian and an exponential") {
     // exp(-(u - 3)^2 / (2 0.01^2)) over the real line: 0.01 sqrt(2 pi).
     auto gauss = [](double u, double& d) {

@@ -225,27 +225,25 @@ struct BgNbdKernel {
     // phi(e) = (1 - (1 - z)^e) / e, which is finite at a = 1 and for C <= 0, and whose
     // series converges fast however many purchases the customer made. Its terms
     // alternate while k < A - C; when (A - C) z is large (nearly equal purchase rates,
-    // r far above a + b, over a long horizon) they would cancel, and the expectation
-    // is integrated over the dropout probability instead.
+    // r far above a + b, over a long horizon) they would cancel. So would the two
+    // halves when C phi(a - 1) is far above the answer, which is at most A tau, tau =
+    // t / (alpha + T), the expectation without dropout: a and b both large, as where
+    // a fit ends along the likelihood's flat ridge, or the series would need about
+    // (a - 1) z terms. In those cases the expectation is integrated over the dropout
+    // probability instead.
     double expected_numerator(double x, double t, double T) const {
         if (t == 0.0) return 0.0;
         // C and C - A grouped so that neither tiny a + b nor a huge x loses them.
         const double C = (a + b) + (dropout_count(x) - 1.0);
         const double c_minus_a = (a + b) - (r + (Modified ? 0.0 : 1.0));
         const double z = t / (alpha + T + t);
-        if (-c_minus_a * z > 3.0) return expected_alive_by_quadrature(x, t, T);
-        // The terms grow for about (a - 1) z of them: with a huge (a fit far along the
-        // likelihood's flat ridge, a and b both huge) the series cannot end within
-        // max_terms and its halves would cancel anyway. Better an error than a wrong
-        // expectation.
+        const double tau = t / (alpha + T);
+        const double log_w = -std::log1p(tau);  // log(1 - z)
+        const double first = C * one_minus_power_over(a - 1.0, log_w);
         constexpr int max_terms = 1000000;
-        if ((a - 1.0) * z > 0.5 * max_terms)
-            throw InvalidArgument(
-                "params", "the expected purchases cannot be computed for a = " +
-                              std::to_string(a) + ", b = " + std::to_string(b) +
-                              " (both huge: the dropout probability has almost no "
-                              "spread); refit with a small penalizer");
-        const double log_w = -std::log1p(t / (alpha + T));  // log(1 - z)
+        if (-c_minus_a * z > 3.0 || first > 1e4 * (r + x) * tau ||
+            (a - 1.0) * z > 0.5 * max_terms)
+            return expected_alive_by_quadrature(x, t, T);
         // Plain products, rescaled by 2^-900 when they grow large (a customer with
         // thousands of purchases), so each term costs a few flops.
         constexpr double big = 0x1p900, shrink = 0x1p-900;
@@ -270,7 +268,6 @@ struct BgNbdKernel {
                 break;
         }
 
-        const double first = C * one_minus_power_over(a - 1.0, log_w);
         if (sum == 0.0) return first;
         const double second =
             (sum < 0.0 ? -1.0 : 1.0) *
@@ -281,19 +278,45 @@ struct BgNbdKernel {
     // The same expectation as an integral over the dropout probability p ~ Beta(a, B)
     // of a customer alive at T (B = b + x, or b + x + 1 for the MBG/NBD), the rate
     // integrated out: E[(1 - (1 + p tau)^-(r+x)) / p], tau = t / (alpha + T). In
-    // u = logit(p) the integrand is log-concave.
+    // u = logit(p) the integrand is log-concave. It is taken in d = u - log(a / B),
+    // the distance from the peak of the Beta part, and relative to that peak: with a
+    // and B both huge the peak is a few 1e-5 wide, and log p, log B(a, B) on their own
+    // would carry errors larger than the answer.
+    // From where the smaller of a and B is this large, the Beta part is so narrow that
+    // a fixed rule about its peak integrates to double precision.
+    static constexpr double narrow_beta = 1e4;
+
     double expected_alive_by_quadrature(double x, double t, double T) const {
         const double A = r + x, B = b + dropout_count(x), tau = t / (alpha + T);
-        auto psi = [&](double u, double& dpsi) {
-            const double log_p = -log1p_exp(-u), log_q = -log1p_exp(u);
-            const double p = std::exp(log_p), q = std::exp(log_q);
+        const double p_peak = a / (a + B), q_peak = B / (a + B);
+        const double log_p_peak = std::log(p_peak);
+        auto psi = [&](double d, double& dpsi) {
+            // log(p / p_peak) and log(q / q_peak), whose a- and B-weighted first
+            // orders cancel at d = 0
+            const double log_p_gain = -std::log1p(q_peak * std::expm1(-d));
+            const double log_q_gain = -std::log1p(p_peak * std::expm1(d));
+            const double p = p_peak * std::exp(log_p_gain);
+            const double q = q_peak * std::exp(log_q_gain);
             const double y = A * std::log1p(p * tau);
             // d log g / dp with g(p) = (1 - e^-y) / p
             const double dlog_g = A * tau / ((1.0 + p * tau) * std::expm1(y)) - 1.0 / p;
             dpsi = a * q - B * p + dlog_g * p * q;
-            return a * log_p + B * log_q + std::log(-std::expm1(-y)) - log_p;
+            return a * log_p_gain + B * log_q_gain + std::log(-std::expm1(-y)) -
+                   (log_p_peak + log_p_gain);
         };
-        // The slope falls from a at u = -infinity to -B at +infinity: bracket its zero.
+        const double log_peak = log_logit_beta_peak(a, B);
+        if (std::fmin(a, B) >= narrow_beta) {
+            // Nearly Gaussian in d, of variance trigamma(a) + trigamma(B), against
+            // which e^psi is a smooth factor: a fixed Gauss-Hermite rule.
+            static const HermiteRule hermite = gauss_hermite_rule(24);
+            const double width = std::sqrt(2.0 * (trigamma(a) + trigamma(B)));
+            double sum = 0.0, slope = 0.0;
+            for (std::size_t i = 0; i < hermite.x.size(); ++i)
+                sum += hermite.scaled_weight[i] *
+                       std::exp(psi(width * hermite.x[i], slope));
+            return std::exp(log_peak) * width * sum;
+        }
+        // The slope falls from a at d = -infinity to -B at +infinity: bracket its zero.
         double lo = -1.0, hi = 1.0, slope = 0.0;
         for (psi(lo, slope); slope < 0.0 && lo > -700.0; psi(lo, slope)) lo *= 2.0;
         for (psi(hi, slope); slope > 0.0 && hi < 700.0; psi(hi, slope)) hi *= 2.0;
@@ -307,7 +330,7 @@ struct BgNbdKernel {
         log_concave_rule(psi, -infinity, infinity, 0.5 * (lo + hi), rule);
         double sum = 0.0;
         for (const QuadratureNode& node : rule.nodes) sum += node.weight;
-        return std::exp(rule.psi_ref + std::log(sum) - log_beta(a, B));
+        return std::exp(log_peak + rule.psi_ref + std::log(sum));
     }
 
     double conditional_expected(double t, double x, double t_x, double T) const {

@@ -6,6 +6,8 @@
 // integrand is.
 #pragma once
 
+#include <Eigen/Core>
+#include <Eigen/Eigenvalues>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -85,6 +87,35 @@ void log_concave_rule(Psi&& psi, double lo, double hi, double mode,
     };
     march(hi, 1.0);
     march(lo, -1.0);
+}
+
+// Gauss-Hermite rule of n nodes for int f(x) exp(-x^2) dx, by Golub & Welsch (1969):
+// the nodes are the eigenvalues of the Jacobi matrix of the Hermite polynomials, the
+// weights sqrt(pi) times the squared first components of its eigenvectors. Each
+// weight is returned times exp(x^2), for integrands given whole rather than divided
+// by the Gaussian.
+struct HermiteRule {
+    std::vector<double> x, scaled_weight;
+};
+
+inline HermiteRule gauss_hermite_rule(int n) {
+    Eigen::MatrixXd jacobi = Eigen::MatrixXd::Zero(n, n);
+    for (int k = 1; k < n; ++k)
+        jacobi(k, k - 1) = jacobi(k - 1, k) = std::sqrt(0.5 * k);
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(jacobi);
+    HermiteRule rule;
+    const double sqrt_pi = std::sqrt(3.14159265358979323846);
+    // The rule is symmetric; averaging each node with its mirror (eigenvalues come
+    // ascending) removes the solver's rounding from odd moments.
+    for (int i = 0; i < n; ++i) {
+        const int mirror = n - 1 - i;
+        const double x = 0.5 * (eigen.eigenvalues()[i] - eigen.eigenvalues()[mirror]);
+        const double v = eigen.eigenvectors()(0, i),
+                     w = eigen.eigenvectors()(0, mirror);
+        rule.x.push_back(x);
+        rule.scaled_weight.push_back(sqrt_pi * 0.5 * (v * v + w * w) * std::exp(x * x));
+    }
+    return rule;
 }
 
 }  // namespace detail

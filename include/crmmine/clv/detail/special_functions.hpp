@@ -114,6 +114,21 @@ inline double log_beta(double a, double b) {
     return log_gamma(a) + log_gamma(b) - log_gamma(a + b);
 }
 
+// log[p^a q^b / B(a, b)] at p = a / (a + b), q = 1 - p: the peak of the Beta(a, b)
+// density of logit(p). With a and b both large the three log-gammas of log B are of
+// order a log a and their difference keeps none of its digits; Stirling's form leaves
+// the half-logarithms and remainders, each exact.
+inline double log_logit_beta_peak(double a, double b) {
+    if (a >= 10.0 && b >= 10.0)
+        return 0.5 * std::log(a / (a + b) * b / (2.0 * 3.14159265358979323846)) -
+               stirling_remainder(a) - stirling_remainder(b) +
+               stirling_remainder(a + b);
+    const double small = std::fmin(a, b), large = std::fmax(a, b);
+    // log B(a, b) = lgamma(small) - log(Gamma(large + small) / Gamma(large))
+    return small * std::log(small / (a + b)) - large * std::log1p(small / large) -
+           log_gamma(small) + log_gamma_ratio(large, small);
+}
+
 // log(1 + x) for x > -1 to a few ulps through the faster log (Goldberg 1991, "What
 // every computer scientist should know about floating-point arithmetic", thm. 4):
 // glibc's log1p costs about three logs and sits in every likelihood term.
