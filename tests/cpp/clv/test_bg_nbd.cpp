@@ -156,27 +156,50 @@ TEST_CASE("BG/NBD conditional expectation when r far exceeds a + b (integrated)"
     // (r + x) - (a + b + x - 1) = 4.5: the Euler series would alternate, so the
     // expectation is integrated over the dropout probability; the paper's formula
     // (positive terms here) is the reference.
-    const BgNbd m{6.0, 2.0, 1.5, 1.0};
+    for (const BgNbd& m : {BgNbd{6.0, 2.0, 1.5, 1.0}}) {
+        History h;
+        h.add(2, 0.5, 1.0);
+        h.add(0, 0, 1.0);
+        h.add(7, 3.0, 4.0);
+        for (const double t : {10.0, 40.0}) {
+            const auto e = conditional_expected_number_of_purchases_up_to_time(
+                m, &t, 1, h.view(), 1);
+            for (std::size_t i = 0; i < h.x.size(); ++i) {
+                const double x = h.x[i], t_x = h.t_x[i], T = h.T[i];
+                const double hyp = clv_test::naive_hyp2f1(
+                    m.r + x, m.b + x, m.a + m.b + x - 1, t / (m.alpha + T + t));
+                const double numerator =
+                    (m.a + m.b + x - 1) / (m.a - 1) *
+                    (1 - hyp * std::pow((m.alpha + T) / (m.alpha + T + t), m.r + x));
+                const double odds =
+                    x > 0 ? m.a / (m.b + x - 1) *
+                                std::pow((m.alpha + T) / (m.alpha + t_x), m.r + x)
+                          : 0.0;
+                CHECK(e[i] == doctest::Approx(numerator / (1 + odds)).epsilon(1e-10));
+            }
+        }
+    }
+}
+
+TEST_CASE("BG/NBD conditional expectation integrated with a tiny a") {
+    // r far above a + b as above, and a tiny a: the logit of the dropout probability
+    // has a tail hundreds of units long and bends within a unit of its peak. The
+    // paper's hypergeometric series does not apply (a + b - 1 < 0 at x = 0);
+    // references from eq. 10 at 50 digits with mpmath (bg_nbd_expected_mpmath).
+    const BgNbd m{6.0, 2.0, 0.02, 0.3};
     History h;
     h.add(2, 0.5, 1.0);
     h.add(0, 0, 1.0);
     h.add(7, 3.0, 4.0);
-    for (const double t : {10.0, 40.0}) {
+    const double expected[2][3] = {
+        {24.05624906215352, 18.010602113809526, 20.584781318774386},
+        {93.86934516059463, 69.87021193401013, 80.78343033136215}};
+    for (int k = 0; k < 2; ++k) {
+        const double t = k == 0 ? 10.0 : 40.0;
         const auto e =
             conditional_expected_number_of_purchases_up_to_time(m, &t, 1, h.view(), 1);
-        for (std::size_t i = 0; i < h.x.size(); ++i) {
-            const double x = h.x[i], t_x = h.t_x[i], T = h.T[i];
-            const double hyp = clv_test::naive_hyp2f1(
-                m.r + x, m.b + x, m.a + m.b + x - 1, t / (m.alpha + T + t));
-            const double numerator =
-                (m.a + m.b + x - 1) / (m.a - 1) *
-                (1 - hyp * std::pow((m.alpha + T) / (m.alpha + T + t), m.r + x));
-            const double odds =
-                x > 0 ? m.a / (m.b + x - 1) *
-                            std::pow((m.alpha + T) / (m.alpha + t_x), m.r + x)
-                      : 0.0;
-            CHECK(e[i] == doctest::Approx(numerator / (1 + odds)).epsilon(1e-10));
-        }
+        for (std::size_t i = 0; i < 3; ++i)
+            CHECK(e[i] == doctest::Approx(expected[k][i]).epsilon(1e-10));
     }
 }
 
@@ -244,6 +267,62 @@ TEST_CASE("BG/NBD and MBG/NBD conditional expectations along the a, b ridge") {
         for (std::size_t i = 0; i < 4; ++i) {
             CHECK(bg[i] == doctest::Approx(ref.bg[i]).epsilon(1e-8));
             CHECK(mbg[i] == doctest::Approx(ref.mbg[i]).epsilon(1e-8));
+        }
+    }
+}
+
+TEST_CASE("BG/NBD and MBG/NBD conditional expectations with a tiny and b huge") {
+    // The first set is the BG/NBD fit of every Online Retail customer in weeks. The
+    // logit of the dropout probability then has a tail thousands of units long, where
+    // p underflows; dropping it cost 2e-4 of the expectation. References from eq. 10
+    // (Batislam et al. for the MBG/NBD) at 50 digits with mpmath, the benchmark's
+    // bg_nbd_expected_mpmath; t = 4, then 39.
+    struct Reference {
+        double r, alpha, a, b;
+        double bg[2][4], mbg[2][4];
+    };
+    const Reference references[] = {
+        {0.9215884834469451,
+         11.610611917138542,
+         0.012271131563863946,
+         375069.5845042296,
+         {{0.07742714860435003, 0.1847209660202704, 0.7495461683443255,
+           3.933764035495786},
+          {0.7549146814476818, 1.8010293462967626, 7.3080742694341625,
+           38.354177225645174}},
+         {{0.07742713930483683, 0.18472096602036678, 0.7495461683444486,
+           3.9337640354974055},
+          {0.7549145907774768, 1.8010293462978952, 7.308074269437688,
+           38.35417722571994}}},
+        {0.5,
+         2.0,
+         0.001,
+         1e7,
+         {{0.05263157894695291, 0.18749999981380547, 0.8947368419188543,
+           5.062499996855496},
+          {0.5131578946973424, 1.8281249979346643, 8.723684204892221,
+           49.359374857319104}},
+         {{0.05263157892401134, 0.18749999981380547, 0.8947368419188543,
+           5.062499996855496},
+          {0.5131578944736621, 1.8281249979346645, 8.723684204892223,
+           49.35937485731912}}},
+    };
+    History h;
+    h.add(0, 0.0, 36.0);
+    h.add(1, 5.0, 30.0);
+    h.add(8, 34.0, 36.0);
+    h.add(40, 29.0, 30.0);
+    for (const Reference& ref : references) {
+        for (int k = 0; k < 2; ++k) {
+            const double t = k == 0 ? 4.0 : 39.0;
+            const auto bg = conditional_expected_number_of_purchases_up_to_time(
+                BgNbd{ref.r, ref.alpha, ref.a, ref.b}, &t, 1, h.view(), 1);
+            const auto mbg = conditional_expected_number_of_purchases_up_to_time(
+                ModifiedBgNbd{ref.r, ref.alpha, ref.a, ref.b}, &t, 1, h.view(), 1);
+            for (std::size_t i = 0; i < 4; ++i) {
+                CHECK(bg[i] == doctest::Approx(ref.bg[k][i]).epsilon(1e-8));
+                CHECK(mbg[i] == doctest::Approx(ref.mbg[k][i]).epsilon(1e-8));
+            }
         }
     }
 }

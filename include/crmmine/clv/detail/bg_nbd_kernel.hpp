@@ -238,6 +238,11 @@ struct BgNbdKernel {
         const double c_minus_a = (a + b) - (r + (Modified ? 0.0 : 1.0));
         const double z = t / (alpha + T + t);
         const double tau = t / (alpha + T);
+        const double A = r + x, B = b + dropout_count(x);
+        if ((A + 1.0) * (a + 1.0) * tau <= 0.05 * (a + B)) {
+            const double rare = expected_alive_rare_dropout(A, B, tau);
+            if (!std::isnan(rare)) return rare;
+        }
         const double log_w = -std::log1p(tau);  // log(1 - z)
         const double first = C * one_minus_power_over(a - 1.0, log_w);
         constexpr int max_terms = 1000000;
@@ -282,6 +287,23 @@ struct BgNbdKernel {
     // the distance from the peak of the Beta part, and relative to that peak: with a
     // and B both huge the peak is a few 1e-5 wide, and log p, log B(a, B) on their own
     // would carry errors larger than the answer.
+    // The expectation of a customer alive at T as a series in the moments of the
+    // dropout probability p ~ Beta(a, B), E p^j = (a)_j / (a + B)_j:
+    //   E[(1 - (1 + p tau)^-A) / p] = A tau sum_j (A + 1)_j (a)_j / ((2)_j (a + B)_j)
+    //   (-tau)^j,
+    // for p small against 1 / (A tau) (b far above a, the common end of a fit with
+    // little dropout): its terms alternate and shrink by 0.05 or more from the
+    // first, so nothing cancels. NaN should it not settle within its terms.
+    double expected_alive_rare_dropout(double A, double B, double tau) const {
+        double term = 1.0, sum = 1.0;
+        for (int j = 0; j < 400; ++j) {
+            term *= -(A + 1.0 + j) * (a + j) * tau / ((2.0 + j) * (a + B + j));
+            sum += term;
+            if (std::fabs(term) <= 1e-17 * sum) return A * tau * sum;
+        }
+        return std::numeric_limits<double>::quiet_NaN();
+    }
+
     // From where the smaller of a and B is this large, the Beta part is so narrow that
     // a fixed rule about its peak integrates to double precision.
     static constexpr double narrow_beta = 1e4;
@@ -289,20 +311,32 @@ struct BgNbdKernel {
     double expected_alive_by_quadrature(double x, double t, double T) const {
         const double A = r + x, B = b + dropout_count(x), tau = t / (alpha + T);
         const double p_peak = a / (a + B), q_peak = B / (a + B);
-        const double log_p_peak = std::log(p_peak);
+        const double log_p_peak = -std::log1p(B / a), log_q_peak = -std::log1p(a / B);
+        const double u_peak = std::log(a) - std::log(B);
         auto psi = [&](double d, double& dpsi) {
             // log(p / p_peak) and log(q / q_peak), whose a- and B-weighted first
-            // orders cancel at d = 0
-            const double log_p_gain = -std::log1p(q_peak * std::expm1(-d));
-            const double log_q_gain = -std::log1p(p_peak * std::expm1(d));
+            // orders cancel at d = 0; far out (a tiny a has a tail thousands of units
+            // long) from log p and log q themselves, which have no such cancellation.
+            const bool near = std::fabs(d) < 1.0;
+            const double log_p_gain = near ? -std::log1p(q_peak * std::expm1(-d))
+                                           : -log1p_exp(-(u_peak + d)) - log_p_peak;
+            const double log_q_gain = near ? -std::log1p(p_peak * std::expm1(d))
+                                           : -log1p_exp(u_peak + d) - log_q_peak;
             const double p = p_peak * std::exp(log_p_gain);
             const double q = q_peak * std::exp(log_q_gain);
-            const double y = A * std::log1p(p * tau);
-            // d log g / dp with g(p) = (1 - e^-y) / p
-            const double dlog_g = A * tau / ((1.0 + p * tau) * std::expm1(y)) - 1.0 / p;
-            dpsi = a * q - B * p + dlog_g * p * q;
-            return a * log_p_gain + B * log_q_gain + std::log(-std::expm1(-y)) -
-                   (log_p_peak + log_p_gain);
+            // g(p) = (1 - e^-y) / p, y = A log1p(p tau), tends to A tau as p -> 0 (p
+            // underflows in the tail of a tiny a), so it is taken as A tau times two
+            // ratios that tend to 1; p_dlog_g = p d log g / dp, which tends to 0.
+            const double p_tau = p * tau;
+            const double y = A * std::log1p(p_tau);
+            const double log_g =
+                std::log(A * tau) + (y > 0.0 ? std::log(-std::expm1(-y) / y) : 0.0) +
+                (p_tau > 0.0 ? std::log(std::log1p(p_tau) / p_tau) : 0.0);
+            const double p_dlog_g =
+                y < 1e-8 ? -0.5 * (A + 1.0) * p_tau
+                         : A * p_tau / ((1.0 + p_tau) * std::expm1(y)) - 1.0;
+            dpsi = a * q - B * p + p_dlog_g * q;
+            return a * log_p_gain + B * log_q_gain + log_g;
         };
         const double log_peak = log_logit_beta_peak(a, B);
         if (std::fmin(a, B) >= narrow_beta) {
@@ -327,7 +361,8 @@ struct BgNbdKernel {
         }
         LogConcaveRule rule;
         constexpr double infinity = std::numeric_limits<double>::infinity();
-        log_concave_rule(psi, -infinity, infinity, 0.5 * (lo + hi), rule);
+        // The Beta part bends within a unit of logit about its peak.
+        log_concave_rule(psi, -infinity, infinity, 0.5 * (lo + hi), rule, 1.0);
         double sum = 0.0;
         for (const QuadratureNode& node : rule.nodes) sum += node.weight;
         return std::exp(log_peak + rule.psi_ref + std::log(sum));
