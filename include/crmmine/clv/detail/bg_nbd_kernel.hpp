@@ -246,9 +246,9 @@ struct BgNbdKernel {
         const double log_w = -std::log1p(tau);  // log(1 - z)
         const double first = C * one_minus_power_over(a - 1.0, log_w);
         constexpr int max_terms = 1000000;
-        if (-c_minus_a * z > 3.0 || first > 1e4 * (r + x) * tau ||
+        if (-c_minus_a * z > 3.0 || first > 1e4 * A * tau ||
             (a - 1.0) * z > 0.5 * max_terms)
-            return expected_alive_by_quadrature(x, t, T);
+            return expected_alive_by_quadrature(A, B, tau);
         // Plain products, rescaled by 2^-900 when they grow large (a customer with
         // thousands of purchases), so each term costs a few flops.
         constexpr double big = 0x1p900, shrink = 0x1p-900;
@@ -280,13 +280,6 @@ struct BgNbdKernel {
         return std::fmax(first - second, 0.0);
     }
 
-    // The same expectation as an integral over the dropout probability p ~ Beta(a, B)
-    // of a customer alive at T (B = b + x, or b + x + 1 for the MBG/NBD), the rate
-    // integrated out: E[(1 - (1 + p tau)^-(r+x)) / p], tau = t / (alpha + T). In
-    // u = logit(p) the integrand is log-concave. It is taken in d = u - log(a / B),
-    // the distance from the peak of the Beta part, and relative to that peak: with a
-    // and B both huge the peak is a few 1e-5 wide, and log p, log B(a, B) on their own
-    // would carry errors larger than the answer.
     // The expectation of a customer alive at T as a series in the moments of the
     // dropout probability p ~ Beta(a, B), E p^j = (a)_j / (a + B)_j:
     //   E[(1 - (1 + p tau)^-A) / p] = A tau sum_j (A + 1)_j (a)_j / ((2)_j (a + B)_j)
@@ -308,8 +301,14 @@ struct BgNbdKernel {
     // a fixed rule about its peak integrates to double precision.
     static constexpr double narrow_beta = 1e4;
 
-    double expected_alive_by_quadrature(double x, double t, double T) const {
-        const double A = r + x, B = b + dropout_count(x), tau = t / (alpha + T);
+    // The same expectation as an integral over the dropout probability p ~ Beta(a, B)
+    // of a customer alive at T (B = b + x, or b + x + 1 for the MBG/NBD), the rate
+    // integrated out: E[(1 - (1 + p tau)^-A) / p], A = r + x, tau = t / (alpha + T). In
+    // u = logit(p) the integrand is log-concave. It is taken in d = u - log(a / B),
+    // the distance from the peak of the Beta part, and relative to that peak: with a
+    // and B both huge the peak is a few 1e-5 wide, and log p, log B(a, B) on their own
+    // would carry errors larger than the answer.
+    double expected_alive_by_quadrature(double A, double B, double tau) const {
         const double p_peak = a / (a + B), q_peak = B / (a + B);
         const double log_p_peak = -std::log1p(B / a), log_q_peak = -std::log1p(a / B);
         const double u_peak = std::log(a) - std::log(B);

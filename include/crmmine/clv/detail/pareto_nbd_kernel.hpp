@@ -62,28 +62,27 @@ inline Hyp2f1Series pareto_end_series(double e1, double e2, double alpha, double
                           pareto_series_budget);
 }
 
-// log of h(eps) / L with h(eps) = int_0^L exp(-eps s) ds, x = eps L: the integral of
-// v^(eps - 1) over [v0, v1] is v1^eps h(eps), L = log(v1 / v0). Written so that it
-// neither overflows for large negative x nor cancels near x = 0.
-inline double log_power_integral(double x) {
-    const double m = std::fabs(x);
-    return std::fmax(-x, 0.0) + (m == 0.0 ? 0.0 : std::log(-std::expm1(-m) / m));
-}
-
-// The mean of s / L under the density exp(-x s / L) on [0, L], 1/x - 1/expm1(x), and
-// q = x / expm1(x); near x = 0 from the series (Bernoulli numbers), where the two
-// fractions cancel.
-struct PowerIntegralShape {
-    double mean, q;
+// With h(eps) = int_0^L exp(-eps s) ds and x = eps L (the integral of v^(eps - 1)
+// over [v0, v1] is v1^eps h(eps), L = log(v1 / v0)): log(h / L); the mean of s / L
+// under the density exp(-eps s) on [0, L], 1/x - 1/expm1(x); and q = x / expm1(x),
+// which is L exp(-x) / h. All from one expm1 of -|x|, so that nothing overflows for
+// large |x|; near x = 0, where 1/x - 1/expm1(x) cancels, from the series (Bernoulli
+// numbers).
+struct PowerIntegral {
+    double log_h, mean, q;
 };
-inline PowerIntegralShape power_integral_shape(double x) {
-    if (std::fabs(x) < 0.05) {
+inline PowerIntegral power_integral(double x) {
+    const double m = std::fabs(x);
+    if (m == 0.0) return {0.0, 0.5, 1.0};
+    const double e = -std::expm1(-m);  // 1 - exp(-|x|)
+    const double log_h = std::fmax(-x, 0.0) + std::log(e / m);
+    if (m < 0.05) {
         const double x2 = x * x;
-        return {0.5 - x / 12.0 + x * x2 / 720.0 - x * x2 * x2 / 30240.0,
+        return {log_h, 0.5 - x / 12.0 + x * x2 / 720.0 - x * x2 * x2 / 30240.0,
                 1.0 - 0.5 * x + x2 / 12.0 - x2 * x2 / 720.0};
     }
-    const double q = x / std::expm1(x);
-    return {(1.0 - q) / x, q};
+    const double q = x > 0.0 ? x * (1.0 - e) / e : m / e;
+    return {log_h, (1.0 - q) / x, q};
 }
 
 // K and its partial derivatives in (b, p, small, large) when large - small is far
@@ -94,40 +93,36 @@ inline PowerIntegralShape power_integral_shape(double x) {
 // rho = v1 / D, v = small + tau. The terms alternate and shrink by (p + j) rho / (j +
 // 1) at least, and h falls with its argument, so the sum is within 5% of its first
 // term. Returns false when the expansion does not apply.
+// log_v1 is log(small + t1).
 inline bool pareto_far_integral(double b, double p, double small, double large,
-                                double t0, double t1, bool gradient, double* k,
-                                double* g) {
+                                double t0, double t1, double log_v1, bool gradient,
+                                double* k, double* g) {
     const double d = large - small;
     const double v1 = small + t1, v0 = small + t0;
     const double rho = v1 / d;
     if (!(d > 0.0) || rho * std::fmax(p, 1.0) > 0.05) return false;
     const double length = std::log1p((t1 - t0) / v0);  // L
-    const double log_h0 = log_power_integral((1.0 - b) * length);
-    double sum = 1.0, sum_j = 0.0, sum_mean = 0.0, sum_p = 0.0, sum_q = 0.0;
-    if (gradient) {
-        const PowerIntegralShape shape = power_integral_shape((1.0 - b) * length);
-        sum_mean = shape.mean;
-        sum_q = shape.q;
-    }
+    const PowerIntegral first = power_integral((1.0 - b) * length);
+    const double log_h0 = first.log_h;
+    double sum = 1.0, sum_j = 0.0, sum_mean = first.mean, sum_p = 0.0, sum_q = first.q;
     double coef = 1.0, digamma_p = 0.0;  // (-rho)^j (p)_j / j!, sum_{i<j} 1/(p+i)
     constexpr int max_terms = 40;
     for (int j = 1; j < max_terms; ++j) {
         const double pj = p + (j - 1);
         coef *= -pj * rho / j;
-        const double x = (j + 1.0 - b) * length;
-        const double term = coef * std::exp(log_power_integral(x) - log_h0);
+        const PowerIntegral h = power_integral((j + 1.0 - b) * length);
+        const double term = coef * std::exp(h.log_h - log_h0);
         sum += term;
         if (gradient) {
             digamma_p += 1.0 / pj;
-            const PowerIntegralShape shape = power_integral_shape(x);
             sum_j += term * j;
-            sum_mean += term * shape.mean;
+            sum_mean += term * h.mean;
             sum_p += term * digamma_p;
-            sum_q += term * shape.q;
+            sum_q += term * h.q;
         }
         if (std::fabs(term) < 1e-17 * sum) break;
     }
-    *k = std::log(v1) + p * std::log1p(rho) + std::log(length) + log_h0 + std::log(sum);
+    *k = log_v1 + p * std::log1p(rho) + std::log(length) + log_h0 + std::log(sum);
     if (gradient) {
         const double mean_j = sum_j / sum;
         // d log(sum) / d log(rho) plus that of p log1p(rho)
@@ -190,8 +185,10 @@ inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
     };
     End lower{}, upper{};
     double far_gradient[4];
-    bool done = pareto_far_integral(b, p, small, large, t0, t1, gradient,
-                                    &out.log_value, far_gradient);
+    bool done =
+        pareto_far_integral(b, p, small, large, t0, t1,
+                            alpha_smaller ? span.log_alpha_t1 : span.log_beta_t1,
+                            gradient, &out.log_value, far_gradient);
     if (done && gradient) {
         g_b = far_gradient[0];
         g_p = far_gradient[1];
