@@ -1,6 +1,7 @@
 #include "crmmine/basket/fp_growth.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <numeric>
@@ -189,6 +190,46 @@ struct PatternBase {
     }
 };
 
+// A conditional database of at most 64 labels: each path is a bit mask (bit k for
+// label k of the pattern base it came from, which keeps its numbering all the way
+// down), equal paths merged. Counting, projecting and merging then cost a few word
+// operations per path instead of a read per label, which is where dense data such as
+// Groceries spends its time: below the first levels almost every database is this
+// small.
+struct MaskDatabase {
+    std::vector<std::uint64_t> paths;
+    std::vector<std::int32_t> weights;       // one per path
+    std::array<std::int32_t, 64> support{};  // bit -> support in this database
+    std::uint64_t labels = 0;                // the bits of its frequent labels
+    std::array<std::int32_t, 65> holding_begin{};
+    std::vector<std::int32_t> holding;  // the paths holding each bit, by bit
+
+    // Lists the paths holding each bit, so a projection reads only those.
+    void index_paths() {
+        holding_begin.fill(0);
+        for (const std::uint64_t path : paths)
+            for (std::uint64_t rest = path; rest != 0; rest &= rest - 1)
+                ++holding_begin[static_cast<std::size_t>(__builtin_ctzll(rest)) + 1];
+        for (std::size_t b = 0; b < 64; ++b) holding_begin[b + 1] += holding_begin[b];
+        holding.resize(static_cast<std::size_t>(holding_begin[64]));
+        // Filled through the bucket starts, shifted back afterwards.
+        for (std::size_t i = 0; i < paths.size(); ++i)
+            for (std::uint64_t rest = paths[i]; rest != 0; rest &= rest - 1)
+                holding[static_cast<std::size_t>(
+                    holding_begin[static_cast<std::size_t>(__builtin_ctzll(rest))]++)] =
+                    static_cast<std::int32_t>(i);
+        for (std::size_t b = 64; b > 0; --b) holding_begin[b] = holding_begin[b - 1];
+        holding_begin[0] = 0;
+    }
+};
+
+// The item code and full-tree rank of each bit, fixed from the pattern base a mask
+// database was made from down to its deepest projection.
+struct MaskNames {
+    std::array<std::int32_t, 64> code{};
+    std::array<std::int32_t, 64> rank{};
+};
+
 // The scratch of one recursion depth: the pattern base and perfect extensions of the
 // itemset of that length, and the buffers that projecting the database above needs.
 struct Frame {
@@ -202,6 +243,8 @@ struct Frame {
     std::vector<std::int32_t> touched, frequent, frequent_count;
     std::vector<std::int32_t> table;       // open addressing over the new paths
     std::vector<std::uint64_t> path_hash;  // one per new path
+    bool as_masks = false;                 // the new database is `masks`, not `base`
+    MaskDatabase masks;
 };
 
 // The prefix paths of every node of the full tree, root first, grouped by label in
@@ -270,33 +313,138 @@ public:
     }
 
 private:
+    // The labels of a pattern base from `at` on, in rank order.
+    struct BaseLabels {
+        const PatternBase& base;
+        std::int32_t at;
+
+        bool done() const noexcept { return at == base.n_labels(); }
+        std::int32_t rank() const { return base.rank[static_cast<std::size_t>(at)]; }
+        std::int32_t code() const { return base.code[static_cast<std::size_t>(at)]; }
+        std::int32_t support() const {
+            return base.support[static_cast<std::size_t>(at)];
+        }
+        void next() noexcept { ++at; }
+    };
+
+    // The labels of a mask database among the bits `rest`, in rank order (bit order).
+    struct MaskLabels {
+        const MaskDatabase& db;
+        const MaskNames& names;
+        std::uint64_t rest;
+
+        bool done() const noexcept { return rest == 0; }
+        int bit() const noexcept { return __builtin_ctzll(rest); }
+        std::int32_t rank() const {
+            return names.rank[static_cast<std::size_t>(bit())];
+        }
+        std::int32_t code() const {
+            return names.code[static_cast<std::size_t>(bit())];
+        }
+        std::int32_t support() const {
+            return db.support[static_cast<std::size_t>(bit())];
+        }
+        void next() noexcept { rest &= rest - 1; }
+    };
+
     // Emits, depth first in rank order, every extension of the current itemset (whose
-    // support is `support`) by labels of base and by the perfect extensions from `p`
-    // on.
-    void mine_base(const PatternBase& base, std::int32_t from,
-                   const std::vector<Perfect>& perfect, std::size_t p,
-                   std::int32_t support) {
-        const std::int32_t n = base.n_labels();
-        std::int32_t l = from;
-        while (l < n || p < perfect.size()) {
+    // support is `support`) by the database's labels and by the perfect extensions
+    // from `p` on.
+    template <class Labels>
+    void mine(Labels labels, const std::vector<Perfect>& perfect, std::size_t p,
+              std::int32_t support) {
+        while (!labels.done() || p < perfect.size()) {
             if (p < perfect.size() &&
-                (l == n || perfect[p].rank < base.rank[static_cast<std::size_t>(l)])) {
+                (labels.done() || perfect[p].rank < labels.rank())) {
                 const std::int32_t code = perfect[p].code;
                 sink_.push(code);
                 sink_.emit(support);
                 if (plan_.below_max_len(sink_.size()))
-                    mine_base(base, l, perfect, p + 1, support);
+                    mine(labels, perfect, p + 1, support);
                 sink_.pop(code);
                 ++p;
             } else {
-                const std::int32_t code = base.code[static_cast<std::size_t>(l)];
+                const std::int32_t code = labels.code();
                 sink_.push(code);
-                sink_.emit(base.support[static_cast<std::size_t>(l)]);
-                if (plan_.below_max_len(sink_.size())) expand_base(base, l, perfect, p);
+                sink_.emit(labels.support());
+                if (plan_.below_max_len(sink_.size())) expand(labels, perfect, p);
                 sink_.pop(code);
-                ++l;
+                labels.next();
             }
         }
+    }
+
+    void expand(const BaseLabels& labels, const std::vector<Perfect>& carried,
+                std::size_t p) {
+        expand_base(labels.base, labels.at, carried, p);
+    }
+
+    // The conditional database of a label of a mask database: the paths holding its
+    // bit, cut to the bits above it that stay frequent.
+    void expand(const MaskLabels& labels, const std::vector<Perfect>& carried,
+                std::size_t p) {
+        const MaskDatabase& from = labels.db;
+        const int bit = labels.bit();
+        const std::uint64_t own = std::uint64_t{1} << bit;
+        const std::uint64_t above = from.labels & ~(own | (own - 1));
+        std::int32_t* const count = mask_count_.data();
+        const std::int32_t* const first =
+            from.holding.data() + from.holding_begin[static_cast<std::size_t>(bit)];
+        const std::int32_t* const last =
+            from.holding.data() + from.holding_begin[static_cast<std::size_t>(bit) + 1];
+        for (const std::int32_t* i = first; i < last; ++i) {
+            const std::int32_t w = from.weights[static_cast<std::size_t>(*i)];
+            for (std::uint64_t rest = from.paths[static_cast<std::size_t>(*i)] & above;
+                 rest != 0; rest &= rest - 1)
+                count[__builtin_ctzll(rest)] += w;
+        }
+        meter_.add(last - first);
+        Frame& f = frames_[static_cast<std::size_t>(sink_.size())];
+        MaskDatabase& db = f.masks;
+        const std::int32_t support = labels.support();
+        f.perfect.clear();
+        std::uint64_t frequent = 0;
+        std::size_t q = p;
+        for (std::uint64_t rest = above; rest != 0; rest &= rest - 1) {
+            const int b = __builtin_ctzll(rest);
+            const std::int32_t c = count[b];
+            count[b] = 0;
+            if (c < plan_.min_count) continue;
+            if (c < support) {
+                frequent |= std::uint64_t{1} << b;
+                db.support[static_cast<std::size_t>(b)] = c;
+                continue;
+            }
+            take_perfect(f.perfect, carried, q,
+                         Perfect{mask_names_.rank[static_cast<std::size_t>(b)],
+                                 mask_names_.code[static_cast<std::size_t>(b)]});
+        }
+        for (; q < carried.size(); ++q) f.perfect.push_back(carried[q]);
+        db.labels = frequent;
+        db.paths.clear();
+        db.weights.clear();
+        // A database is only worth building when some label of it gets expanded.
+        if (plan_.below_max_len(sink_.size() + 1) && (frequent & (frequent - 1)) != 0) {
+            start_table(f, static_cast<std::size_t>(last - first));
+            for (const std::int32_t* i = first; i < last; ++i) {
+                const std::uint64_t path =
+                    from.paths[static_cast<std::size_t>(*i)] & frequent;
+                if (path != 0)
+                    add_mask(f, path, from.weights[static_cast<std::size_t>(*i)]);
+            }
+            db.index_paths();
+        }
+        mine(MaskLabels{db, mask_names_, frequent}, f.perfect, 0, support);
+    }
+
+    // Appends the carried perfect extensions ranked below `found` (from q on), then
+    // found: the perfect extensions stay in rank order.
+    static void take_perfect(std::vector<Perfect>& out,
+                             const std::vector<Perfect>& carried, std::size_t& q,
+                             Perfect found) {
+        for (; q < carried.size() && carried[q].rank < found.rank; ++q)
+            out.push_back(carried[q]);
+        out.push_back(found);
     }
 
     // The conditional database of a label of the full tree: walk up from its nodes,
@@ -487,10 +635,37 @@ private:
     // below.
     static void start_paths(Frame& f, std::size_t n_paths) {
         f.base.occurrence_begin.assign(f.base.support.size() + 1, 0);
+        start_table(f, n_paths);
+        f.path_hash.resize(n_paths);
+        f.masks.paths.clear();
+        f.masks.weights.clear();
+    }
+
+    static void start_table(Frame& f, std::size_t n_paths) {
         std::size_t capacity = 16;
         while (capacity < 2 * n_paths) capacity *= 2;
         f.table.assign(capacity, -1);
-        f.path_hash.resize(n_paths);
+    }
+
+    // Adds a path to the frame's mask database, or its weight to an equal one.
+    static void add_mask(Frame& f, std::uint64_t path, std::int32_t weight) {
+        MaskDatabase& db = f.masks;
+        std::uint64_t h = path * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 32;
+        const std::size_t mask = f.table.size() - 1;
+        for (std::size_t slot = h & mask;; slot = (slot + 1) & mask) {
+            const std::int32_t other = f.table[slot];
+            if (other < 0) {
+                f.table[slot] = static_cast<std::int32_t>(db.paths.size());
+                db.paths.push_back(path);
+                db.weights.push_back(weight);
+                return;
+            }
+            if (db.paths[static_cast<std::size_t>(other)] == path) {
+                db.weights[static_cast<std::size_t>(other)] += weight;
+                return;
+            }
+        }
     }
 
     // Closes the path kept[before, n_kept): merged into an equal one, dropped when
@@ -501,6 +676,14 @@ private:
         PatternBase& base = f.base;
         const std::int32_t* const path = base.items.data() + before;
         const std::int64_t length = n_kept - before;
+        if (f.as_masks) {
+            std::uint64_t bits = 0;
+            for (std::int64_t k = 0; k < length; ++k)
+                bits |= std::uint64_t{1} << path[k];
+            n_kept = before;
+            add_mask(f, bits, weight);
+            return;
+        }
         std::uint64_t h = static_cast<std::uint64_t>(length);
         for (std::int64_t k = 0; k < length; ++k)
             h = (h ^ static_cast<std::uint64_t>(path[k])) * 0x9E3779B97F4A7C15ULL;
@@ -566,11 +749,9 @@ private:
                 f.frequent_count.push_back(count);
                 continue;
             }
-            const Perfect found{rank[static_cast<std::size_t>(t)],
-                                code[static_cast<std::size_t>(t)]};
-            for (; q < carried.size() && carried[q].rank < found.rank; ++q)
-                f.perfect.push_back(carried[q]);
-            f.perfect.push_back(found);
+            take_perfect(f.perfect, carried, q,
+                         Perfect{rank[static_cast<std::size_t>(t)],
+                                 code[static_cast<std::size_t>(t)]});
         }
         for (; q < carried.size(); ++q) f.perfect.push_back(carried[q]);
 
@@ -588,9 +769,10 @@ private:
         // A database is only worth building when some label of it gets expanded.
         if (!plan_.below_max_len(sink_.size() + 1) || n_frequent <= 1) {
             base.occurrence_begin.assign(static_cast<std::size_t>(n_frequent) + 1, 0);
-            mine_base(base, 0, f.perfect, 0, support);
+            mine(BaseLabels{base, 0}, f.perfect, 0, support);
             return false;
         }
+        f.as_masks = n_frequent <= detail::fp_growth_mask_labels;
         for (std::int32_t k = 0; k < n_frequent; ++k)
             f.new_label[static_cast<std::size_t>(
                 f.frequent[static_cast<std::size_t>(k)])] = k;
@@ -603,6 +785,18 @@ private:
         for (const std::int32_t t : f.frequent)
             f.new_label[static_cast<std::size_t>(t)] = -1;
         PatternBase& base = f.base;
+        if (f.as_masks) {
+            const auto n = static_cast<std::size_t>(base.n_labels());
+            std::copy_n(base.code.begin(), n, mask_names_.code.begin());
+            std::copy_n(base.rank.begin(), n, mask_names_.rank.begin());
+            std::copy_n(base.support.begin(), n, f.masks.support.begin());
+            f.masks.labels = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+            meter_.add(static_cast<std::int64_t>(f.masks.paths.size()));
+            f.masks.index_paths();
+            mine(MaskLabels{f.masks, mask_names_, f.masks.labels}, f.perfect, 0,
+                 support);
+            return;
+        }
         const auto n_labels = static_cast<std::size_t>(base.n_labels());
         std::vector<std::int32_t>& begin = base.occurrence_begin;
         for (std::size_t m = 0; m < n_labels; ++m) begin[m + 1] += begin[m];
@@ -619,13 +813,15 @@ private:
         for (std::size_t m = n_labels; m > 0; --m) begin[m] = begin[m - 1];
         begin[0] = 0;
         meter_.add(n_items);
-        mine_base(base, 0, f.perfect, 0, support);
+        mine(BaseLabels{base, 0}, f.perfect, 0, support);
     }
 
     const MiningPlan& plan_;
     ItemsetSink& sink_;
     std::vector<Frame> frames_;
     std::vector<Perfect> no_perfect_;
+    MaskNames mask_names_;
+    std::array<std::int32_t, 64> mask_count_{};  // zero between uses
     const SweptPaths* swept_;
     detail::WorkMeter meter_;
 };

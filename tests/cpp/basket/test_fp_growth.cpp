@@ -5,6 +5,7 @@
 
 #include "crmmine/basket/detail/mining_common.hpp"
 #include "crmmine/basket/fp_growth.hpp"
+#include "crmmine/basket/mining.hpp"
 #include "crmmine/core/error.hpp"
 #include "crmmine/core/interrupt.hpp"
 #include "mining_oracle.hpp"
@@ -123,4 +124,57 @@ TEST_CASE("fp_growth walks the tree when the swept prefix paths would not fit") 
     }
     basket::detail::fp_growth_sweep_limit = limit;
     basket::detail::min_parallel_entries = saved;
+}
+
+TEST_CASE(
+    "fp_growth finds the same itemsets with its small databases as bit masks or "
+    "as label arrays") {
+    const int saved_masks = basket::detail::fp_growth_mask_labels;
+    const std::int64_t saved_entries = basket::detail::min_parallel_entries;
+    basket::detail::min_parallel_entries = 0;
+    std::mt19937 rng(23);
+    // 0: label arrays only; 3: both forms, switching mid-recursion; 64: the default.
+    for (const int mask_labels : {0, 3, 64}) {
+        basket::detail::fp_growth_mask_labels = mask_labels;
+        for (int trial = 0; trial < 30; ++trial) {
+            const auto n_items = static_cast<std::int32_t>(1 + rng() % 14);
+            const RawBaskets raw =
+                mining_test::random_baskets(rng, n_items, 60, trial % 2 == 0);
+            for (const std::int64_t min_count : {1, 2, 5}) {
+                MiningParams params;
+                params.min_count = min_count;
+                params.max_len = trial % 3 == 0 ? 3 : 0;
+                params.n_jobs = 1 + trial % 2;
+                INFO("mask_labels=", mask_labels, " trial=", trial,
+                     " min_count=", min_count);
+                CHECK(
+                    same(fp_growth(raw.view(), params),
+                         oracle(raw, min_count, 1, params.max_len, ItemsetKind::all)));
+            }
+        }
+    }
+    // Databases of more than 64 labels, against eclat (tid-lists, no masks).
+    RawBaskets wide;
+    wide.n_items = 120;
+    for (int b = 0; b < 600; ++b) {
+        std::vector<std::int32_t> basket;
+        for (std::int32_t item = 0; item < 120; ++item)
+            if (rng() % 100 < (item < 90 ? 20u : 3u)) basket.push_back(item);
+        wide.add(basket);
+    }
+    MiningParams params;
+    params.min_count = 15;
+    const FrequentItemsets reference =
+        mine_itemsets(wide.view(), params, Algorithm::eclat);
+    CHECK(reference.size() > 3000);
+    for (const int mask_labels : {0, 8, 64}) {
+        basket::detail::fp_growth_mask_labels = mask_labels;
+        for (const int n_jobs : {1, 2}) {
+            params.n_jobs = n_jobs;
+            INFO("mask_labels=", mask_labels, " n_jobs=", n_jobs);
+            CHECK(same(fp_growth(wide.view(), params), reference));
+        }
+    }
+    basket::detail::fp_growth_mask_labels = saved_masks;
+    basket::detail::min_parallel_entries = saved_entries;
 }

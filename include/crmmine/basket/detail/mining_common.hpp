@@ -228,6 +228,10 @@ void finish(FrequentItemsets& sets, const MiningPlan& plan);
 // projection walks the tree instead. Tests lower it to cover the walk.
 inline std::int64_t fp_growth_sweep_limit = std::int64_t{1} << 26;
 
+// The most labels a conditional database of fp_growth may have to be held as one bit
+// mask per path (at most 64). Tests lower it to cover the other form.
+inline int fp_growth_mask_labels = 64;
+
 // Below this many frequent basket entries a parallel region costs more than it saves
 // and the miners run on one thread. Tests lower it to cover the threads.
 inline std::int64_t min_parallel_entries = std::int64_t{1} << 14;
