@@ -25,13 +25,15 @@ using detail::MiningPlan;
 struct Link {
     std::int32_t parent;
     std::int32_t top;
+    std::int32_t jump;  // the parent of top: where the walk goes after this run
     std::int32_t count;
-    std::int32_t depth;  // root 0
 };
 
 struct Tree {
     std::vector<std::int32_t> item;
     std::vector<Link> link;
+    std::vector<std::int32_t> depth;         // root 0
+    std::vector<std::int64_t> path_length;   // label -> labels above its nodes
     std::vector<std::int32_t> header_begin;  // n_labels + 1 offsets into header
     std::vector<std::int32_t> header;        // nodes grouped by label, ascending
     std::vector<std::int32_t> support;       // label -> support in this database
@@ -47,24 +49,30 @@ struct Tree {
 
     void clear_nodes() {
         item.assign(1, -1);
-        link.assign(1, Link{-1, 0, 0, 0});
+        link.assign(1, Link{-1, 0, -1, 0});
+        depth.assign(1, 0);
     }
     std::int32_t add_node(std::int32_t parent_node, std::int32_t label,
                           std::int32_t weight) {
         const auto x = static_cast<std::int32_t>(item.size());
         const Link up = link[static_cast<std::size_t>(parent_node)];
         item.push_back(label);
-        link.push_back({parent_node,
-                        parent_node == x - 1 && parent_node != 0 ? up.top : x, weight,
-                        up.depth + 1});
+        if (parent_node == x - 1 && parent_node != 0)
+            link.push_back({parent_node, up.top, up.jump, weight});
+        else
+            link.push_back({parent_node, x, parent_node, weight});
+        depth.push_back(depth[static_cast<std::size_t>(parent_node)] + 1);
         return x;
     }
 
     void build_header() {
         const auto n_l = static_cast<std::size_t>(n_labels());
         header_begin.assign(n_l + 1, 0);
-        for (std::size_t k = 1; k < item.size(); ++k)
+        path_length.assign(n_l, 0);
+        for (std::size_t k = 1; k < item.size(); ++k) {
             ++header_begin[static_cast<std::size_t>(item[k]) + 1];
+            path_length[static_cast<std::size_t>(item[k])] += depth[k] - 1;
+        }
         for (std::size_t l = 0; l < n_l; ++l) header_begin[l + 1] += header_begin[l];
         header.resize(item.size() - 1);
         // Filled back to front from the bucket ends, so nodes stay ascending.
@@ -264,14 +272,13 @@ bool sweep(const Tree& tree, std::int64_t n_entries, SweptPaths& out) {
         std::min({detail::fp_growth_sweep_limit, std::int64_t{INT32_MAX},
                   std::max<std::int64_t>(1 << 20, 4 * n_entries)});
     const std::size_t n_nodes = tree.item.size();
-    std::int64_t total = 0;
-    for (std::size_t k = 1; k < n_nodes; ++k) total += tree.link[k].depth - 1;
+    const std::int64_t total = std::accumulate(tree.path_length.begin(),
+                                               tree.path_length.end(), std::int64_t{0});
     if (total > limit) return false;
     out.starts.assign(n_nodes, 0);
     for (std::size_t h = 0; h + 1 < n_nodes; ++h)
-        out.starts[h + 1] = out.starts[h] +
-                            tree.link[static_cast<std::size_t>(tree.header[h])].depth -
-                            1;
+        out.starts[h + 1] =
+            out.starts[h] + tree.depth[static_cast<std::size_t>(tree.header[h])] - 1;
     out.items.resize(static_cast<std::size_t>(out.starts.back()));
     out.weights.resize(n_nodes - 1);
     std::vector<std::int32_t> cursor(tree.header_begin.begin(),
@@ -279,7 +286,7 @@ bool sweep(const Tree& tree, std::int64_t n_entries, SweptPaths& out) {
     std::vector<std::int32_t> path;
     for (std::size_t x = 1; x < n_nodes; ++x) {
         const Link& node = tree.link[x];
-        const auto depth = static_cast<std::size_t>(node.depth);
+        const auto depth = static_cast<std::size_t>(tree.depth[x]);
         // Pre-order: the path holds the labels of x's ancestors up to depth - 1.
         path.resize(depth);
         path[depth - 1] = tree.item[x];
@@ -457,9 +464,7 @@ private:
         const std::int32_t h_begin = tree.header_begin[l];
         const std::int32_t h_end = tree.header_begin[l + 1];
         const Link* const link = tree.link.data();
-        std::int64_t n_raw = 0;
-        for (std::int32_t h = h_begin; h < h_end; ++h)
-            n_raw += link[tree.header[static_cast<std::size_t>(h)]].depth - 1;
+        const std::int64_t n_raw = tree.path_length[l];
         if (f.raw.size() < static_cast<std::size_t>(n_raw))
             f.raw.resize(static_cast<std::size_t>(n_raw) + 1024);
         f.raw_starts.resize(static_cast<std::size_t>(h_end - h_begin) + 1);
@@ -470,13 +475,29 @@ private:
         const bool track = n_labels - l - 1 > 2048;
         f.touched.clear();
         std::int64_t at = 0;
+        const std::int32_t* const header = tree.header.data();
         for (std::int32_t h = h_begin; h < h_end; ++h) {
-            const std::int32_t n = tree.header[static_cast<std::size_t>(h)];
+            // The walks are chains of dependent loads; fetching the next nodes and
+            // their parents ahead keeps several misses in flight.
+            if (h + 16 < h_end) __builtin_prefetch(link + header[h + 16]);
+            if (h + 8 < h_end) {
+                const std::int32_t ahead = link[header[h + 8]].parent;
+                __builtin_prefetch(link + ahead);
+                __builtin_prefetch(item + ahead);
+            }
+            if (h + 4 < h_end) {
+                const Link& ahead = link[link[header[h + 4]].parent];
+                __builtin_prefetch(item + ahead.top);
+                __builtin_prefetch(link + ahead.jump);
+                __builtin_prefetch(item + ahead.jump);
+            }
+            const std::int32_t n = header[h];
             const std::int32_t c = link[n].count;
             f.raw_starts[static_cast<std::size_t>(h - h_begin)] = at;
             f.raw_weights[static_cast<std::size_t>(h - h_begin)] = c;
             for (std::int32_t a = link[n].parent; a != 0;) {
-                const std::int32_t run_top = link[a].top;
+                const Link run = link[a];
+                const std::int32_t run_top = run.top;
                 if (track) {
                     for (std::int32_t x = a; x >= run_top; --x) {
                         const std::int32_t above = item[x];
@@ -491,7 +512,7 @@ private:
                         label_count[above] += c;
                     }
                 }
-                a = link[run_top].parent;
+                a = run.jump;
             }
         }
         f.raw_starts[static_cast<std::size_t>(h_end - h_begin)] = at;
@@ -858,8 +879,11 @@ FrequentItemsets fp_growth(const BasketsView& baskets, const MiningParams& param
         // Heaviest first for the dynamic schedule: the work of a label grows with the
         // length of the paths above its nodes.
         std::vector<std::int64_t> cost(static_cast<std::size_t>(n_labels), 0);
-        for (std::size_t k = 1; k < tree.item.size(); ++k)
-            cost[static_cast<std::size_t>(tree.item[k])] += tree.link[k].depth;
+        for (std::int32_t l = 0; l < n_labels; ++l)
+            cost[static_cast<std::size_t>(l)] =
+                tree.path_length[static_cast<std::size_t>(l)] +
+                tree.header_begin[static_cast<std::size_t>(l) + 1] -
+                tree.header_begin[static_cast<std::size_t>(l)];
         std::stable_sort(order.begin(), order.end(),
                          [&](std::int32_t a, std::int32_t b) {
                              return cost[static_cast<std::size_t>(a)] >
@@ -872,6 +896,7 @@ FrequentItemsets fp_growth(const BasketsView& baskets, const MiningParams& param
         // The projections read the swept paths; the nodes are done with.
         std::vector<std::int32_t>().swap(tree.item);
         std::vector<Link>().swap(tree.link);
+        std::vector<std::int32_t>().swap(tree.depth);
         std::vector<std::int32_t>().swap(tree.header);
     }
     FrequentItemsets sets = detail::run_tasks(
