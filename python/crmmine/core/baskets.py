@@ -281,10 +281,13 @@ class Baskets:
 
 
 def _dense_onehot(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    for column, dtype in data.dtypes.items():
+    # one check per distinct dtype: a shop's table has thousands of bool columns
+    dtypes = data.dtypes
+    for dtype in set(dtypes):
         if not (
             pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)
         ):
+            column = dtypes.index[(dtypes == dtype).to_numpy()][0]
             raise TypeError(
                 f"column {column!r} has dtype {dtype}; a one-hot table holds bool or 0/1"
             )
