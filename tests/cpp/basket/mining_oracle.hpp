@@ -63,6 +63,38 @@ inline RawBaskets random_baskets(std::mt19937& rng, std::int32_t n_items, int n_
     return raw;
 }
 
+// Baskets where each of the first n_popular items is bought with probability
+// popular_percent / 100 and every other item with rare_percent / 100, independently:
+// dense data with many frequent pairs.
+inline RawBaskets two_tier_baskets(std::mt19937& rng, std::int32_t n_items,
+                                   int n_baskets, std::int32_t n_popular,
+                                   unsigned popular_percent, unsigned rare_percent) {
+    RawBaskets raw;
+    raw.n_items = n_items;
+    for (int b = 0; b < n_baskets; ++b) {
+        std::vector<std::int32_t> basket;
+        for (std::int32_t item = 0; item < n_items; ++item)
+            if (rng() % 100 < (item < n_popular ? popular_percent : rare_percent))
+                basket.push_back(item);
+        raw.add(basket);
+    }
+    return raw;
+}
+
+// Sets a tuning knob for the lifetime of the object, then puts the old value back.
+template <class T>
+class Override {
+public:
+    Override(T& knob, T value) : knob_(knob), saved_(knob) { knob_ = value; }
+    ~Override() { knob_ = saved_; }
+    Override(const Override&) = delete;
+    Override& operator=(const Override&) = delete;
+
+private:
+    T& knob_;
+    T saved_;
+};
+
 // Every frequent itemset by enumeration (n_items <= 20), in the order itemsets.hpp
 // documents, with the closed / maximal definitions applied to all frequent itemsets
 // before the length limits.

@@ -42,18 +42,11 @@ TEST_CASE("eclat on dense baskets (diffsets) equals the oracle") {
 
 TEST_CASE("eclat, fp_growth and apriori agree on dense data with many items") {
     std::mt19937 rng(9);
-    RawBaskets raw;
-    raw.n_items = 40;
-    for (int b = 0; b < 300; ++b) {
-        std::vector<std::int32_t> basket;
-        for (std::int32_t i = 0; i < 40; ++i)
-            if (rng() % 100 < (i < 12 ? 80u : 15u)) basket.push_back(i);
-        raw.add(basket);
-    }
+    const RawBaskets raw = mining_test::two_tier_baskets(rng, 40, 300, 12, 80, 15);
     MiningParams params;
     params.min_support = 0.3;
-    const std::int64_t saved = basket::detail::min_parallel_entries;
-    basket::detail::min_parallel_entries = 0;
+    const mining_test::Override parallel(basket::detail::min_parallel_entries,
+                                         std::int64_t{0});
     for (const int n_jobs : {1, 2}) {
         params.n_jobs = n_jobs;
         const FrequentItemsets reference = fp_growth(raw.view(), params);
@@ -61,5 +54,4 @@ TEST_CASE("eclat, fp_growth and apriori agree on dense data with many items") {
         CHECK(same(eclat(raw.view(), params), reference));
         CHECK(same(apriori(raw.view(), params), reference));
     }
-    basket::detail::min_parallel_entries = saved;
 }

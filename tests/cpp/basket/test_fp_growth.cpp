@@ -104,77 +104,69 @@ TEST_CASE("a long fp_growth run stops on an interrupt from the host") {
     CHECK(fp_growth(dense.view(), params).size() == 22 + 231);
 }
 
-TEST_CASE("fp_growth walks the tree when the swept prefix paths would not fit") {
-    const std::int64_t limit = basket::detail::fp_growth_sweep_limit;
-    const std::int64_t saved = basket::detail::min_parallel_entries;
-    basket::detail::fp_growth_sweep_limit = 0;
-    basket::detail::min_parallel_entries = 0;
-    std::mt19937 rng(17);
-    for (int trial = 0; trial < 30; ++trial) {
-        const auto n_items = static_cast<std::int32_t>(1 + rng() % 12);
+namespace {
+
+// fp_growth against the oracle on random baskets of at most max_items items, at
+// min_count 1, 2 and 4 or 5, on one thread and two, with max_len 3 every third trial
+// when vary_max_len.
+void check_random_against_oracle(std::mt19937& rng, int n_trials,
+                                 std::int32_t max_items, int n_baskets,
+                                 bool vary_max_len) {
+    const mining_test::Override parallel(basket::detail::min_parallel_entries,
+                                         std::int64_t{0});
+    for (int trial = 0; trial < n_trials; ++trial) {
+        const auto n_items =
+            static_cast<std::int32_t>(1 + rng() % static_cast<unsigned>(max_items));
         const RawBaskets raw =
-            mining_test::random_baskets(rng, n_items, 40, trial % 2 == 0);
-        for (const std::int64_t min_count : {1, 2, 4}) {
+            mining_test::random_baskets(rng, n_items, n_baskets, trial % 2 == 0);
+        for (const std::int64_t min_count : {1, 2, 4 + trial % 2}) {
             MiningParams params;
             params.min_count = min_count;
+            params.max_len = vary_max_len && trial % 3 == 0 ? 3 : 0;
             params.n_jobs = 1 + trial % 2;
+            INFO("trial=", trial, " min_count=", min_count);
             CHECK(same(fp_growth(raw.view(), params),
-                       oracle(raw, min_count, 1, 0, ItemsetKind::all)));
+                       oracle(raw, min_count, 1, params.max_len, ItemsetKind::all)));
         }
     }
-    basket::detail::fp_growth_sweep_limit = limit;
-    basket::detail::min_parallel_entries = saved;
+}
+
+}  // namespace
+
+TEST_CASE("fp_growth walks the tree when the swept prefix paths would not fit") {
+    const mining_test::Override no_sweep(basket::detail::fp_growth_sweep_limit,
+                                         std::int64_t{0});
+    std::mt19937 rng(17);
+    check_random_against_oracle(rng, 30, 12, 40, false);
 }
 
 TEST_CASE(
     "fp_growth finds the same itemsets with its small databases as bit masks or "
     "as label arrays") {
-    const int saved_masks = basket::detail::fp_growth_mask_labels;
-    const std::int64_t saved_entries = basket::detail::min_parallel_entries;
-    basket::detail::min_parallel_entries = 0;
     std::mt19937 rng(23);
     // 0: label arrays only; 3: both forms, switching mid-recursion; 64: the default.
     for (const int mask_labels : {0, 3, 64}) {
-        basket::detail::fp_growth_mask_labels = mask_labels;
-        for (int trial = 0; trial < 30; ++trial) {
-            const auto n_items = static_cast<std::int32_t>(1 + rng() % 14);
-            const RawBaskets raw =
-                mining_test::random_baskets(rng, n_items, 60, trial % 2 == 0);
-            for (const std::int64_t min_count : {1, 2, 5}) {
-                MiningParams params;
-                params.min_count = min_count;
-                params.max_len = trial % 3 == 0 ? 3 : 0;
-                params.n_jobs = 1 + trial % 2;
-                INFO("mask_labels=", mask_labels, " trial=", trial,
-                     " min_count=", min_count);
-                CHECK(
-                    same(fp_growth(raw.view(), params),
-                         oracle(raw, min_count, 1, params.max_len, ItemsetKind::all)));
-            }
-        }
+        const mining_test::Override masks(basket::detail::fp_growth_mask_labels,
+                                          mask_labels);
+        INFO("mask_labels=", mask_labels);
+        check_random_against_oracle(rng, 30, 14, 60, true);
     }
     // Databases of more than 64 labels, against eclat (tid-lists, no masks).
-    RawBaskets wide;
-    wide.n_items = 120;
-    for (int b = 0; b < 600; ++b) {
-        std::vector<std::int32_t> basket;
-        for (std::int32_t item = 0; item < 120; ++item)
-            if (rng() % 100 < (item < 90 ? 20u : 3u)) basket.push_back(item);
-        wide.add(basket);
-    }
+    const RawBaskets wide = mining_test::two_tier_baskets(rng, 120, 600, 90, 20, 3);
     MiningParams params;
     params.min_count = 15;
     const FrequentItemsets reference =
         mine_itemsets(wide.view(), params, Algorithm::eclat);
     CHECK(reference.size() > 3000);
+    const mining_test::Override parallel(basket::detail::min_parallel_entries,
+                                         std::int64_t{0});
     for (const int mask_labels : {0, 8, 64}) {
-        basket::detail::fp_growth_mask_labels = mask_labels;
+        const mining_test::Override masks(basket::detail::fp_growth_mask_labels,
+                                          mask_labels);
         for (const int n_jobs : {1, 2}) {
             params.n_jobs = n_jobs;
             INFO("mask_labels=", mask_labels, " n_jobs=", n_jobs);
             CHECK(same(fp_growth(wide.view(), params), reference));
         }
     }
-    basket::detail::fp_growth_mask_labels = saved_masks;
-    basket::detail::min_parallel_entries = saved_entries;
 }
