@@ -257,6 +257,60 @@ def test_pareto_probability_of_n_purchases_sums_to_one_with_the_right_mean(fitte
         )
 
 
+def mp_pareto_probability_n(params, t, n):
+    """P(X(t) = n) of a new Pareto/NBD customer from its definition, at 30 digits:
+    alive through t with the negative binomial count of a Gamma(r, alpha) rate,
+    (beta / (beta + t))^s, plus dead at tau < t, with the dropout density of a
+    Gamma(s, beta) rate integrated over tau, s beta^s / (beta + tau)^(s + 1)."""
+    with mpmath.workdps(30):
+        r, alpha, s, beta, t = map(mpmath.mpf, (*params, t))
+        log_gammas = (
+            mpmath.loggamma(r + n) - mpmath.loggamma(r) - mpmath.loggamma(n + 1)
+        )
+
+        def counted(tau):
+            log_p = log_gammas + r * mpmath.log(alpha / (alpha + tau))
+            if n > 0:
+                log_p += n * mpmath.log(tau / (alpha + tau))
+            return mpmath.exp(log_p)
+
+        def dying(tau):
+            return s * mpmath.exp(
+                s * mpmath.log(beta) - (s + 1) * mpmath.log(beta + tau)
+            )
+
+        alive = counted(t) * mpmath.exp(s * mpmath.log(beta / (beta + t)))
+        # Breaks spaced evenly in log tau, so a peak at any scale meets one.
+        breaks = [0] + [t * mpmath.mpf(10) ** (k / 4) for k in range(-40, 1)]
+        dead = mpmath.quad(lambda tau: counted(tau) * dying(tau), breaks)
+        return float(alive + dead)
+
+
+PARETO_PARAMS = [
+    (0.553, 10.578, 0.606, 11.669),  # the CDNOW fit
+    (0.8, 50.0, 1e-6, 2.4e7),  # next to the no-dropout boundary
+    (0.05, 0.5, 3.0, 0.2),  # most customers gone within days
+    (20.0, 5.0, 0.3, 100.0),  # a narrow purchase rate
+    (0.553, 10.578, 40.0, 4.0),  # a narrow dropout rate
+]
+
+
+@pytest.mark.parametrize("params", PARETO_PARAMS, ids=str)
+def test_pareto_probability_of_n_purchases_equals_its_definition(params):
+    model = crmmine.clv.ParetoNBD()
+    model.params_ = pd.Series(params, index=["r", "alpha", "s", "beta"])
+    compared = 0
+    for t in (0.5, 39.0, 500.0):
+        for n in (0, 1, 2, 5, 20):
+            exact = mp_pareto_probability_n(params, t, n)
+            if exact < 1e-30:
+                continue
+            ours = model.probability_of_n_purchases_up_to_time(t, n)
+            assert ours == pytest.approx(exact, rel=1e-9), (t, n)
+            compared += 1
+    assert compared >= 8
+
+
 def test_gamma_gamma_predictions_equal_lifetimes(gamma_gamma, cdnow, lifetimes):
     twin = lifetimes_twin(lifetimes, gamma_gamma)
     x, m = cdnow.frequency_cal, cdnow.monetary_value_cal
