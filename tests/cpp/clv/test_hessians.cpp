@@ -89,6 +89,31 @@ TEST_CASE("MBG/NBD Hessian equals differences of the gradient") {
             check_hessian<detail::BgNbdKernel<true>>(params, row);
 }
 
+TEST_CASE("NBD limit Hessian equals differences of the gradient") {
+    for (const auto& params : purchase_params)
+        for (const CustomerRow& row : purchase_rows())
+            check_hessian<detail::NbdLimitKernel>({params[0], params[1]}, row);
+}
+
+TEST_CASE("The Pareto/NBD likelihood tends to its NBD limit as s / beta -> 0") {
+    for (const auto& params : purchase_params)
+        for (const CustomerRow& row : purchase_rows()) {
+            const std::vector<double> far{params[0], params[1], 0.5, 1e20};
+            const detail::ParetoNbdKernel pareto_kernel(far.data());
+            // Where the NBD leaves the silence after t_x less likely than about s /
+            // beta, the dropout branch still dominates: the limit is not uniform.
+            if (pareto_kernel.probability_alive(row.x, row.t_x, row.T) < 1.0 - 1e-12)
+                continue;
+            const double pareto =
+                detail::sum_log_likelihood(pareto_kernel, {row}, nullptr, 1);
+            const double nbd = detail::sum_log_likelihood(
+                detail::NbdLimitKernel(params.data()), {row}, nullptr, 1);
+            CAPTURE(row.x);
+            CAPTURE(row.T);
+            CHECK(pareto == doctest::Approx(nbd).epsilon(1e-10));
+        }
+}
+
 TEST_CASE("Gamma-Gamma Hessian equals differences of the gradient") {
     const std::vector<std::vector<double>> models = {
         {6.25, 3.74, 15.44}, {0.3, 25.0, 0.02}, {40.0, 0.6, 1e3}, {1.0, 1.0, 1.0}};
@@ -144,6 +169,10 @@ TEST_CASE("x terms stepped one purchase at a time equal those computed afresh") 
          {std::vector<double>{0.553, 10.578, 0.606, 11.669}, {40.0, 2.0, 3e4, 2e9}})
         check_steps<detail::ParetoNbdKernel>(params, 1, [](const auto& t) {
             return std::vector<double>{t.log_rising_r, t.digamma_r, t.log_rsx};
+        });
+    for (const auto& params : purchase_params)
+        check_steps<detail::NbdLimitKernel>(params, 1, [](const auto& t) {
+            return std::vector<double>{t.log_rising_r, t.digamma_r, t.trigamma_r};
         });
 }
 

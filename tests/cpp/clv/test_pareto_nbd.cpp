@@ -4,6 +4,8 @@
 #include <random>
 #include <vector>
 
+#include "crmmine/clv/detail/likelihood.hpp"
+#include "crmmine/clv/detail/pareto_nbd_kernel.hpp"
 #include "crmmine/clv/pareto_nbd.hpp"
 #include "oracles.hpp"
 
@@ -273,4 +275,40 @@ TEST_CASE("A sample fit that ends on a ridge does not start the full fit") {
     detail::warm_start_rows = saved;
     CHECK(sample_started.params == cold.params);
     CHECK(sample_started.log_likelihood == cold.log_likelihood);
+}
+
+TEST_CASE(
+    "Pareto/NBD fit on customers who hardly ever drop out ends at the NBD limit") {
+    // Dropout probability about 1e-6 a purchase: the optimum lies at s / beta -> 0,
+    // where the likelihood is the NBD's of purchases alone.
+    const History sim =
+        clv_test::simulate_bg_nbd(0.7, 8.0, 1e-3, 1e3, 5'000, 20.0, 40.0, 5);
+    const ClvFit fit = pareto_nbd_fit(sim.view(), {});
+    REQUIRE(fit.converged);
+    CHECK(fit.params[2] / fit.params[3] < 1e-6);
+    double nbd = 0.0;
+    const double r = fit.params[0], alpha = fit.params[1];
+    for (std::size_t i = 0; i < sim.x.size(); ++i)
+        nbd += std::lgamma(r + sim.x[i]) - std::lgamma(r) + r * std::log(alpha) -
+               (r + sim.x[i]) * std::log(alpha + sim.T[i]);
+    CHECK(fit.log_likelihood == doctest::Approx(nbd).epsilon(1e-9));
+
+    // At least as good as L-BFGS walking out along the ridge to the gradient test.
+    const ClvFitParams settings;
+    const detail::FitProblem problem =
+        detail::purchase_fit_problem(ClvModel::pareto_nbd, sim.view(), settings, 1);
+    detail::FitObjective<detail::ParetoNbdKernel> objective(problem, 0.0, 1);
+    const detail::MinimizeResult walk = detail::minimize_objective(
+        objective, Eigen::VectorXd::Zero(4), detail::MinimizeSettings{});
+    REQUIRE(walk.converged);
+    const double walked =
+        -walk.f * problem.total_weight + problem.log_likelihood_offset;
+    CHECK(fit.log_likelihood >= walked - 1e-9 * std::fabs(walked));
+    CHECK(fit.n_iter < walk.n_iter);
+
+    ClvFitParams two;
+    two.n_jobs = 2;
+    const ClvFit again = pareto_nbd_fit(sim.view(), two);
+    CHECK(again.params == fit.params);
+    CHECK(again.log_likelihood == fit.log_likelihood);
 }

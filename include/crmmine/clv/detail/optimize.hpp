@@ -37,6 +37,7 @@ struct MinimizeResult {
     Eigen::MatrixXd hessian;  // at x, when the method computed it (Newton); else empty
     int n_iter = 0;
     bool converged = false;
+    bool stopped = false;  // ended by the caller's stop test (lbfgs_minimize)
     std::string message;
 };
 
@@ -73,10 +74,19 @@ bool approximate_wolfe_step(Evaluate& evaluate, const Eigen::VectorXd& x0, doubl
     return false;
 }
 
-// objective(x, gradient) returns f(x) and writes the gradient.
-template <class Objective>
+// A stop test for lbfgs_minimize that never stops it early.
+struct NeverStop {
+    bool operator()(const Eigen::VectorXd&, double, const Eigen::VectorXd&) const {
+        return false;
+    }
+};
+
+// objective(x, gradient) returns f(x) and writes the gradient. stop(x, f, gradient),
+// asked at every iterate that has not converged, may end the run there: the result
+// then holds that iterate, not converged, with stopped set.
+template <class Objective, class Stop = NeverStop>
 MinimizeResult lbfgs_minimize(Objective&& objective, Eigen::VectorXd x,
-                              const MinimizeSettings& settings) {
+                              const MinimizeSettings& settings, Stop&& stop = {}) {
     using Vector = Eigen::VectorXd;
     const auto n = static_cast<int>(x.size());
     MinimizeResult best;
@@ -127,6 +137,16 @@ MinimizeResult lbfgs_minimize(Objective&& objective, Eigen::VectorXd x,
         if (n_iter >= settings.max_iter) {
             best.message = "stopped after max_iter iterations";
             break;
+        }
+        if (stop(x, f, gradient)) {
+            MinimizeResult stopped;
+            stopped.x = x;
+            stopped.f = f;
+            stopped.gradient = gradient;
+            stopped.n_iter = n_iter;
+            stopped.stopped = true;
+            stopped.message = "stopped by the caller";
+            return stopped;
         }
         if (fresh)
             direction = -gradient;
