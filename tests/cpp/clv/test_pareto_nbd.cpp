@@ -312,3 +312,24 @@ TEST_CASE(
     CHECK(again.params == fit.params);
     CHECK(again.log_likelihood == fit.log_likelihood);
 }
+
+TEST_CASE("Pareto/NBD fit where the data show dropout is the L-BFGS fit, bit for bit") {
+    // BG/NBD customers as in CDNOW: the start's gradient points to the limit without
+    // dropout, which is tried and turned down.
+    const History sim =
+        clv_test::simulate_bg_nbd(0.243, 4.414, 0.793, 2.426, 3'000, 26.0, 39.0, 7);
+    const ClvFit fit = pareto_nbd_fit(sim.view(), {});
+    REQUIRE(fit.converged);
+    const detail::FitProblem problem =
+        detail::purchase_fit_problem(ClvModel::pareto_nbd, sim.view(), {}, 1);
+    detail::FitObjective<detail::ParetoNbdKernel> objective(problem, 0.0, 1);
+    const detail::MinimizeResult walk = detail::minimize_objective(
+        objective, Eigen::VectorXd::Zero(4), detail::MinimizeSettings{});
+    for (int j = 0; j < 4; ++j) {
+        CAPTURE(j);
+        CHECK(std::log(fit.params[static_cast<std::size_t>(j)] *
+                       problem.param_scale[static_cast<std::size_t>(j)]) ==
+              doctest::Approx(walk.x[j]).epsilon(1e-15));
+    }
+    CHECK(fit.n_iter == walk.n_iter);
+}
