@@ -6,6 +6,7 @@
 #include <cstring>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crmmine/clv/bg_nbd.hpp"
@@ -15,6 +16,10 @@
 #include "crmmine/clv/pareto_nbd.hpp"
 #include "crmmine/core/error.hpp"
 #include "crmmine/core/parallel.hpp"
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace crmmine {
 namespace {
@@ -100,6 +105,9 @@ public:
         std::fill_n(slots_.begin(), size_, empty);
     }
 
+    // Whether holding n_entries would fill more than half the slots.
+    bool crowded(std::size_t n_entries) const noexcept { return 2 * n_entries > size_; }
+
     // Asks the cache for the slot a later find_or_add(hash, ...) starts at.
     void prefetch(std::uint64_t hash) const {
 #if defined(__GNUC__)
@@ -141,6 +149,15 @@ private:
 // the rest would cost more than the likelihood passes it could save (a tenth of a
 // million-customer BG/NBD fit).
 void merge_equal_rows(std::vector<detail::CustomerRow>& rows) {
+    // Sized for the rows a group is likely to probe, then grown with what it keeps: a
+    // table for the whole of a large group would mostly be filled and never probed.
+    auto regrow = [&](SlotTable& table, std::size_t group, std::size_t kept) {
+        table.reset(2 * (kept - group));
+        for (std::size_t k = group; k < kept; ++k)
+            table.find_or_add(
+                row_hash(rows[k]), [](std::uint32_t) { return false; },
+                [&] { return static_cast<std::uint32_t>(k - group); });
+    };
     constexpr std::size_t probe_rows = 65'536;
     std::size_t merged = 0;
     SlotTable table(0);
@@ -150,10 +167,11 @@ void merge_equal_rows(std::vector<detail::CustomerRow>& rows) {
         const std::size_t begin = next;
         std::size_t end = begin + 1;
         while (end < rows.size() && rows[end].x == rows[begin].x) ++end;
-        table.reset(end - begin);
+        table.reset(std::min(end - begin, probe_rows));
         const std::size_t group = kept;  // where this group's kept rows start
         for (; next < end; ++next) {
             if (next >= probe_rows && merged * 100 < next) break;
+            if (table.crowded(kept - group + 1)) regrow(table, group, kept);
             // The probes land anywhere in a table larger than the cache; asking for
             // the slot of a row some rows ahead hides most of that latency.
             constexpr std::size_t ahead = 16;
@@ -174,35 +192,131 @@ void merge_equal_rows(std::vector<detail::CustomerRow>& rows) {
         }
         if (next < end) break;
     }
-    for (; next < rows.size(); ++next) rows[kept++] = rows[next];
-    rows.resize(kept);
+    // The rows past the probe stay where they are unless some row before them merged.
+    if (kept < next) {
+        for (; next < rows.size(); ++next) rows[kept++] = rows[next];
+        rows.resize(kept);
+    }
 }
 
-// The rows row_at(i), i < n, that keep(i) holds, grouped by increasing x (a whole
-// number) in row order within a group, then equal rows merged. Built straight into
-// one array by a counting sort where x is not much larger than the row count: on a
-// million customers, first copying the rows and then grouping the copy cost more in
-// page faults than a likelihood pass.
-template <class XAt, class Keep, class RowAt>
-std::vector<detail::CustomerRow> collapsed_rows(std::size_t n, XAt&& x_at, Keep&& keep,
-                                                RowAt&& row_at) {
+// Asks the kernel to back the whole 2 MiB pages of [data, data + bytes) with huge
+// pages before they are first touched: a million rows take 40 MB, whose first touch in
+// 4 KiB pages cost a third of the fit's setup in page faults. A hint, ignored where
+// the kernel does not take it.
+void advise_huge_pages(const void* data, std::size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    constexpr std::uintptr_t huge = std::uintptr_t{1} << 21;
+    const auto first = reinterpret_cast<std::uintptr_t>(data);
+    const std::uintptr_t begin = (first + huge - 1) & ~(huge - 1);
+    const std::uintptr_t end = (first + bytes) & ~(huge - 1);
+    if (end > begin)
+        madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+    (void)data;
+    (void)bytes;
+#endif
+}
+
+// What a fit needs to know of the rows it keeps before it builds them: the range of x
+// for the counting sort, the largest T (the purchase models' unit of time), the total
+// weight and the weighted sum of one column (purchases, or money).
+struct RowScan {
     double max_x = 0.0;
-    for (std::size_t i = 0; i < n; ++i) max_x = std::max(max_x, x_at(i));
+    double max_T = 0.0;
+    double total_weight = 0.0;
+    double weighted_sum = 0.0;
+};
+
+// The fields of one row that a scan reads.
+struct ScannedRow {
+    double x, T, weight, value;
+};
+
+// Checks every row (check(i) throws for a bad one; the lowest bad row is the one
+// reported) and scans those that keep(i) holds, fields(i) giving their fields, in one
+// pass over the columns. Sums are per fixed chunk, added in chunk order, so they do not
+// depend on the thread count.
+template <class Check, class Keep, class Fields>
+RowScan scan_rows(std::size_t n, int n_threads, Check&& check, Keep&& keep,
+                  Fields&& fields) {
+    std::vector<RowScan> chunks(static_cast<std::size_t>(detail::clv_chunk_count(n)));
+    detail::parallel_for(
+        detail::clv_chunk_count(n), n_threads, [&](std::int64_t chunk) {
+            const std::size_t begin =
+                static_cast<std::size_t>(chunk) * detail::clv_chunk;
+            const std::size_t end = std::min(n, begin + detail::clv_chunk);
+            RowScan scan;
+            for (std::size_t i = begin; i < end; ++i) {
+                check(i);
+                if (!keep(i)) continue;
+                const ScannedRow row = fields(i);
+                scan.max_x = std::max(scan.max_x, row.x);
+                scan.max_T = std::max(scan.max_T, row.T);
+                scan.total_weight += row.weight;
+                scan.weighted_sum += row.weight * row.value;
+            }
+            chunks[static_cast<std::size_t>(chunk)] = scan;
+        });
+    RowScan all;
+    for (const RowScan& scan : chunks) {
+        all.max_x = std::max(all.max_x, scan.max_x);
+        all.max_T = std::max(all.max_T, scan.max_T);
+        all.total_weight += scan.total_weight;
+        all.weighted_sum += scan.weighted_sum;
+    }
+    return all;
+}
+
+// The rows row_at(i), i < n, that keep(i) holds, grouped by increasing x (x_at(i), a
+// whole number at most max_x) in row order within a group, then equal rows merged.
+// Built straight into one array by a counting sort where x is not much larger than the
+// row count: on a million customers, first copying the rows and then grouping the copy
+// cost more in page faults than a likelihood pass. Each thread counts and places one
+// contiguous part of the rows, the parts' places laid out in part order within each
+// x, so the result is the same for any thread count.
+template <class XAt, class Keep, class RowAt>
+std::vector<detail::CustomerRow> grouped_rows(std::size_t n, int n_threads,
+                                              double max_x, XAt&& x_at, Keep&& keep,
+                                              RowAt&& row_at) {
     std::vector<detail::CustomerRow> rows;
     if (max_x > 4.0 * static_cast<double>(n) + 1024.0) {
         for (std::size_t i = 0; i < n; ++i)
             if (keep(i)) rows.push_back(row_at(i));
         std::stable_sort(rows.begin(), rows.end(),
                          [](const auto& a, const auto& b) { return a.x < b.x; });
-    } else {
-        std::vector<std::size_t> start(static_cast<std::size_t>(max_x) + 2, 0);
-        for (std::size_t i = 0; i < n; ++i)
-            if (keep(i)) ++start[static_cast<std::size_t>(x_at(i)) + 1];
-        for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
-        rows.resize(start.back());
-        for (std::size_t i = 0; i < n; ++i)
-            if (keep(i)) rows[start[static_cast<std::size_t>(x_at(i))]++] = row_at(i);
+        merge_equal_rows(rows);
+        return rows;
     }
+    const auto n_x = static_cast<std::size_t>(max_x) + 1;
+    // A part per thread from 65,536 rows, while the counts of every part stay small
+    // beside the rows.
+    const std::int64_t n_parts =
+        n >= 65'536 && n_x * 64 <= n ? std::max(1, n_threads) : 1;
+    std::vector<std::vector<std::size_t>> next(static_cast<std::size_t>(n_parts),
+                                               std::vector<std::size_t>(n_x, 0));
+    auto for_part = [&](std::int64_t part, auto&& visit) {
+        const auto n_rows = static_cast<std::int64_t>(n);
+        const auto begin =
+            static_cast<std::size_t>(detail::part_begin(n_rows, n_parts, part));
+        const auto end =
+            static_cast<std::size_t>(detail::part_begin(n_rows, n_parts, part + 1));
+        std::vector<std::size_t>& slots = next[static_cast<std::size_t>(part)];
+        for (std::size_t i = begin; i < end; ++i)
+            if (keep(i)) visit(i, slots[static_cast<std::size_t>(x_at(i))]);
+    };
+    detail::parallel_for(n_parts, n_threads, [&](std::int64_t part) {
+        for_part(part, [](std::size_t, std::size_t& count) { ++count; });
+    });
+    std::size_t at = 0;
+    for (std::size_t x = 0; x < n_x; ++x)
+        for (auto& slots : next) at += std::exchange(slots[x], at);
+    rows.reserve(at);
+    advise_huge_pages(rows.data(), at * sizeof(detail::CustomerRow));
+    rows.resize(at);
+    detail::parallel_for(n_parts, n_threads, [&](std::int64_t part) {
+        for_part(part,
+                 [&](std::size_t i, std::size_t& slot) { rows[slot++] = row_at(i); });
+    });
     merge_equal_rows(rows);
     return rows;
 }
@@ -212,12 +326,14 @@ bool has_weight(const double* weights, std::size_t i) {
     return weights == nullptr || weights[i] > 0.0;
 }
 
-std::vector<detail::CustomerRow> require_fit_rows(
-    std::vector<detail::CustomerRow> rows) {
+double row_weight(const double* weights, std::size_t i) {
+    return weights != nullptr ? weights[i] : 1.0;
+}
+
+void require_fit_rows(const RowScan& scan) {
     detail::require(
-        !rows.empty(), "weights",
+        scan.total_weight > 0.0, "weights",
         "no customer has a positive weight; pass at least one customer to fit");
-    return rows;
 }
 
 // Fills problem.times with the distinct t_x and T of the rows (in order of first
@@ -257,12 +373,6 @@ void index_times(detail::FitProblem& problem) {
         }
     }
     problem.times = std::move(times);
-}
-
-double total_weight(const std::vector<detail::CustomerRow>& rows) {
-    double total = 0.0;
-    for (const auto& row : rows) total += row.weight;
-    return total;
 }
 
 std::vector<double> fit_start(const ClvFitParams& params,
@@ -467,76 +577,118 @@ std::vector<CustomerRow> spend_rows(const SpendHistoryView& data, bool for_fit,
     return rows;
 }
 
-std::vector<CustomerRow> collapsed_purchase_rows(const PurchaseHistoryView& data,
-                                                 int n_threads, bool for_fit) {
+namespace {
+
+// The purchase rows of a fit (for_fit: rows of weight 0 left out, at least one row
+// required) or of a log-likelihood, checked and scanned: sums over the purchases.
+RowScan scan_purchase_rows(const PurchaseHistoryView& data, int n_threads,
+                           bool for_fit) {
     if (for_fit)
         require(data.n > 0, "frequency", "is empty; pass at least one customer to fit");
-    check_purchase_history(data, n_threads);
-    auto rows = collapsed_rows(
-        data.n, [&](std::size_t i) { return data.frequency[i]; },
+    const RowScan scan = scan_rows(
+        data.n, n_threads, [&](std::size_t i) { check_purchase_row(data, i); },
         [&](std::size_t i) { return !for_fit || has_weight(data.weights, i); },
-        [&](std::size_t i) { return purchase_row(data, i); });
-    return for_fit ? require_fit_rows(std::move(rows)) : rows;
+        [&](std::size_t i) {
+            const double x = data.frequency[i];
+            return ScannedRow{x, data.T[i], row_weight(data.weights, i), x};
+        });
+    if (for_fit) require_fit_rows(scan);
+    return scan;
+}
+
+// The rows scan_purchase_rows scanned, collapsed, with t_x and T times `scale`.
+std::vector<CustomerRow> scaled_purchase_rows(const PurchaseHistoryView& data,
+                                              int n_threads, bool for_fit,
+                                              const RowScan& scan, double scale) {
+    return grouped_rows(
+        data.n, n_threads, scan.max_x, [&](std::size_t i) { return data.frequency[i]; },
+        [&](std::size_t i) { return !for_fit || has_weight(data.weights, i); },
+        [&](std::size_t i) {
+            CustomerRow row = purchase_row(data, i);
+            row.t_x *= scale;
+            row.T *= scale;
+            return row;
+        });
+}
+
+// The spend rows of a fit, checked and scanned: sums over the money.
+RowScan scan_spend_rows(const SpendHistoryView& data, int n_threads) {
+    require(data.n > 0, "frequency", "is empty; pass at least one customer to fit");
+    const RowScan scan = scan_rows(
+        data.n, n_threads, [&](std::size_t i) { check_spend_row(data, i, true); },
+        [&](std::size_t i) { return has_weight(data.weights, i); },
+        [&](std::size_t i) {
+            return ScannedRow{data.frequency[i], 0.0, row_weight(data.weights, i),
+                              data.monetary_value[i]};
+        });
+    require_fit_rows(scan);
+    return scan;
+}
+
+// The rows scan_spend_rows scanned, collapsed, with money times `scale`: the mean
+// spend t_x times scale, its log T plus log_scale.
+std::vector<CustomerRow> scaled_spend_rows(const SpendHistoryView& data, int n_threads,
+                                           const RowScan& scan, double scale,
+                                           double log_scale) {
+    return grouped_rows(
+        data.n, n_threads, scan.max_x, [&](std::size_t i) { return data.frequency[i]; },
+        [&](std::size_t i) { return has_weight(data.weights, i); },
+        [&](std::size_t i) {
+            CustomerRow row = spend_row(data, i);
+            row.t_x *= scale;
+            row.T += log_scale;
+            return row;
+        });
+}
+
+}  // namespace
+
+std::vector<CustomerRow> collapsed_purchase_rows(const PurchaseHistoryView& data,
+                                                 int n_threads, bool for_fit) {
+    const RowScan scan = scan_purchase_rows(data, n_threads, for_fit);
+    return scaled_purchase_rows(data, n_threads, for_fit, scan, 1.0);
 }
 
 std::vector<CustomerRow> collapsed_spend_rows(const SpendHistoryView& data,
                                               int n_threads) {
-    require(data.n > 0, "frequency", "is empty; pass at least one customer to fit");
-    check_rows(data.n, n_threads,
-               [&](std::size_t i) { check_spend_row(data, i, true); });
-    auto rows = collapsed_rows(
-        data.n, [&](std::size_t i) { return data.frequency[i]; },
-        [&](std::size_t i) { return has_weight(data.weights, i); },
-        [&](std::size_t i) { return spend_row(data, i); });
-    return require_fit_rows(std::move(rows));
+    const RowScan scan = scan_spend_rows(data, n_threads);
+    return scaled_spend_rows(data, n_threads, scan, 1.0, 0.0);
 }
 
 FitProblem purchase_fit_problem(ClvModel model, const PurchaseHistoryView& data,
                                 const ClvFitParams& params, int n_threads) {
     params.validate(model);
-    FitProblem problem;
-    problem.rows = collapsed_purchase_rows(data, n_threads, true);
-    double max_T = 0.0;
-    for (const auto& row : problem.rows) max_T = std::max(max_T, row.T);
-    require(max_T > 0.0, "T",
+    const RowScan scan = scan_purchase_rows(data, n_threads, true);
+    require(scan.max_T > 0.0, "T",
             "is 0 for every customer; the purchase models need customers observed for "
             "some time");
-    const double scale = 1.0 / max_T;
-    double purchases = 0.0;
-    for (auto& row : problem.rows) {
-        row.t_x *= scale;
-        row.T *= scale;
-        purchases += row.weight * row.x;
-    }
+    const double scale = 1.0 / scan.max_T;
+    FitProblem problem;
+    problem.rows = scaled_purchase_rows(data, n_threads, true, scan, scale);
     problem.param_scale = {1.0, scale, 1.0,
                            model == ClvModel::pareto_nbd ? scale : 1.0};
     problem.penalty_scale.assign(4, 1.0);
     problem.start = fit_start(params, problem.param_scale);
-    problem.total_weight = total_weight(problem.rows);
+    problem.total_weight = scan.total_weight;
     index_times(problem);
     // A purchase rate per unit of scaled time is the rate per original unit over
     // `scale`, so each customer's likelihood gains scale^-x.
-    problem.log_likelihood_offset = purchases * std::log(scale);
+    problem.log_likelihood_offset = scan.weighted_sum * std::log(scale);
     return problem;
 }
 
 FitProblem spend_fit_problem(const SpendHistoryView& data, const ClvFitParams& params,
                              int n_threads) {
     params.validate(ClvModel::gamma_gamma);
-    FitProblem problem;
-    problem.rows = collapsed_spend_rows(data, n_threads);
-    problem.total_weight = total_weight(problem.rows);
-    double money = 0.0;
-    for (const auto& row : problem.rows) money += row.weight * row.t_x;
-    const double scale = problem.total_weight / money;
+    const RowScan scan = scan_spend_rows(data, n_threads);
+    const double scale = scan.total_weight / scan.weighted_sum;
     const double log_scale = std::log(scale);
-    for (auto& row : problem.rows) {
-        row.t_x *= scale;
-        row.T += log_scale;
-    }
+    FitProblem problem;
+    problem.rows = scaled_spend_rows(data, n_threads, scan, scale, log_scale);
     problem.param_scale = {1.0, 1.0, scale};
     problem.penalty_scale = {1.0, 1.0, 1.0 / scale};
     problem.start = fit_start(params, problem.param_scale);
+    problem.total_weight = scan.total_weight;
     // The density of a mean spend in scaled money is the original over `scale`.
     problem.log_likelihood_offset = problem.total_weight * log_scale;
     return problem;
