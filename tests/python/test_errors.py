@@ -38,6 +38,12 @@ def foreign_itemsets():
     ).assign(itemsets=lambda f: f["itemsets"].map(frozenset))
 
 
+def sparse_with_negative():
+    from scipy import sparse
+
+    return sparse.csr_matrix(np.array([[1, -1], [0, 1]]))
+
+
 def sparse_with_nan():
     from scipy import sparse
 
@@ -657,6 +663,21 @@ CASES = {
         lambda: crmmine.fpgrowth(sparse_with_nan()),
         ValueError,
         "data holds NaN",
+    ),
+    "sparse matrix with negative entries": (
+        lambda: crmmine.fpgrowth(sparse_with_negative()),
+        ValueError,
+        "data holds negative entries",
+    ),
+    "baskets of equal unhashable items": (
+        lambda: crmmine.fpgrowth([[["milk"]], [["bread"]]]),
+        TypeError,
+        r"transactions\[0\] holds an unhashable item of type list",
+    ),
+    "a dict of items": (
+        lambda: crmmine.fpgrowth({"milk": 1, "bread": 0}),
+        TypeError,
+        "got dict",
     ),
     "3-d array": (
         lambda: crmmine.fpgrowth(np.ones((2, 2, 2), dtype=bool)),

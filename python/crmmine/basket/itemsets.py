@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from os import PathLike
 
 import numpy as np
@@ -54,7 +54,8 @@ def frequent_itemsets(
           (dense, or pandas sparse columns, which are never densified);
         - a list of baskets, each a list or set of hashable item labels;
         - a scipy sparse matrix or array (baskets x items); every stored non-zero entry
-          is an item in the basket, and the column positions are the labels;
+          (1, or a positive quantity) is an item in the basket, and the column
+          positions are the labels;
         - the path of a FIMI ``.dat`` file (gzipped or not): one basket per line,
           integer items separated by spaces;
         - a :class:`crmmine.Baskets`.
@@ -416,7 +417,7 @@ def as_baskets(
             )
         _no_columns(transaction, item, "a numpy array")
         return Baskets.from_onehot(pd.DataFrame(data)), True
-    if isinstance(data, (pd.Series, bytes)) or not isinstance(data, Iterable):
+    if isinstance(data, (pd.Series, bytes, Mapping)) or not isinstance(data, Iterable):
         raise TypeError(
             f"{argument} must be a one-hot or long DataFrame, a list of baskets, a scipy "
             f"sparse matrix, a FIMI file path or crmmine.Baskets; got "
@@ -453,6 +454,11 @@ def _from_sparse(matrix: object, argument: str) -> Baskets:
     if csr.data.dtype.kind == "f" and not np.isfinite(csr.data).all():
         raise ValueError(
             f"{argument} holds NaN or infinite entries; use 1 for an item in a basket"
+        )
+    if csr.data.dtype.kind in "fi" and (csr.data < 0).any():
+        raise ValueError(
+            f"{argument} holds negative entries (returns?); use 1, or a positive "
+            "quantity, for an item in a basket and leave the others out"
         )
     csr.sum_duplicates()  # sorts the columns of each row and merges repeats
     csr.eliminate_zeros()

@@ -349,11 +349,20 @@ def _flatten(baskets: list) -> tuple[np.ndarray, np.ndarray, pd.Index] | None:
 def _flatten_checked(baskets: list) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """_flatten's result item by item in Python, with an error naming the bad basket."""
     baskets, lengths = listed_baskets(baskets, "transactions")
+    for position, basket in enumerate(baskets):
+        for item in basket:
+            try:
+                hash(item)
+            except TypeError:
+                raise TypeError(
+                    f"transactions[{position}] holds an unhashable item of type "
+                    f"{type(item).__name__}; items must be hashable labels such as "
+                    "str or int"
+                ) from None
     flat = list(chain.from_iterable(baskets))
-    item_codes, item_labels = _convert.factorize(
-        np.asarray(flat, dtype=object) if flat else np.array([], dtype=object),
-        "items",
-    )
+    values = np.empty(len(flat), dtype=object)  # never a 2-d array of equal items
+    values[:] = flat
+    item_codes, item_labels = _convert.factorize(values, "items")
     return lengths, item_codes, item_labels
 
 
