@@ -6,10 +6,12 @@
 #include <limits>
 #include <random>
 #include <set>
+#include <string>
 #include <tuple>
 #include <vector>
 
 #include "crmmine/clv/bg_nbd.hpp"
+#include "crmmine/clv/detail/bg_nbd_kernel.hpp"
 #include "crmmine/clv/detail/likelihood.hpp"
 #include "crmmine/clv/modified_bg_nbd.hpp"
 #include "crmmine/core/error.hpp"
@@ -685,4 +687,32 @@ TEST_CASE("A fit warm-started from a sample ends at the cold start's optimum") {
     detail::warm_start_rows = saved;
     CHECK(two.params == one.params);
     CHECK(two.log_likelihood == one.log_likelihood);
+}
+
+TEST_CASE("BG/NBD fit on customers who hardly ever drop out ends at the NBD limit") {
+    // Dropout probability about 1e-6 a purchase: the optimum lies at a / b -> 0,
+    // where the likelihood is the NBD's of purchases alone.
+    const History sim =
+        clv_test::simulate_bg_nbd(0.7, 8.0, 1e-3, 1e3, 5'000, 20.0, 40.0, 5);
+    const ClvFit fit = bg_nbd_fit(sim.view(), {});
+    REQUIRE(fit.converged);
+    CHECK(fit.message.find("limit without dropout") != std::string::npos);
+    double nbd = 0.0;
+    const double r = fit.params[0], alpha = fit.params[1];
+    for (std::size_t i = 0; i < sim.x.size(); ++i)
+        nbd += std::lgamma(r + sim.x[i]) - std::lgamma(r) + r * std::log(alpha) -
+               (r + sim.x[i]) * std::log(alpha + sim.T[i]);
+    CHECK(fit.log_likelihood == doctest::Approx(nbd).epsilon(1e-9));
+
+    // At least as good as Newton walking out along the ridge to the gradient test.
+    const detail::FitProblem problem =
+        detail::purchase_fit_problem(ClvModel::bg_nbd, sim.view(), {}, 1);
+    detail::FitObjective<detail::BgNbdKernel<false>> objective(problem, 0.0, 1);
+    const detail::MinimizeResult walk = detail::minimize_objective(
+        objective, Eigen::VectorXd::Zero(4), detail::MinimizeSettings{});
+    REQUIRE(walk.converged);
+    const double walked =
+        -walk.f * problem.total_weight + problem.log_likelihood_offset;
+    CHECK(fit.log_likelihood >= walked - 1e-9 * std::fabs(walked));
+    CHECK(fit.n_iter < walk.n_iter);
 }

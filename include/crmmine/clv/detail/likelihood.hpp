@@ -19,7 +19,8 @@
 // derivatives. A kernel without them is fitted by L-BFGS, one with them by Newton.
 // A kernel whose parameters 2 and 3 set a dropout rate of mean proportional to
 // params[2] / params[3] may name the kernel of its limit without dropout, on
-// parameters 0 and 1, as NoDropoutLimit (see ridge_minimize).
+// parameters 0 and 1, as NoDropoutLimit, with no_dropout_try_from, the least log
+// params[3] (optimizer units) at which a fit tries that limit (ridge_minimize).
 #pragma once
 
 #include <Eigen/Cholesky>
@@ -464,13 +465,14 @@ struct has_no_dropout_limit<Kernel, std::void_t<typename Kernel::NoDropoutLimit>
 // ratio per iteration while the curvature pairs of the walk spoil the polish of
 // parameters 0 and 1 (45 iterations on Online Retail's Pareto/NBD). So the first
 // iterate whose gradient points that way, the two components of opposite signs and
-// equal within 30% (as at the start on Online Retail, daily or weekly), tries the
-// limit: parameters 0 and 1 fitted on it by Newton, the ratio taken to where its
-// predicted gradient is 1e-5 tol, so that the objective is within rounding of the
-// limit's. That point ends the fit if it lowers the objective, still points outward
-// and passes the gradient test, after at most three Newton steps on parameters 0 and
-// 1 with the limit's Hessian. Else L-BFGS carries on as if never asked, one pass over
-// the customers and the cheap limit fit later.
+// equal within 30% (as at the start on Online Retail, daily or weekly), with log
+// params[3] at least Kernel::no_dropout_try_from, tries the limit. Parameters 0 and
+// 1 are fitted on it by Newton, and the ratio is taken to where its predicted
+// gradient is 1e-5 tol, so that the objective is within rounding of the limit's. That
+// point ends the fit if it lowers the objective, still points outward and passes the
+// gradient test, after at most three Newton steps on parameters 0 and 1 with the
+// limit's Hessian. Else the walk carries on as if never asked, one pass over the
+// customers and the cheap limit fit later.
 template <class Kernel>
 MinimizeResult try_no_dropout_limit(FitObjective<Kernel>& objective,
                                     const Eigen::VectorXd& y_walk, double f_walk,
@@ -523,8 +525,8 @@ MinimizeResult ridge_minimize(FitObjective<Kernel>& objective,
     int n_iter = 0;  // the stop test is asked once per iteration
     auto stop = [&](const Vector& y, double f, const Vector& g) {
         const int iteration = n_iter++;
-        if (tried ||
-            !(g[2] > 0.0 && g[3] < 0.0 && std::fabs(g[2] + g[3]) <= 0.3 * g[2]))
+        if (tried || !(y[3] >= Kernel::no_dropout_try_from && g[2] > 0.0 &&
+                       g[3] < 0.0 && std::fabs(g[2] + g[3]) <= 0.3 * g[2]))
             return false;
         tried = true;
         MinimizeSettings rest = settings;
@@ -533,9 +535,13 @@ MinimizeResult ridge_minimize(FitObjective<Kernel>& objective,
         at_limit.n_iter += iteration;
         return at_limit.converged;
     };
-    MinimizeResult walk = lbfgs_minimize(
-        [&](const Vector& y, Vector& g) { return objective(y, g, nullptr); }, y0,
-        settings, stop);
+    MinimizeResult walk;
+    if constexpr (Kernel::has_hessian)
+        walk = newton_minimize(objective, y0, settings, 5.0, stop);
+    else
+        walk = lbfgs_minimize(
+            [&](const Vector& y, Vector& g) { return objective(y, g, nullptr); }, y0,
+            settings, stop);
     return walk.stopped ? at_limit : walk;
 }
 
@@ -570,7 +576,7 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
         }
     }
     if (result.x.size() == 0) {
-        if constexpr (has_no_dropout_limit<Kernel>::value && !Kernel::has_hessian) {
+        if constexpr (has_no_dropout_limit<Kernel>::value) {
             // A penalty keeps the optimum off the ridge.
             if (params.penalizer == 0.0)
                 result = ridge_minimize(objective, y0, settings);

@@ -227,10 +227,11 @@ inline Eigen::VectorXd newton_direction(const Eigen::MatrixXd& hessian,
 // every coordinate, then halved until f falls (Armijo), or, within f's rounding
 // noise, until the gradient shrinks. Should no step be found, L-BFGS carries on from
 // the point reached. The result holds the Hessian at its point when Newton finished.
-template <class Objective>
+// stop as in lbfgs_minimize.
+template <class Objective, class Stop = NeverStop>
 MinimizeResult newton_minimize(Objective&& objective, Eigen::VectorXd x,
-                               const MinimizeSettings& settings,
-                               double max_step = 5.0) {
+                               const MinimizeSettings& settings, double max_step = 5.0,
+                               Stop&& stop = {}) {
     using Vector = Eigen::VectorXd;
     const auto n = static_cast<int>(x.size());
     auto evaluate = [&](const Vector& at, Vector& gradient, Eigen::MatrixXd& hessian) {
@@ -263,6 +264,16 @@ MinimizeResult newton_minimize(Objective&& objective, Eigen::VectorXd x,
                               : "stopped after max_iter iterations";
             return out;
         }
+        if (stop(x, f, gradient)) {
+            out.x = x;
+            out.f = f;
+            out.gradient = gradient;
+            out.hessian = hessian;
+            out.n_iter = n_iter;
+            out.stopped = true;
+            out.message = "stopped by the caller";
+            return out;
+        }
         Vector direction = newton_direction(hessian, gradient);
         const double longest = direction.lpNorm<Eigen::Infinity>();
         if (longest > max_step) direction *= max_step / longest;
@@ -288,8 +299,8 @@ MinimizeResult newton_minimize(Objective&& objective, Eigen::VectorXd x,
     MinimizeSettings rest = settings;
     rest.max_iter = std::max(0, settings.max_iter - n_iter);
     out = lbfgs_minimize(
-        [&](const Vector& at, Vector& g) { return objective(at, g, nullptr); }, x,
-        rest);
+        [&](const Vector& at, Vector& g) { return objective(at, g, nullptr); }, x, rest,
+        stop);
     out.n_iter += n_iter;
     return out;
 }

@@ -19,9 +19,9 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <vector>
 
 #include "crmmine/clv/detail/likelihood.hpp"
+#include "crmmine/clv/detail/nbd_limit_kernel.hpp"
 #include "crmmine/clv/detail/quadrature.hpp"
 #include "crmmine/clv/detail/special_functions.hpp"
 
@@ -292,79 +292,15 @@ inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
                                gradient);
 }
 
-// The Pareto/NBD's limit as the mean dropout rate s / beta goes to 0: the NBD of
-// purchases alone, L = Gamma(r + x) / Gamma(r) alpha^r (alpha + T)^-(r + x), on (r,
-// alpha), with the analytic Hessian a Newton fit takes.
-struct NbdLimitKernel {
-    static constexpr int n_params = 2;
-    static constexpr bool has_hessian = true;
-    static constexpr bool has_x_steps = true;
-    static constexpr bool has_time_table = true;
-    double r, alpha, log_alpha, inverse_alpha;
-    const double* time_shift = nullptr;  // log1p(t / alpha) by CustomerRow slot
-
-    explicit NbdLimitKernel(const double* params)
-        : r(params[0]),
-          alpha(params[1]),
-          log_alpha(std::log(params[1])),
-          inverse_alpha(1.0 / params[1]) {}
-
-    void use_times(const std::vector<double>& times, std::vector<double>& table) {
-        table.resize(times.size());
-        for (std::size_t i = 0; i < times.size(); ++i)
-            table[i] = log1p_fast(times[i] * inverse_alpha);
-        time_shift = table.data();
-    }
-
-    struct XTerms {
-        double log_rising_r = 0.0;  // log Gamma(r + x) / Gamma(r)
-        double digamma_r = 0.0;     // digamma(r + x) - digamma(r)
-        double trigamma_r = 0.0;    // trigamma(r + x) - trigamma(r)
-    };
-
-    XTerms x_terms(double x, int order) const {
-        XTerms terms;
-        terms.log_rising_r = log_gamma_ratio(r, x);
-        if (order >= 1) terms.digamma_r = digamma_difference(r, x);
-        if (order >= 2) terms.trigamma_r = trigamma_difference(r, x);
-        return terms;
-    }
-
-    void step_x_terms(XTerms& terms, double x, int order) const {
-        terms.log_rising_r += std::log(r + x);
-        const double inverse_r = 1.0 / (r + x);
-        if (order >= 1) terms.digamma_r += inverse_r;
-        if (order >= 2) terms.trigamma_r -= inverse_r * inverse_r;
-    }
-
-    // Written as ParetoNbdKernel writes its "alive" branch, so that the two agree
-    // where s / beta is negligible.
-    double log_likelihood(const XTerms& terms, const CustomerRow& row, double* g,
-                          double* h = nullptr) const {
-        const double x = row.x, T = row.T;
-        const double shift = time_shift != nullptr ? time_shift[row.T_slot]
-                                                   : log1p_fast(T * inverse_alpha);
-        if (g != nullptr) {
-            const double inverse_T = 1.0 / (alpha + T);
-            g[0] = terms.digamma_r - shift;
-            g[1] = (r * T - x * alpha) * inverse_alpha * inverse_T;
-            if (h != nullptr) {
-                h[0] = terms.trigamma_r;
-                h[1] = T * inverse_alpha * inverse_T;
-                h[2] = -r * inverse_alpha * inverse_alpha +
-                       (r + x) * inverse_T * inverse_T;
-            }
-        }
-        return terms.log_rising_r - r * shift - x * (log_alpha + shift);
-    }
-};
-
 struct ParetoNbdKernel {
     static constexpr int n_params = 4;
     static constexpr bool has_hessian = false;
     static constexpr bool has_x_steps = true;
     static constexpr bool has_time_table = false;
     using NoDropoutLimit = NbdLimitKernel;  // s / beta -> 0
+    // From the start: its L-BFGS walk out along the ridge costs 40 passes.
+    static constexpr double no_dropout_try_from =
+        -std::numeric_limits<double>::infinity();
     double r, alpha, s, beta, log_alpha, log_beta, log_s;
 
     explicit ParetoNbdKernel(const double* params)
