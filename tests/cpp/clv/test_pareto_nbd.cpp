@@ -367,3 +367,18 @@ TEST_CASE("Pareto/NBD sums from the time table equal those without, bit for bit"
         }
     }
 }
+
+TEST_CASE("Pareto/NBD fit at the NBD limit keeps within max_iter") {
+    const History sim =
+        clv_test::simulate_bg_nbd(0.7, 8.0, 1e-3, 1e3, 2'000, 20.0, 40.0, 5);
+    const ClvFit free_fit = pareto_nbd_fit(sim.view(), {});
+    REQUIRE(free_fit.converged);
+    for (int max_iter = 0; max_iter <= free_fit.n_iter; ++max_iter) {
+        ClvFitParams settings;
+        settings.max_iter = max_iter;
+        const ClvFit fit = pareto_nbd_fit(sim.view(), settings);
+        CAPTURE(max_iter);
+        CHECK(fit.n_iter <= max_iter);
+        if (fit.converged) CHECK(fit.log_likelihood >= free_fit.log_likelihood - 1e-6);
+    }
+}

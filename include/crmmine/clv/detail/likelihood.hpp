@@ -493,7 +493,7 @@ MinimizeResult try_no_dropout_limit(FitObjective<Kernel>& objective,
         y[3] += 0.5 * depth;
     }
     const Eigen::LDLT<Eigen::MatrixXd> curvature(nbd.hessian);
-    for (int step = 0; step < 4; ++step) {
+    for (int step = 0; step < 4 && out.n_iter + step < settings.max_iter; ++step) {
         if (step > 0) y.head(2) -= curvature.solve(g.head(2));
         const double f = objective(y, g, nullptr);
         if (!(std::isfinite(f) && f <= f_walk && g.allFinite() && g[2] > 0.0 &&
@@ -514,7 +514,8 @@ MinimizeResult try_no_dropout_limit(FitObjective<Kernel>& objective,
     return out;
 }
 
-// L-BFGS with one try of the limit without dropout (try_no_dropout_limit).
+// The fit's walk (Newton where the kernel has a Hessian, else L-BFGS) with one try
+// of the limit without dropout (try_no_dropout_limit), all within max_iter.
 template <class Kernel>
 MinimizeResult ridge_minimize(FitObjective<Kernel>& objective,
                               const Eigen::VectorXd& y0,
