@@ -54,7 +54,9 @@ struct ClvFitParams {
     // Starting values on the natural scale (in the data's time unit); empty: every
     // parameter 1 in units where the largest T is 1 (the mean monetary value for v).
     std::vector<double> initial;
-    int max_iter = 1000;  // Newton (L-BFGS for the Pareto/NBD) iterations
+    // Newton (L-BFGS for the Pareto/NBD) iterations, those of the fit on the limit
+    // without dropout included where a purchase model ends there.
+    int max_iter = 1000;
     // Convergence: every component of the gradient of the penalized negative mean
     // log-likelihood with respect to the log-parameters is at most tol.
     double tol = 1e-7;
