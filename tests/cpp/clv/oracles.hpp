@@ -165,4 +165,32 @@ void check_warm_start(Fit&& fit, std::size_t sample_rows, double params_epsilon)
     }
 }
 
+// The NBD's log-likelihood of the history at (r, alpha): purchases with no dropout,
+// the limit a fit at the no-dropout boundary must reach.
+inline double nbd_log_likelihood(const History& h, double r, double alpha) {
+    double total = 0.0;
+    for (std::size_t i = 0; i < h.x.size(); ++i)
+        total += std::lgamma(r + h.x[i]) - std::lgamma(r) + r * std::log(alpha) -
+                 (r + h.x[i]) * std::log(alpha + h.T[i]);
+    return total;
+}
+
+// Checks that a fit which ended at the no-dropout limit is at least as good as the
+// model's own walk without that try, from the same start, in fewer iterations.
+template <class Kernel>
+void check_beats_the_plain_walk(const crmmine::ClvFit& fit, crmmine::ClvModel model,
+                                const History& h) {
+    namespace detail = crmmine::detail;
+    const detail::FitProblem problem =
+        detail::purchase_fit_problem(model, h.view(), {}, 1);
+    detail::FitObjective<Kernel> objective(problem, 0.0, 1);
+    const detail::MinimizeResult walk = detail::minimize_objective(
+        objective, Eigen::VectorXd::Zero(4), detail::MinimizeSettings{});
+    REQUIRE(walk.converged);
+    const double walked =
+        -walk.f * problem.total_weight + problem.log_likelihood_offset;
+    CHECK(fit.log_likelihood >= walked - 1e-9 * std::fabs(walked));
+    CHECK(fit.n_iter < walk.n_iter);
+}
+
 }  // namespace clv_test

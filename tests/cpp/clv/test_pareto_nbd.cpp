@@ -48,6 +48,19 @@ History history_of(const std::vector<HypCase>& cases) {
 
 }  // namespace
 
+namespace {
+
+// The fit of `sim` on two threads is `fit`, the fit on one, bit for bit.
+void check_two_threads_agree(const ClvFit& fit, const History& sim) {
+    ClvFitParams two;
+    two.n_jobs = 2;
+    const ClvFit again = pareto_nbd_fit(sim.view(), two);
+    CHECK(again.params == fit.params);
+    CHECK(again.log_likelihood == fit.log_likelihood);
+}
+
+}  // namespace
+
 TEST_CASE("Pareto/NBD individual log-likelihood equals eq. (18) with scipy's 2F1") {
     for (const auto& [model, cases] : {std::pair{published, published_cases},
                                        std::pair{alpha_larger, alpha_larger_cases}}) {
@@ -232,11 +245,7 @@ TEST_CASE("Pareto/NBD stays finite for extreme customers; fit on simulated data"
         CAPTURE(j);
         CHECK(std::fabs(fit.params[j] - truth[j]) < 4.0 * se[j]);
     }
-    ClvFitParams two;
-    two.n_jobs = 2;
-    const ClvFit again = pareto_nbd_fit(sim.view(), two);
-    CHECK(again.params == fit.params);
-    CHECK(again.log_likelihood == fit.log_likelihood);
+    check_two_threads_agree(fit, sim);
 }
 
 TEST_CASE("Pareto/NBD fit converges when hardly anybody buys again") {
@@ -286,31 +295,14 @@ TEST_CASE(
     const ClvFit fit = pareto_nbd_fit(sim.view(), {});
     REQUIRE(fit.converged);
     CHECK(fit.params[2] / fit.params[3] < 1e-6);
-    double nbd = 0.0;
-    const double r = fit.params[0], alpha = fit.params[1];
-    for (std::size_t i = 0; i < sim.x.size(); ++i)
-        nbd += std::lgamma(r + sim.x[i]) - std::lgamma(r) + r * std::log(alpha) -
-               (r + sim.x[i]) * std::log(alpha + sim.T[i]);
-    CHECK(fit.log_likelihood == doctest::Approx(nbd).epsilon(1e-9));
-
+    CHECK(fit.log_likelihood == doctest::Approx(clv_test::nbd_log_likelihood(
+                                                    sim, fit.params[0], fit.params[1]))
+                                    .epsilon(1e-9));
     // At least as good as L-BFGS walking out along the ridge to the gradient test.
-    const ClvFitParams settings;
-    const detail::FitProblem problem =
-        detail::purchase_fit_problem(ClvModel::pareto_nbd, sim.view(), settings, 1);
-    detail::FitObjective<detail::ParetoNbdKernel> objective(problem, 0.0, 1);
-    const detail::MinimizeResult walk = detail::minimize_objective(
-        objective, Eigen::VectorXd::Zero(4), detail::MinimizeSettings{});
-    REQUIRE(walk.converged);
-    const double walked =
-        -walk.f * problem.total_weight + problem.log_likelihood_offset;
-    CHECK(fit.log_likelihood >= walked - 1e-9 * std::fabs(walked));
-    CHECK(fit.n_iter < walk.n_iter);
+    clv_test::check_beats_the_plain_walk<detail::ParetoNbdKernel>(
+        fit, ClvModel::pareto_nbd, sim);
 
-    ClvFitParams two;
-    two.n_jobs = 2;
-    const ClvFit again = pareto_nbd_fit(sim.view(), two);
-    CHECK(again.params == fit.params);
-    CHECK(again.log_likelihood == fit.log_likelihood);
+    check_two_threads_agree(fit, sim);
 }
 
 TEST_CASE("Pareto/NBD fit where the data show dropout is the L-BFGS fit, bit for bit") {

@@ -500,14 +500,10 @@ MinimizeResult try_no_dropout_limit(FitObjective<Kernel>& objective,
               g[3] < 0.0 && g.tail(2).lpNorm<Eigen::Infinity>() <= settings.tol))
             break;
         if (g.lpNorm<Eigen::Infinity>() <= settings.tol) {
-            out.x = y;
-            out.f = f;
-            out.gradient = g;
-            out.n_iter += step + 1;
+            out = ended_at(y, f, g, out.n_iter + step + 1,
+                           "converged: largest gradient component below tol, at the "
+                           "limit without dropout");
             out.converged = true;
-            out.message =
-                "converged: largest gradient component below tol, at the limit "
-                "without dropout";
             break;
         }
     }

@@ -18,6 +18,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "crmmine/core/error.hpp"
 
@@ -40,6 +41,19 @@ struct MinimizeResult {
     bool stopped = false;  // ended by the caller's stop test (lbfgs_minimize)
     std::string message;
 };
+
+// A walk's result at its last iterate x, with the objective f and gradient there.
+inline MinimizeResult ended_at(const Eigen::VectorXd& x, double f,
+                               const Eigen::VectorXd& gradient, int n_iter,
+                               std::string message) {
+    MinimizeResult out;
+    out.x = x;
+    out.f = f;
+    out.gradient = gradient;
+    out.n_iter = n_iter;
+    out.message = std::move(message);
+    return out;
+}
 
 // The rounding noise of an objective value f: changes below it carry no information.
 inline double rounding_noise(double f) {
@@ -125,13 +139,10 @@ MinimizeResult lbfgs_minimize(Objective&& objective, Eigen::VectorXd x,
     int n_iter = 0;
     for (;;) {
         if (gradient.lpNorm<Eigen::Infinity>() <= settings.tol) {
-            MinimizeResult done;
-            done.x = x;
-            done.f = f;
-            done.gradient = gradient;
-            done.n_iter = n_iter;
+            MinimizeResult done =
+                ended_at(x, f, gradient, n_iter,
+                         "converged: largest gradient component below tol");
             done.converged = true;
-            done.message = "converged: largest gradient component below tol";
             return done;
         }
         if (n_iter >= settings.max_iter) {
@@ -139,13 +150,9 @@ MinimizeResult lbfgs_minimize(Objective&& objective, Eigen::VectorXd x,
             break;
         }
         if (stop(x, f, gradient)) {
-            MinimizeResult stopped;
-            stopped.x = x;
-            stopped.f = f;
-            stopped.gradient = gradient;
-            stopped.n_iter = n_iter;
+            MinimizeResult stopped =
+                ended_at(x, f, gradient, n_iter, "stopped by the caller");
             stopped.stopped = true;
-            stopped.message = "stopped by the caller";
             return stopped;
         }
         if (fresh)
@@ -252,26 +259,17 @@ MinimizeResult newton_minimize(Objective&& objective, Eigen::VectorXd x,
     int n_iter = 0;
     for (;; ++n_iter) {
         const double largest = gradient.lpNorm<Eigen::Infinity>();
-        if (largest <= settings.tol || n_iter >= settings.max_iter) {
-            out.x = x;
-            out.f = f;
-            out.gradient = gradient;
+        const bool converged = largest <= settings.tol;
+        const bool stopped =
+            !converged && n_iter < settings.max_iter && stop(x, f, gradient);
+        if (converged || stopped || n_iter >= settings.max_iter) {
+            out = ended_at(x, f, gradient, n_iter,
+                           converged ? "converged: largest gradient component below tol"
+                           : stopped ? "stopped by the caller"
+                                     : "stopped after max_iter iterations");
             out.hessian = hessian;
-            out.n_iter = n_iter;
-            out.converged = largest <= settings.tol;
-            out.message = out.converged
-                              ? "converged: largest gradient component below tol"
-                              : "stopped after max_iter iterations";
-            return out;
-        }
-        if (stop(x, f, gradient)) {
-            out.x = x;
-            out.f = f;
-            out.gradient = gradient;
-            out.hessian = hessian;
-            out.n_iter = n_iter;
-            out.stopped = true;
-            out.message = "stopped by the caller";
+            out.converged = converged;
+            out.stopped = stopped;
             return out;
         }
         Vector direction = newton_direction(hessian, gradient);
