@@ -326,6 +326,13 @@ bool has_weight(const double* weights, std::size_t i) {
     return weights == nullptr || weights[i] > 0.0;
 }
 
+// The rows a fit keeps (those of positive weight), or every row.
+auto kept_rows(const double* weights, bool for_fit) {
+    return [weights, for_fit](std::size_t i) {
+        return !for_fit || has_weight(weights, i);
+    };
+}
+
 double row_weight(const double* weights, std::size_t i) {
     return weights != nullptr ? weights[i] : 1.0;
 }
@@ -587,7 +594,7 @@ RowScan scan_purchase_rows(const PurchaseHistoryView& data, int n_threads,
         require(data.n > 0, "frequency", "is empty; pass at least one customer to fit");
     const RowScan scan = scan_rows(
         data.n, n_threads, [&](std::size_t i) { check_purchase_row(data, i); },
-        [&](std::size_t i) { return !for_fit || has_weight(data.weights, i); },
+        kept_rows(data.weights, for_fit),
         [&](std::size_t i) {
             const double x = data.frequency[i];
             return ScannedRow{x, data.T[i], row_weight(data.weights, i), x};
@@ -602,7 +609,7 @@ std::vector<CustomerRow> scaled_purchase_rows(const PurchaseHistoryView& data,
                                               const RowScan& scan, double scale) {
     return grouped_rows(
         data.n, n_threads, scan.max_x, [&](std::size_t i) { return data.frequency[i]; },
-        [&](std::size_t i) { return !for_fit || has_weight(data.weights, i); },
+        kept_rows(data.weights, for_fit),
         [&](std::size_t i) {
             CustomerRow row = purchase_row(data, i);
             row.t_x *= scale;
@@ -616,7 +623,7 @@ RowScan scan_spend_rows(const SpendHistoryView& data, int n_threads) {
     require(data.n > 0, "frequency", "is empty; pass at least one customer to fit");
     const RowScan scan = scan_rows(
         data.n, n_threads, [&](std::size_t i) { check_spend_row(data, i, true); },
-        [&](std::size_t i) { return has_weight(data.weights, i); },
+        kept_rows(data.weights, true),
         [&](std::size_t i) {
             return ScannedRow{data.frequency[i], 0.0, row_weight(data.weights, i),
                               data.monetary_value[i]};
@@ -632,7 +639,7 @@ std::vector<CustomerRow> scaled_spend_rows(const SpendHistoryView& data, int n_t
                                            double log_scale) {
     return grouped_rows(
         data.n, n_threads, scan.max_x, [&](std::size_t i) { return data.frequency[i]; },
-        [&](std::size_t i) { return has_weight(data.weights, i); },
+        kept_rows(data.weights, true),
         [&](std::size_t i) {
             CustomerRow row = spend_row(data, i);
             row.t_x *= scale;

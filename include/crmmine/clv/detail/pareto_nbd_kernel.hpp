@@ -362,6 +362,11 @@ struct ParetoNbdKernel {
         ++terms.stamp;
     }
 
+    // The series at one end t of the dropout integral of a customer with x purchases.
+    Hyp2f1Series end_series(double x, double t, bool gradient) const {
+        return pareto_end_series(r + x, s + 1.0, alpha, beta, t, gradient);
+    }
+
     // log1p(t / alpha) and log1p(t / beta) at t_x and T.
     struct TimeShifts {
         double alpha_t_x, beta_t_x, alpha_T, beta_T;
@@ -370,8 +375,12 @@ struct ParetoNbdKernel {
         if (time_shifts != nullptr)
             return {time_shifts[row.t_x_slot], time_shifts[n_times + row.t_x_slot],
                     time_shifts[row.T_slot], time_shifts[n_times + row.T_slot]};
-        return {log1p_fast(row.t_x / alpha), log1p_fast(row.t_x / beta),
-                log1p_fast(row.T / alpha), log1p_fast(row.T / beta)};
+        return shifts_at(row.t_x, row.T);
+    }
+    // The same without the table.
+    TimeShifts shifts_at(double t_x, double T) const {
+        return {log1p_fast(t_x / alpha), log1p_fast(t_x / beta), log1p_fast(T / alpha),
+                log1p_fast(T / beta)};
     }
 
     // The two branches of the likelihood: alive at T, and dropped out in (t_x, T];
@@ -414,16 +423,14 @@ struct ParetoNbdKernel {
         auto series_at = [&](int which) {
             if (which == 0 && at_zero) return terms.series_at_zero;
             const double t = which == 0 ? row.t_x : T;
-            if (time_shifts == nullptr)
-                return pareto_end_series(r + x, s + 1.0, alpha, beta, t, gradient);
+            if (time_shifts == nullptr) return end_series(x, t, gradient);
             if (terms.series.empty()) {
                 terms.series.resize(n_times);
                 terms.series_stamp.assign(n_times, 0);
             }
             const std::uint32_t slot = which == 0 ? row.t_x_slot : row.T_slot;
             if (terms.series_stamp[slot] != terms.stamp) {
-                terms.series[slot] =
-                    pareto_end_series(r + x, s + 1.0, alpha, beta, t, gradient);
+                terms.series[slot] = end_series(x, t, gradient);
                 terms.series_stamp[slot] = terms.stamp;
             }
             return terms.series[slot];
@@ -449,14 +456,12 @@ struct ParetoNbdKernel {
     }
 
     double probability_alive(double x, double t_x, double T) const {
-        const TimeShifts shifts{log1p_fast(t_x / alpha), log1p_fast(t_x / beta),
-                                log1p_fast(T / alpha), log1p_fast(T / beta)};
         auto series_at = [&](int which) {
-            return pareto_end_series(r + x, s + 1.0, alpha, beta, which == 0 ? t_x : T,
-                                     false);
+            return end_series(x, which == 0 ? t_x : T, false);
         };
-        return sigmoid(
-            -branches(x, t_x, T, std::log(r + s + x), false, shifts, series_at).odds);
+        return sigmoid(-branches(x, t_x, T, std::log(r + s + x), false,
+                                 shifts_at(t_x, T), series_at)
+                            .odds);
     }
 
     // Fader & Hardie (2005) eq. (41): P(alive) (r + x)(beta + T) / (alpha + T)
