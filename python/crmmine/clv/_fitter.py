@@ -385,15 +385,25 @@ class _TransactionModel(_ClvModel):
         -------
         self
         """
-        customers = self._customers(frequency, recency, T)
-        check_fit_history(customers["frequency"], customers["recency"])
-        self._fit_arrays(
-            customers["frequency"], customers["recency"], customers["T"], weights
-        )
+        customers = self._customers(frequency, recency, T, check_history=False)
+        x, t_x, T = customers["frequency"], customers["recency"], customers["T"]
+        try:
+            self._fit_arrays(x, t_x, T, weights)
+        except ValueError:
+            # The fit checks every row; these name the fault in lifetimes' terms.
+            _check_history(x, t_x, T)
+            check_fit_history(x, t_x)
+            raise
         return self
 
     def _customers(
-        self, frequency: object, recency: object, T: object, **extra: object
+        self,
+        frequency: object,
+        recency: object,
+        T: object,
+        *,
+        check_history: bool = True,
+        **extra: object,
     ) -> _Customers:
         if isinstance(frequency, pd.DataFrame):
             if recency is not None or T is not None:
@@ -406,7 +416,7 @@ class _TransactionModel(_ClvModel):
             )
         else:
             columns = {"frequency": frequency, "recency": recency, "T": T}
-        return customer_arrays({**columns, **extra})
+        return customer_arrays({**columns, **extra}, check_history=check_history)
 
     def conditional_expected_number_of_purchases_up_to_time(
         self,

@@ -76,8 +76,38 @@ class GammaGamma(_ClvModel):
         -------
         self
         """
-        customers = self._customers(frequency, monetary_value)
+        customers = self._customers(frequency, monetary_value, check=False)
         x, m = customers["frequency"], customers["monetary_value"]
+        if (x > 0).all():
+            # Nothing to drop: the fit's own row checks see the caller's positions.
+            try:
+                self._fit_arrays(x, m, None, weights)
+            except ValueError:
+                self._check_spend(x, m)
+                raise
+            return self
+        self._check_spend(x, m)
+        repeat = x > 0
+        if weights is not None:
+            weights = np.asarray(weights, dtype=np.float64)
+            if weights.shape != x.shape:
+                raise ValueError(
+                    f"weights has {weights.size} values; pass one per customer "
+                    f"({len(x)})"
+                )
+            weights = np.ascontiguousarray(weights[repeat])
+        self._fit_arrays(
+            np.ascontiguousarray(x[repeat]),
+            np.ascontiguousarray(m[repeat]),
+            None,
+            weights,
+        )
+        return self
+
+    @staticmethod
+    def _check_spend(x: np.ndarray, m: np.ndarray) -> None:
+        """Raises ValueError naming the first fault of a spend history for a fit."""
+        _check_not_negative(x, m)
         fractional = x != np.floor(x)
         if fractional.any():
             raise ValueError(
@@ -97,23 +127,10 @@ class GammaGamma(_ClvModel):
                 f"(found {m[np.flatnonzero(bad)[0]]} at position "
                 f"{int(np.flatnonzero(bad)[0])})"
             )
-        if weights is not None:
-            weights = np.asarray(weights, dtype=np.float64)
-            if weights.shape != x.shape:
-                raise ValueError(
-                    f"weights has {weights.size} values; pass one per customer "
-                    f"({len(x)})"
-                )
-            weights = np.ascontiguousarray(weights[repeat])
-        self._fit_arrays(
-            np.ascontiguousarray(x[repeat]),
-            np.ascontiguousarray(m[repeat]),
-            None,
-            weights,
-        )
-        return self
 
-    def _customers(self, frequency: object, monetary_value: object):
+    def _customers(
+        self, frequency: object, monetary_value: object, *, check: bool = True
+    ):
         if isinstance(frequency, pd.DataFrame):
             if monetary_value is not None:
                 raise ValueError(
@@ -126,13 +143,8 @@ class GammaGamma(_ClvModel):
         else:
             columns = {"frequency": frequency, "monetary_value": monetary_value}
         customers = customer_arrays(columns)
-        for name in ("frequency", "monetary_value"):
-            negative = customers[name] < 0
-            if negative.any():
-                raise ValueError(
-                    f"{name} must not be negative (found "
-                    f"{customers[name][np.flatnonzero(negative)[0]]})"
-                )
+        if check:
+            _check_not_negative(customers["frequency"], customers["monetary_value"])
         return customers
 
     def conditional_expected_average_profit(
@@ -199,3 +211,13 @@ class GammaGamma(_ClvModel):
             freq=freq,
             freq_multiplier=freq_multiplier,
         )
+
+
+def _check_not_negative(x: np.ndarray, m: np.ndarray) -> None:
+    for name, values in (("frequency", x), ("monetary_value", m)):
+        negative = values < 0
+        if negative.any():
+            raise ValueError(
+                f"{name} must not be negative (found "
+                f"{values[np.flatnonzero(negative)[0]]})"
+            )

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "crmmine/clv/detail/gamma_gamma_kernel.hpp"
 #include "crmmine/clv/gamma_gamma.hpp"
 #include "crmmine/core/error.hpp"
 #include "oracles.hpp"
@@ -152,4 +153,42 @@ TEST_CASE("A Gamma-Gamma fit warm-started from a sample ends at the cold optimum
     const Spend s = simulate_spend(6.0, 3.7, 15.0, 10'000, 9);
     clv_test::check_warm_start([&] { return gamma_gamma_fit(s.view(), {}); }, 2048,
                                1e-5);
+}
+
+TEST_CASE("The Gamma-Gamma fit's summed likelihood equals the sum row by row") {
+    Spend s = simulate_spend(6.0, 3.7, 15.0, 3'000, 11);
+    std::mt19937_64 rng(4);
+    std::uniform_real_distribution<double> weight(0.5, 3.0);
+    for (double& w : s.w) w = weight(rng);
+    s.add(200, 0.01, 2.0);  // a far x and a tiny spend
+    s.add(1, 1e5, 1.0);
+    const auto rows = detail::collapsed_spend_rows(s.view(true), 1);
+    const auto summary = detail::GammaGammaKernel::summarize(rows, 1);
+    CHECK(summary.x_values.size() < rows.size());
+    for (const GammaGamma& model :
+         {published, GammaGamma{0.05, 80.0, 1e-3}, GammaGamma{300.0, 0.2, 5e4}}) {
+        const auto params = model.params();
+        const detail::GammaGammaKernel kernel(params.data());
+        double g_rows[3], h_rows[6], g_sum[3], h_sum[6];
+        const double by_row =
+            detail::sum_log_likelihood(kernel, rows, g_rows, 1, h_rows);
+        const double summed = kernel.sum_summary(summary, g_sum, h_sum, 1);
+        CHECK(summed == doctest::Approx(by_row).epsilon(1e-12));
+        // Gradient and Hessian entries cancel between parts: compare on the scale of
+        // their largest part, the total weight times the entry's natural size.
+        for (int j = 0; j < 3; ++j)
+            CHECK(g_sum[j] == doctest::Approx(g_rows[j]).epsilon(1e-11).scale(
+                                  std::fabs(by_row) / params[j]));
+        for (int i = 0, at = 0; i < 3; ++i)
+            for (int j = i; j < 3; ++j, ++at)
+                CHECK(h_sum[at] ==
+                      doctest::Approx(h_rows[at])
+                          .epsilon(1e-11)
+                          .scale(std::fabs(by_row) / (params[i] * params[j])));
+        CHECK(kernel.sum_summary(summary, nullptr, nullptr, 1) == summed);
+        double g_two[3], h_two[6];
+        const auto two = detail::GammaGammaKernel::summarize(rows, 2);
+        CHECK(kernel.sum_summary(two, g_two, h_two, 2) == summed);
+        for (int j = 0; j < 3; ++j) CHECK(g_two[j] == g_sum[j]);
+    }
 }

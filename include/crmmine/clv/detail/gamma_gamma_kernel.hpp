@@ -1,7 +1,11 @@
 // The Gamma-Gamma spend model's likelihood kernel (Fader & Hardie 2013).
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 #include "crmmine/clv/detail/likelihood.hpp"
 #include "crmmine/clv/detail/special_functions.hpp"
@@ -52,6 +56,144 @@ struct GammaGammaKernel {
             terms.trigamma_q = trigamma_difference(q, terms.px);
         }
         return terms;
+    }
+
+    // What the sum over rows needs of them. Only log(x m + v) joins a row's data to a
+    // parameter; every other term is a function of x alone (summed over the distinct
+    // x with their weights) or linear in the parameters (sums of w log m and w x log
+    // m, taken once). So a pass over the rows is one logarithm and one division each,
+    // read from three arrays, against the whole likelihood of a 40-byte row.
+    struct Summary {
+        std::vector<double> x_values, x_weights;  // distinct x and their total weight
+        double weight = 0.0;                      // sum of w
+        double log_spend = 0.0;                   // sum of w log m
+        double x_log_spend = 0.0;                 // sum of w x log m
+        std::vector<double> spend;                // x m, by row
+        std::vector<double> row_weight;           // w
+        std::vector<double> x_weight;             // w x
+    };
+
+    // rows grouped by x (a fit's rows); the sums are per fixed chunk, added in chunk
+    // order, so they do not depend on the thread count.
+    static Summary summarize(const std::vector<CustomerRow>& rows, int n_threads) {
+        Summary out;
+        const std::size_t n = rows.size();
+        out.spend.resize(n);
+        out.row_weight.resize(n);
+        out.x_weight.resize(n);
+        struct Chunk {
+            double weight = 0.0, log_spend = 0.0, x_log_spend = 0.0;
+            std::vector<std::array<double, 2>> runs;  // (x, weight) of each run of x
+        };
+        std::vector<Chunk> chunks(static_cast<std::size_t>(clv_chunk_count(n)));
+        parallel_for(clv_chunk_count(n), n_threads, [&](std::int64_t c) {
+            Chunk& chunk = chunks[static_cast<std::size_t>(c)];
+            const std::size_t begin = static_cast<std::size_t>(c) * clv_chunk;
+            const std::size_t end = std::min(n, begin + clv_chunk);
+            for (std::size_t i = begin; i < end; ++i) {
+                const CustomerRow& row = rows[i];
+                out.spend[i] = row.x * row.t_x;
+                out.row_weight[i] = row.weight;
+                out.x_weight[i] = row.weight * row.x;
+                chunk.weight += row.weight;
+                chunk.log_spend += row.weight * row.T;
+                chunk.x_log_spend += row.weight * row.x * row.T;
+                if (chunk.runs.empty() || chunk.runs.back()[0] != row.x)
+                    chunk.runs.push_back({row.x, 0.0});
+                chunk.runs.back()[1] += row.weight;
+            }
+        });
+        for (const Chunk& chunk : chunks) {
+            out.weight += chunk.weight;
+            out.log_spend += chunk.log_spend;
+            out.x_log_spend += chunk.x_log_spend;
+            for (const auto& [x, weight] : chunk.runs) {
+                if (out.x_values.empty() || out.x_values.back() != x) {
+                    out.x_values.push_back(x);
+                    out.x_weights.push_back(0.0);
+                }
+                out.x_weights.back() += weight;
+            }
+        }
+        return out;
+    }
+
+    // The sum over rows of w log L, as sum_log_likelihood gives it, from a summary.
+    double sum_summary(const Summary& summary, double* g, double* h,
+                       int n_threads) const {
+        const int order = h != nullptr ? 2 : g != nullptr ? 1 : 0;
+        const auto rows = order == 2   ? spend_sums<2>(summary, n_threads)
+                          : order == 1 ? spend_sums<1>(summary, n_threads)
+                                       : spend_sums<0>(summary, n_threads);
+        // rows: sums of w x L, w L, w x u, w u, w x u^2, w u^2 with L = log(x m + v)
+        // and u = 1 / (x m + v).
+        const double weight = summary.weight;
+        double ll = 0.0;
+        std::array<double, 3> gx{};
+        std::array<double, 6> hx{};
+        for (std::size_t j = 0; j < summary.x_values.size(); ++j) {
+            const double x = summary.x_values[j], w = summary.x_weights[j];
+            const XTerms terms = x_terms(x, order);
+            ll += w * (terms.log_ratio + terms.px * terms.log_x);
+            gx[0] += w * x * (terms.digamma_px + terms.log_x);
+            gx[1] += w * terms.digamma_q;
+            hx[0] += w * x * x * terms.trigamma_px;
+            hx[1] += w * x * terms.trigamma_sum;
+            hx[3] += w * terms.trigamma_q;
+        }
+        ll += weight * (q * log_v - log_gamma_q) + p * summary.x_log_spend -
+              summary.log_spend - p * rows[0] - q * rows[1];
+        if (g != nullptr) {
+            g[0] = gx[0] + summary.x_log_spend - rows[0];
+            g[1] = gx[1] + weight * log_v - rows[1];
+            g[2] = weight * q / v - p * rows[2] - q * rows[3];
+        }
+        if (h != nullptr) {
+            h[0] = hx[0];
+            h[1] = hx[1];
+            h[2] = -rows[2];
+            h[3] = hx[3];
+            h[4] = weight / v - rows[3];
+            h[5] = -weight * q / (v * v) + p * rows[4] + q * rows[5];
+        }
+        return ll;
+    }
+
+    // The row sums sum_summary needs for derivatives up to `order`, per fixed chunk.
+    template <int order>
+    std::array<double, 6> spend_sums(const Summary& summary, int n_threads) const {
+        const std::size_t n = summary.spend.size();
+        std::vector<std::array<double, 6>> partial(
+            static_cast<std::size_t>(clv_chunk_count(n)));
+        parallel_for(
+            clv_chunk_count(n), clv_threads(n, n_threads), [&](std::int64_t c) {
+                const std::size_t begin = static_cast<std::size_t>(c) * clv_chunk;
+                const std::size_t end = std::min(n, begin + clv_chunk);
+                const double* spend = summary.spend.data();
+                const double* w = summary.row_weight.data();
+                const double* wx = summary.x_weight.data();
+                std::array<double, 6> sum{};
+                for (std::size_t i = begin; i < end; ++i) {
+                    const double total = spend[i] + v;
+                    const double log_total = std::log(total);
+                    sum[0] += wx[i] * log_total;
+                    sum[1] += w[i] * log_total;
+                    if constexpr (order >= 1) {
+                        const double u = 1.0 / total;
+                        sum[2] += wx[i] * u;
+                        sum[3] += w[i] * u;
+                        if constexpr (order == 2) {
+                            sum[4] += wx[i] * u * u;
+                            sum[5] += w[i] * u * u;
+                        }
+                    }
+                }
+                partial[static_cast<std::size_t>(c)] = sum;
+            });
+        std::array<double, 6> total{};
+        for (const auto& part : partial)
+            for (std::size_t j = 0; j < total.size(); ++j) total[j] += part[j];
+        return total;
     }
 
     double log_likelihood(const XTerms& terms, const CustomerRow& row, double* g,

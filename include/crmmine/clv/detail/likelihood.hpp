@@ -21,6 +21,10 @@
 // params[2] / params[3] may name the kernel of its limit without dropout, on
 // parameters 0 and 1, as NoDropoutLimit, with no_dropout_try_from, the least log
 // params[3] (optimizer units) at which a fit tries that limit (ridge_minimize).
+// A kernel whose sum over rows reduces to a few arrays may name a Summary, built once
+// per fit by static Summary summarize(rows, n_threads), and sum from it with
+// double sum_summary(const Summary&, double* gradient, double* hessian, n_threads)
+// as sum_log_likelihood would over the rows (FitObjective then does).
 #pragma once
 
 #include <Eigen/Cholesky>
@@ -310,6 +314,22 @@ RowMatrix<double> covariance_at(Objective& objective, const MinimizeResult& resu
     return covariance;
 }
 
+// A kernel's Summary where it has one (see GammaGammaKernel), else nothing.
+template <class Kernel, class = void>
+struct KernelSummary {
+    static constexpr bool used = false;
+    struct type {};
+    static type of(const std::vector<CustomerRow>&, int) { return {}; }
+};
+template <class Kernel>
+struct KernelSummary<Kernel, std::void_t<typename Kernel::Summary>> {
+    static constexpr bool used = true;
+    using type = typename Kernel::Summary;
+    static type of(const std::vector<CustomerRow>& rows, int n_threads) {
+        return Kernel::summarize(rows, n_threads);
+    }
+};
+
 // The penalized negative mean log-likelihood of a problem on log-parameters
 // y = log(theta), with its gradient and, when hessian is not null, its Hessian:
 //   d2 / dy_i dy_j = theta_i theta_j d2 / dtheta_i dtheta_j
@@ -320,7 +340,10 @@ public:
     static constexpr int k = Kernel::n_params;
 
     FitObjective(const FitProblem& problem, double penalizer, int n_threads)
-        : problem_(problem), penalizer_(penalizer), n_threads_(n_threads) {}
+        : problem_(problem),
+          penalizer_(penalizer),
+          n_threads_(n_threads),
+          summary_(KernelSummary<Kernel>::of(problem.rows, n_threads)) {}
 
     const FitProblem& problem() const { return problem_; }
     int n_threads() const { return n_threads_; }
@@ -345,9 +368,13 @@ public:
         std::array<double, k> g{};
         std::array<double, packed_size(k)> h{};
         const double weight = problem_.total_weight;
-        const double total =
-            sum_log_likelihood(kernel, problem_.rows, g.data(), n_threads_,
-                               hessian != nullptr ? h.data() : nullptr);
+        double* h_out = hessian != nullptr ? h.data() : nullptr;
+        double total = 0.0;
+        if constexpr (KernelSummary<Kernel>::used)
+            total = kernel.sum_summary(summary_, g.data(), h_out, n_threads_);
+        else
+            total =
+                sum_log_likelihood(kernel, problem_.rows, g.data(), n_threads_, h_out);
         double f = -total / weight;
         for (int i = 0; i < k; ++i) {
             const auto is = static_cast<std::size_t>(i);
@@ -374,6 +401,7 @@ private:
     const FitProblem& problem_;
     double penalizer_;
     int n_threads_;
+    typename KernelSummary<Kernel>::type summary_;
     std::vector<double> time_table_;
 };
 
