@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crmmine/clv/detail/bg_nbd_kernel.hpp"
@@ -253,4 +255,91 @@ TEST_CASE("Covariance taken after the fit equals the fit's own, and the likeliho
             check_close(later.inverse(),
                         hessian_from_values(model, fit.params, data, 1e-3), 1e-5);
     }
+}
+
+namespace {
+
+// The log-likelihood, gradient and packed Hessian of rows added one by one with
+// Kernel::log_likelihood, each row's x terms computed afresh: the oracle of the sums
+// by groups of equal x that sum_log_likelihood takes for the BG/NBD and MBG/NBD.
+template <class Kernel>
+std::vector<double> row_by_row(const Kernel& kernel,
+                               const std::vector<CustomerRow>& rows) {
+    constexpr int k = Kernel::n_params;
+    std::vector<double> out(1 + k + detail::packed_size(k), 0.0);
+    std::vector<double> g(k), h(detail::packed_size(k));
+    for (const CustomerRow& row : rows) {
+        const double ll =
+            kernel.log_likelihood(kernel.x_terms(row.x, 2), row, g.data(), h.data());
+        out[0] += row.weight * ll;
+        for (std::size_t j = 0; j < g.size(); ++j) out[1 + j] += row.weight * g[j];
+        for (std::size_t j = 0; j < h.size(); ++j) out[1 + k + j] += row.weight * h[j];
+    }
+    return out;
+}
+
+template <class Kernel>
+void check_group_sums(const std::vector<double>& params,
+                      const std::vector<CustomerRow>& rows,
+                      const std::vector<double>& times) {
+    constexpr int k = Kernel::n_params;
+    Kernel kernel(params.data());
+    std::vector<double> table;
+    if (!times.empty()) kernel.use_times(times, table);
+    const std::vector<double> want = row_by_row(kernel, rows);
+    std::vector<double> g(k), h(detail::packed_size(k));
+    const double ll = detail::sum_log_likelihood(kernel, rows, g.data(), 1, h.data());
+    // Entries cancel between rows and terms: compared on the scale of the sum of
+    // their magnitudes' bound, |log L| over the parameters involved.
+    CHECK(ll == doctest::Approx(want[0]).epsilon(1e-12));
+    for (int i = 0; i < k; ++i) {
+        const auto is = static_cast<std::size_t>(i);
+        CAPTURE(i);
+        CHECK(std::fabs(g[is] - want[1 + is]) <=
+              1e-11 * (std::fabs(want[0]) + 1.0) / std::min(params[is], 1.0));
+        for (int j = i; j < k; ++j) {
+            const auto at = static_cast<std::size_t>(detail::packed_index(k, i, j));
+            CAPTURE(j);
+            CHECK(std::fabs(h[at] - want[1 + k + at]) <=
+                  1e-11 * (std::fabs(want[0]) + 1.0) /
+                      (std::min(params[is], 1.0) *
+                       std::min(params[static_cast<std::size_t>(j)], 1.0)));
+        }
+    }
+    // Value only and value with gradient sum the same terms.
+    CHECK(detail::sum_log_likelihood(kernel, rows, nullptr, 1) == ll);
+    std::vector<double> g1(k);
+    CHECK(detail::sum_log_likelihood(kernel, rows, g1.data(), 1) == ll);
+    CHECK(g1 == g);
+}
+
+}  // namespace
+
+TEST_CASE("BG/NBD and MBG/NBD sums by groups of x equal the rows' terms one by one") {
+    // Rows grouped by x as a fit keeps them, with weights, several rows per x, and
+    // their times indexed for the table of a daily history.
+    const clv_test::History history =
+        clv_test::simulate_bg_nbd(0.243, 4.414, 0.793, 2.426, 700, 27.0, 39.0, 3);
+    std::vector<CustomerRow> rows;
+    for (std::size_t i = 0; i < history.x.size(); ++i)
+        rows.push_back({history.x[i], std::round(history.t_x[i]),
+                        std::round(history.T[i]), 1.0 + static_cast<double>(i % 4)});
+    for (const CustomerRow& extreme : purchase_rows()) rows.push_back(extreme);
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const auto& a, const auto& b) { return a.x < b.x; });
+    std::vector<double> times;
+    for (CustomerRow& row : rows)
+        for (auto [t, slot] :
+             {std::pair{row.t_x, &row.t_x_slot}, {row.T, &row.T_slot}}) {
+            const auto at = std::find(times.begin(), times.end(), t);
+            *slot = static_cast<std::uint32_t>(at - times.begin());
+            if (at == times.end()) times.push_back(t);
+        }
+    for (const auto& params : purchase_params)
+        for (const auto& table : {std::vector<double>{}, times}) {
+            CAPTURE(params[0]);
+            CAPTURE(table.size());
+            check_group_sums<detail::BgNbdKernel<false>>(params, rows, table);
+            check_group_sums<detail::BgNbdKernel<true>>(params, rows, table);
+        }
 }

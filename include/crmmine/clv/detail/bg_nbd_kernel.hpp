@@ -33,19 +33,29 @@ struct BgNbdKernel {
     // fit on CDNOW.
     static constexpr double no_dropout_try_from = 4.605170185988091;  // log(100)
     double r, alpha, a, b, log_alpha, log_a, inverse_alpha, inverse_a;
-    const double* time_shift = nullptr;  // log1p(t / alpha) by CustomerRow slot
+    const double* time_shift = nullptr;    // log1p(t / alpha) by CustomerRow slot
+    const double* time_inverse = nullptr;  // 1 / (alpha + t) by slot
 
-    // Computes log1p(t / alpha) for the fit's distinct times into table, and reads
-    // rows' shifts from it.
+    // Computes log1p(t / alpha) and 1 / (alpha + t) for the fit's distinct times
+    // into table, and reads rows' values from it: a row then costs one division, not
+    // three.
     void use_times(const std::vector<double>& times, std::vector<double>& table) {
-        table.resize(times.size());
-        for (std::size_t i = 0; i < times.size(); ++i)
+        const std::size_t n = times.size();
+        table.resize(2 * n);
+        for (std::size_t i = 0; i < n; ++i) {
             table[i] = log1p_fast(times[i] * inverse_alpha);
+            table[n + i] = 1.0 / (alpha + times[i]);
+        }
         time_shift = table.data();
+        time_inverse = table.data() + n;
     }
 
     double shift(double t, std::uint32_t slot) const {
         return time_shift != nullptr ? time_shift[slot] : log1p_fast(t * inverse_alpha);
+    }
+
+    double inverse_at(double t, std::uint32_t slot) const {
+        return time_inverse != nullptr ? time_inverse[slot] : 1.0 / (alpha + t);
     }
 
     explicit BgNbdKernel(const double* params)
@@ -152,7 +162,7 @@ struct BgNbdKernel {
         double ll =
             terms.log_rising_r - r * shift_T - x * log_alpha_T + terms.log_beta_ratio;
         // Reciprocals shared by the gradient and the Hessian: one division each.
-        const double inverse_T = g != nullptr ? 1.0 / (alpha + T) : 0.0;
+        const double inverse_T = g != nullptr ? inverse_at(T, row.T_slot) : 0.0;
         if (h != nullptr) alive_hessian(terms, e, T, inverse_T, h);
         double sigma = 0.0;      // posterior weight of the dropped-out branch
         double log_ratio = 0.0;  // log((alpha + T) / (alpha + t_x))
@@ -163,10 +173,15 @@ struct BgNbdKernel {
             const double odds = terms.log_odds_base + e * log_ratio;
             // log1p(exp(odds)) and sigmoid(odds) from one exponential
             const double small = std::exp(-std::fabs(odds));
-            ll += std::fmax(odds, 0.0) + log1p_fast(small);
-            const double inverse_1p = 1.0 / (1.0 + small);
+            // log1p(small) as log(u) corrected by the rounding of u = 1 + small
+            // (Goldberg 1991), with the reciprocal sigma needs anyway.
+            const double u = 1.0 + small;
+            const double inverse_1p = 1.0 / u;
+            ll += (odds > 0.0 ? odds : 0.0) + std::log(u) -
+                  ((u - 1.0) - small) * inverse_1p;
             sigma = odds >= 0.0 ? inverse_1p : small * inverse_1p;
-            const double inverse_tx = g != nullptr ? 1.0 / (alpha + t_x) : 0.0;
+            const double inverse_tx =
+                g != nullptr ? inverse_at(t_x, row.t_x_slot) : 0.0;
             d_alpha = (t_x - T) * inverse_T * inverse_tx;
             if (h != nullptr)
                 add_softplus_hessian(terms, e, log_ratio, d_alpha,
@@ -186,6 +201,113 @@ struct BgNbdKernel {
             }
         }
         return ll;
+    }
+
+    // Weighted sums over rows of one x, from which add_group builds their log L,
+    // gradient and Hessian: every term of a row is one of these times a function of
+    // x and the parameters. Names: T_ for functions of T (shift = log((alpha + T) /
+    // alpha), inverse = 1 / (alpha + T)); the rest of the dropout branch, with sigma
+    // its posterior weight, spread = sigma (1 - sigma), ratio = log((alpha + T) /
+    // (alpha + t_x)), d = d2 odds / dr dalpha and sum = 1 / (alpha + T) + 1 /
+    // (alpha + t_x).
+    struct GroupSums {
+        double weight = 0.0, T_shift = 0.0, T_times_inverse = 0.0, T_inverse = 0.0,
+               T_inverse2 = 0.0;
+        double softplus = 0.0, sigma = 0.0, sigma_ratio = 0.0, sigma_d = 0.0,
+               sigma_d_sum = 0.0;
+        double spread = 0.0, spread_ratio = 0.0, spread_d = 0.0, spread_ratio2 = 0.0,
+               spread_ratio_d = 0.0, spread_d2 = 0.0;
+    };
+
+    // Adds to sum (log L, gradient, packed Hessian, as sum_log_likelihood lays them
+    // out) the weighted terms of the rows [first, last), which share the x of terms.
+    // Equal to adding log_likelihood row by row, in a third fewer operations: the
+    // gradient and Hessian of the dropout odds are the same for every row of an x
+    // but for two components, so their outer product is summed once per x.
+    void add_group(const XTerms& terms, const CustomerRow* first,
+                   const CustomerRow* last, int order, double* sum) const {
+        const bool branch = has_dropout_branch(first->x);
+        GroupSums s;
+        if (order == 2)
+            branch ? group_sums<2, true>(first, last, terms, s)
+                   : group_sums<2, false>(first, last, terms, s);
+        else if (order == 1)
+            branch ? group_sums<1, true>(first, last, terms, s)
+                   : group_sums<1, false>(first, last, terms, s);
+        else
+            branch ? group_sums<0, true>(first, last, terms, s)
+                   : group_sums<0, false>(first, last, terms, s);
+        const double x = first->x, e = r + x, W = s.weight;
+        sum[0] += W * (terms.log_rising_r + terms.log_beta_ratio - x * log_alpha) -
+                  e * s.T_shift + s.softplus;
+        if (order < 1) return;
+        const double inverse_d = terms.inverse_denominator;
+        double* g = sum + 1;
+        g[0] += W * terms.digamma_r - s.T_shift + s.sigma_ratio;
+        g[1] += r * inverse_alpha * s.T_times_inverse - x * s.T_inverse + e * s.sigma_d;
+        g[2] += -W * terms.digamma_ab + inverse_a * s.sigma;
+        g[3] += W * (terms.digamma_b - terms.digamma_ab) - inverse_d * s.sigma;
+        if (order < 2) return;
+        double* h = sum + 5;
+        h[0] += W * terms.trigamma_r + s.spread_ratio2;
+        h[1] += inverse_alpha * s.T_times_inverse + s.sigma_d + e * s.spread_ratio_d;
+        h[2] += inverse_a * s.spread_ratio;
+        h[3] += -inverse_d * s.spread_ratio;
+        h[4] += -W * r * inverse_alpha * inverse_alpha + e * s.T_inverse2 +
+                e * e * s.spread_d2 - e * s.sigma_d_sum;
+        h[5] += e * inverse_a * s.spread_d;
+        h[6] += -e * inverse_d * s.spread_d;
+        h[7] += -W * terms.trigamma_ab + inverse_a * inverse_a * (s.spread - s.sigma);
+        h[8] += -W * terms.trigamma_ab - inverse_a * inverse_d * s.spread;
+        h[9] += W * (terms.trigamma_b - terms.trigamma_ab) +
+                inverse_d * inverse_d * (s.spread + s.sigma);
+    }
+
+    template <int order, bool branch>
+    void group_sums(const CustomerRow* first, const CustomerRow* last,
+                    const XTerms& terms, GroupSums& s) const {
+        const double e = r + first->x;
+        for (const CustomerRow* row = first; row != last; ++row) {
+            const double w = row->weight, T = row->T, t_x = row->t_x;
+            const double shift_T = shift(T, row->T_slot);
+            s.weight += w;
+            s.T_shift += w * shift_T;
+            double inverse_T = 0.0;
+            if constexpr (order >= 1) {
+                inverse_T = inverse_at(T, row->T_slot);
+                s.T_times_inverse += w * T * inverse_T;
+                s.T_inverse += w * inverse_T;
+                if constexpr (order == 2) s.T_inverse2 += w * inverse_T * inverse_T;
+            }
+            if constexpr (branch) {
+                const double ratio = shift_T - shift(t_x, row->t_x_slot);
+                const double odds = terms.log_odds_base + e * ratio;
+                const double small = std::exp(-std::fabs(odds));
+                const double u = 1.0 + small;
+                const double inverse_1p = 1.0 / u;
+                s.softplus += w * ((odds > 0.0 ? odds : 0.0) + std::log(u) -
+                                   ((u - 1.0) - small) * inverse_1p);
+                if constexpr (order >= 1) {
+                    const double sigma = odds >= 0.0 ? inverse_1p : small * inverse_1p;
+                    const double inverse_tx = inverse_at(t_x, row->t_x_slot);
+                    const double d = (t_x - T) * inverse_T * inverse_tx;
+                    const double w_sigma = w * sigma;
+                    s.sigma += w_sigma;
+                    s.sigma_ratio += w_sigma * ratio;
+                    s.sigma_d += w_sigma * d;
+                    if constexpr (order == 2) {
+                        const double w_spread = w * small * inverse_1p * inverse_1p;
+                        s.sigma_d_sum += w_sigma * d * (inverse_T + inverse_tx);
+                        s.spread += w_spread;
+                        s.spread_ratio += w_spread * ratio;
+                        s.spread_d += w_spread * d;
+                        s.spread_ratio2 += w_spread * ratio * ratio;
+                        s.spread_ratio_d += w_spread * ratio * d;
+                        s.spread_d2 += w_spread * d * d;
+                    }
+                }
+            }
+        }
     }
 
     // Second derivatives of the "alive" branch, log B(a, b + k) / B(a, b) included;

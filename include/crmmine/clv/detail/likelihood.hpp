@@ -124,6 +124,14 @@ constexpr int packed_index(int k, int i, int j) {
     return i * k - i * (i - 1) / 2 + (j - i);
 }
 
+// Whether a kernel sums rows of one x together (add_group) rather than one by one.
+template <class Kernel, class = void>
+struct has_group_sums : std::false_type {};
+template <class Kernel>
+struct has_group_sums<Kernel,
+                      std::void_t<decltype(&Kernel::template group_sums<0, false>)>>
+    : std::true_type {};
+
 // Sum over rows of weight * log L and, when gradient is not null, of weight *
 // d log L / d params, and, when hessian is not null (kernels with has_hessian), of
 // weight * d2 log L / d params2, packed.
@@ -145,6 +153,17 @@ double sum_log_likelihood(const Kernel& kernel, const std::vector<CustomerRow>& 
             double last_x = std::numeric_limits<double>::quiet_NaN();
             const std::size_t begin = static_cast<std::size_t>(chunk) * clv_chunk;
             const std::size_t end = std::min(rows.size(), begin + clv_chunk);
+            if constexpr (has_group_sums<Kernel>::value) {
+                for (std::size_t i = begin, next = begin; i < end; i = next) {
+                    while (next < end && rows[next].x == rows[i].x) ++next;
+                    move_x_terms(kernel, terms, last_x, rows[i].x, order);
+                    last_x = rows[i].x;
+                    kernel.add_group(terms, rows.data() + i, rows.data() + next, order,
+                                     sum.data());
+                }
+                partial[static_cast<std::size_t>(chunk)] = sum;
+                return;
+            }
             for (std::size_t i = begin; i < end; ++i) {
                 const CustomerRow& row = rows[i];
                 if (!(row.x == last_x)) {
