@@ -83,3 +83,64 @@ TEST_CASE("the AVX2 sigmoid gives the baseline build's bits") {
     CHECK(avx2 == baseline);
 }
 #endif
+
+TEST_CASE(
+    "log1p_unit is within 3 ulps of std::log1p on [0, 1], tiny arguments included") {
+    std::mt19937_64 generator(5);
+    std::uniform_real_distribution<double> unit(0.0, 1.0), exponent(-1070.0, 0.0);
+    double worst = 0.0;
+    for (int i = 0; i < 400000; ++i) {
+        const double s = i % 2 == 0 ? unit(generator) : std::exp2(exponent(generator));
+        worst = std::max(worst, ulps_apart(detail::log1p_unit(s), std::log1p(s)));
+    }
+    CHECK(worst <= 3.0);
+    for (const double s : {0.0, 4.9e-324, 1e-300, 1e-17, 0.41421356237309503,
+                           0.41421356237309515, 0.5, 0.9999999999999999, 1.0}) {
+        CAPTURE(s);
+        CHECK(ulps_apart(detail::log1p_unit(s), std::log1p(s)) <= 3.0);
+    }
+}
+
+TEST_CASE(
+    "softplus_block gives softplus, sigmoid and its spread, and the same bits on "
+    "every instruction set") {
+    std::vector<double> odds;
+    std::mt19937_64 generator(13);
+    std::normal_distribution<double> scores(0.0, 10.0);
+    for (int i = 0; i < 100003; ++i) odds.push_back(scores(generator));
+    for (const double extreme : {0.0, -0.0, 1e-300, -1e-300, 36.0, -36.0, 709.0, -709.0,
+                                 745.0, -745.0, 800.0, -800.0, 1e300, -1e300})
+        odds.push_back(extreme);
+    const auto n = static_cast<std::int64_t>(odds.size());
+    std::vector<double> softplus(odds.size()), sigma(odds.size()), spread(odds.size());
+    detail::softplus_block(odds.data(), n, softplus.data(), sigma.data(),
+                           spread.data());
+    double worst_softplus = 0.0, worst_sigma = 0.0, worst_spread = 0.0;
+    for (std::size_t i = 0; i < odds.size(); ++i) {
+        const double o = odds[i], small = std::exp(-std::fabs(o));
+        worst_softplus =
+            std::max(worst_softplus, ulps_apart(softplus[i], detail::log1p_exp(o)));
+        worst_sigma = std::max(worst_sigma, ulps_apart(sigma[i], detail::sigmoid(o)));
+        worst_spread =
+            std::max(worst_spread,
+                     ulps_apart(spread[i], small / ((1.0 + small) * (1.0 + small))));
+    }
+    CHECK(worst_softplus <= 3.0);
+    CHECK(worst_sigma <= 3.0);
+    CHECK(worst_spread <= 4.0);
+    CHECK(softplus[odds.size() - 1] == 0.0);
+    CHECK(softplus[odds.size() - 2] == 1e300);
+#ifdef CRMMINE_ISA_DISPATCH
+    if (detail::isa_level() < 1) return;  // nothing to compare on this processor
+    std::vector<double> base[3] = {std::vector<double>(odds.size()),
+                                   std::vector<double>(odds.size()),
+                                   std::vector<double>(odds.size())};
+    detail::softplus_block_baseline(odds.data(), n, base[0].data(), base[1].data(),
+                                    base[2].data());
+    detail::softplus_block_avx2(odds.data(), n, softplus.data(), sigma.data(),
+                                spread.data());
+    CHECK(softplus == base[0]);
+    CHECK(sigma == base[1]);
+    CHECK(spread == base[2]);
+#endif
+}

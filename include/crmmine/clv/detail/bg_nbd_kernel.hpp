@@ -4,7 +4,9 @@
 // b + x and every x.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -15,6 +17,7 @@
 #include "crmmine/clv/detail/quadrature.hpp"
 #include "crmmine/clv/detail/special_functions.hpp"
 #include "crmmine/core/error.hpp"
+#include "crmmine/core/logistic_functions.hpp"
 
 namespace crmmine {
 namespace detail {
@@ -263,47 +266,60 @@ struct BgNbdKernel {
                 inverse_d * inverse_d * (s.spread + s.sigma);
     }
 
+    // The rows' sums in blocks: first their odds, then softplus, sigma and spread of
+    // the whole block in one vectorised pass (softplus_block), then the sums.
     template <int order, bool branch>
     void group_sums(const CustomerRow* first, const CustomerRow* last,
                     const XTerms& terms, GroupSums& s) const {
+        constexpr std::ptrdiff_t block = 64;
         const double e = r + first->x;
-        for (const CustomerRow* row = first; row != last; ++row) {
-            const double w = row->weight, T = row->T, t_x = row->t_x;
-            const double shift_T = shift(T, row->T_slot);
-            s.weight += w;
-            s.T_shift += w * shift_T;
-            double inverse_T = 0.0;
-            if constexpr (order >= 1) {
-                inverse_T = inverse_at(T, row->T_slot);
-                s.T_times_inverse += w * T * inverse_T;
-                s.T_inverse += w * inverse_T;
-                if constexpr (order == 2) s.T_inverse2 += w * inverse_T * inverse_T;
+        double odds[block], ratio[block], d[block], d_sum[block];
+        double softplus[block], sigma[block], spread[block];
+        for (const CustomerRow* start = first; start < last; start += block) {
+            const std::ptrdiff_t n = std::min(block, last - start);
+            for (std::ptrdiff_t i = 0; i < n; ++i) {
+                const CustomerRow& row = start[i];
+                const double w = row.weight, T = row.T;
+                const double shift_T = shift(T, row.T_slot);
+                s.weight += w;
+                s.T_shift += w * shift_T;
+                double inverse_T = 0.0;
+                if constexpr (order >= 1) {
+                    inverse_T = inverse_at(T, row.T_slot);
+                    s.T_times_inverse += w * T * inverse_T;
+                    s.T_inverse += w * inverse_T;
+                    if constexpr (order == 2) s.T_inverse2 += w * inverse_T * inverse_T;
+                }
+                if constexpr (branch) {
+                    ratio[i] = shift_T - shift(row.t_x, row.t_x_slot);
+                    odds[i] = terms.log_odds_base + e * ratio[i];
+                    if constexpr (order >= 1) {
+                        const double inverse_tx = inverse_at(row.t_x, row.t_x_slot);
+                        d[i] = (row.t_x - T) * inverse_T * inverse_tx;
+                        d_sum[i] = inverse_T + inverse_tx;
+                    }
+                }
             }
             if constexpr (branch) {
-                const double ratio = shift_T - shift(t_x, row->t_x_slot);
-                const double odds = terms.log_odds_base + e * ratio;
-                const double small = std::exp(-std::fabs(odds));
-                const double u = 1.0 + small;
-                const double inverse_1p = 1.0 / u;
-                s.softplus += w * ((odds > 0.0 ? odds : 0.0) + std::log(u) -
-                                   ((u - 1.0) - small) * inverse_1p);
-                if constexpr (order >= 1) {
-                    const double sigma = odds >= 0.0 ? inverse_1p : small * inverse_1p;
-                    const double inverse_tx = inverse_at(t_x, row->t_x_slot);
-                    const double d = (t_x - T) * inverse_T * inverse_tx;
-                    const double w_sigma = w * sigma;
-                    s.sigma += w_sigma;
-                    s.sigma_ratio += w_sigma * ratio;
-                    s.sigma_d += w_sigma * d;
-                    if constexpr (order == 2) {
-                        const double w_spread = w * small * inverse_1p * inverse_1p;
-                        s.sigma_d_sum += w_sigma * d * (inverse_T + inverse_tx);
-                        s.spread += w_spread;
-                        s.spread_ratio += w_spread * ratio;
-                        s.spread_d += w_spread * d;
-                        s.spread_ratio2 += w_spread * ratio * ratio;
-                        s.spread_ratio_d += w_spread * ratio * d;
-                        s.spread_d2 += w_spread * d * d;
+                softplus_block(odds, n, softplus, sigma, spread);
+                for (std::ptrdiff_t i = 0; i < n; ++i) {
+                    const double w = start[i].weight;
+                    s.softplus += w * softplus[i];
+                    if constexpr (order >= 1) {
+                        const double w_sigma = w * sigma[i];
+                        s.sigma += w_sigma;
+                        s.sigma_ratio += w_sigma * ratio[i];
+                        s.sigma_d += w_sigma * d[i];
+                        if constexpr (order == 2) {
+                            const double w_spread = w * spread[i];
+                            s.sigma_d_sum += w_sigma * d[i] * d_sum[i];
+                            s.spread += w_spread;
+                            s.spread_ratio += w_spread * ratio[i];
+                            s.spread_d += w_spread * d[i];
+                            s.spread_ratio2 += w_spread * ratio[i] * ratio[i];
+                            s.spread_ratio_d += w_spread * ratio[i] * d[i];
+                            s.spread_d2 += w_spread * d[i] * d[i];
+                        }
                     }
                 }
             }
