@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "crmmine/core/isa.hpp"
+#include "crmmine/core/vectorisable_log.hpp"
 
 namespace crmmine::detail {
 
@@ -85,31 +86,6 @@ inline void sigmoid_block(const double* z, std::int64_t n, double* out) noexcept
         std::memcpy(&numerator, &numerator_bits, sizeof numerator);
         out[i] = numerator / (1.0 + e);
     }
-}
-
-// log(1 + s) for s in [0, 1] in arithmetic alone, so that a loop over a block
-// vectorises: 1 + s = 2^j (1 + f) / (1 - f) with j = 0 (f = s / (2 + s)) or, above
-// sqrt(2), j = 1 (f = (s - 1) / (s + 3)), so |f| <= 0.1716, and log((1 + f) / (1 - f))
-// = 2 atanh(f) = 2 f sum_k f^2k / (2k + 1), truncated where f^24 / 25 < 3e-19. f is
-// formed from s, not from a rounded 1 + s, so tiny s keep every digit.
-inline double log1p_unit(double s) noexcept {
-    constexpr double kLn2 = 0x1.62e42fefa39efp-1;
-    const bool high = s > 0x1.a827999fcef34p-2;  // sqrt(2) - 1
-    const double f = (high ? s - 1.0 : s) / (high ? s + 3.0 : s + 2.0);
-    const double f2 = f * f;
-    double p = 1.0 / 23.0;  // Horner on 1 / (2k + 1) for k = 11 down to 0
-    p = p * f2 + 1.0 / 21.0;
-    p = p * f2 + 1.0 / 19.0;
-    p = p * f2 + 1.0 / 17.0;
-    p = p * f2 + 1.0 / 15.0;
-    p = p * f2 + 1.0 / 13.0;
-    p = p * f2 + 1.0 / 11.0;
-    p = p * f2 + 1.0 / 9.0;
-    p = p * f2 + 1.0 / 7.0;
-    p = p * f2 + 1.0 / 5.0;
-    p = p * f2 + 1.0 / 3.0;
-    p = p * f2 + 1.0;
-    return (high ? kLn2 : 0.0) + 2.0 * f * p;
 }
 
 // For a block of finite log-odds o: softplus[i] = log(1 + exp(o)), sigma[i] = 1 /

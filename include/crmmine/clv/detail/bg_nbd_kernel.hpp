@@ -18,6 +18,7 @@
 #include "crmmine/clv/detail/special_functions.hpp"
 #include "crmmine/core/error.hpp"
 #include "crmmine/core/logistic_functions.hpp"
+#include "crmmine/core/vectorisable_log.hpp"
 
 namespace crmmine {
 namespace detail {
@@ -46,7 +47,7 @@ struct BgNbdKernel {
         const std::size_t n = times.size();
         table.resize(2 * n);
         for (std::size_t i = 0; i < n; ++i) {
-            table[i] = log1p_fast(times[i] * inverse_alpha);
+            table[i] = log1p_non_negative(times[i] * inverse_alpha);
             table[n + i] = 1.0 / (alpha + times[i]);
         }
         time_shift = table.data();
@@ -54,7 +55,8 @@ struct BgNbdKernel {
     }
 
     double shift(double t, std::uint32_t slot) const {
-        return time_shift != nullptr ? time_shift[slot] : log1p_fast(t * inverse_alpha);
+        return time_shift != nullptr ? time_shift[slot]
+                                     : log1p_non_negative(t * inverse_alpha);
     }
 
     double inverse_at(double t, std::uint32_t slot) const {
@@ -266,37 +268,63 @@ struct BgNbdKernel {
                 inverse_d * inverse_d * (s.spread + s.sigma);
     }
 
-    // The rows' sums in blocks: first their odds, then softplus, sigma and spread of
-    // the whole block in one vectorised pass (softplus_block), then the sums.
+    // shift (log((alpha + t) / alpha)) and, for order >= 1, inverse (1 / (alpha + t))
+    // of the time `time` of n rows: from the table where the fit keeps one, else a
+    // block at a time in vectorised arithmetic.
+    template <int order>
+    void time_terms(const CustomerRow* rows, std::ptrdiff_t n,
+                    double CustomerRow::*time, std::uint32_t CustomerRow::*slot,
+                    double* shift_out, double* inverse_out) const {
+        if (time_shift != nullptr) {
+            for (std::ptrdiff_t i = 0; i < n; ++i) {
+                const std::uint32_t at = rows[i].*slot;
+                shift_out[i] = time_shift[at];
+                if constexpr (order >= 1) inverse_out[i] = time_inverse[at];
+            }
+            return;
+        }
+        for (std::ptrdiff_t i = 0; i < n; ++i)
+            shift_out[i] = rows[i].*time * inverse_alpha;
+        map_block<Log1pNonNegative>(shift_out, n, shift_out);
+        if constexpr (order >= 1)
+            for (std::ptrdiff_t i = 0; i < n; ++i)
+                inverse_out[i] = 1.0 / (alpha + rows[i].*time);
+    }
+
+    // The rows' sums in blocks: first their functions of time and odds, then softplus,
+    // sigma and spread of the whole block in one vectorised pass (softplus_block),
+    // then the sums.
     template <int order, bool branch>
     void group_sums(const CustomerRow* first, const CustomerRow* last,
                     const XTerms& terms, GroupSums& s) const {
         constexpr std::ptrdiff_t block = 64;
         const double e = r + first->x;
+        double shift_T[block], inverse_T[block], shift_tx[block], inverse_tx[block];
         double odds[block], ratio[block], d[block], d_sum[block];
         double softplus[block], sigma[block], spread[block];
         for (const CustomerRow* start = first; start < last; start += block) {
             const std::ptrdiff_t n = std::min(block, last - start);
+            time_terms<order>(start, n, &CustomerRow::T, &CustomerRow::T_slot, shift_T,
+                              inverse_T);
+            if constexpr (branch)
+                time_terms<order>(start, n, &CustomerRow::t_x, &CustomerRow::t_x_slot,
+                                  shift_tx, inverse_tx);
             for (std::ptrdiff_t i = 0; i < n; ++i) {
-                const CustomerRow& row = start[i];
-                const double w = row.weight, T = row.T;
-                const double shift_T = shift(T, row.T_slot);
+                const double w = start[i].weight, T = start[i].T;
                 s.weight += w;
-                s.T_shift += w * shift_T;
-                double inverse_T = 0.0;
+                s.T_shift += w * shift_T[i];
                 if constexpr (order >= 1) {
-                    inverse_T = inverse_at(T, row.T_slot);
-                    s.T_times_inverse += w * T * inverse_T;
-                    s.T_inverse += w * inverse_T;
-                    if constexpr (order == 2) s.T_inverse2 += w * inverse_T * inverse_T;
+                    s.T_times_inverse += w * T * inverse_T[i];
+                    s.T_inverse += w * inverse_T[i];
+                    if constexpr (order == 2)
+                        s.T_inverse2 += w * inverse_T[i] * inverse_T[i];
                 }
                 if constexpr (branch) {
-                    ratio[i] = shift_T - shift(row.t_x, row.t_x_slot);
+                    ratio[i] = shift_T[i] - shift_tx[i];
                     odds[i] = terms.log_odds_base + e * ratio[i];
                     if constexpr (order >= 1) {
-                        const double inverse_tx = inverse_at(row.t_x, row.t_x_slot);
-                        d[i] = (row.t_x - T) * inverse_T * inverse_tx;
-                        d_sum[i] = inverse_T + inverse_tx;
+                        d[i] = (start[i].t_x - T) * inverse_T[i] * inverse_tx[i];
+                        d_sum[i] = inverse_T[i] + inverse_tx[i];
                     }
                 }
             }

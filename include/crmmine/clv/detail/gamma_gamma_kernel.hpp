@@ -9,6 +9,7 @@
 
 #include "crmmine/clv/detail/likelihood.hpp"
 #include "crmmine/clv/detail/special_functions.hpp"
+#include "crmmine/core/vectorisable_log.hpp"
 
 namespace crmmine {
 namespace detail {
@@ -173,18 +174,29 @@ struct GammaGammaKernel {
                 const double* w = summary.row_weight.data();
                 const double* wx = summary.x_weight.data();
                 std::array<double, 6> sum{};
-                for (std::size_t i = begin; i < end; ++i) {
-                    const double total = spend[i] + v;
-                    const double log_total = std::log(total);
-                    sum[0] += wx[i] * log_total;
-                    sum[1] += w[i] * log_total;
-                    if constexpr (order >= 1) {
-                        const double u = 1.0 / total;
-                        sum[2] += wx[i] * u;
-                        sum[3] += w[i] * u;
-                        if constexpr (order == 2) {
-                            sum[4] += wx[i] * u * u;
-                            sum[5] += w[i] * u * u;
+                // A block at a time: its logarithms in one vectorised pass.
+                constexpr std::size_t block = 64;
+                double total[block], inverse[block], log_total[block];
+                for (std::size_t at = begin; at < end; at += block) {
+                    const std::size_t n_block = std::min(block, end - at);
+                    for (std::size_t i = 0; i < n_block; ++i) {
+                        total[i] = spend[at + i] + v;
+                        if constexpr (order >= 1) inverse[i] = 1.0 / total[i];
+                    }
+                    map_block<LogPositive>(total, static_cast<std::int64_t>(n_block),
+                                           log_total);
+                    for (std::size_t i = 0; i < n_block; ++i) {
+                        const double w_i = w[at + i], wx_i = wx[at + i];
+                        sum[0] += wx_i * log_total[i];
+                        sum[1] += w_i * log_total[i];
+                        if constexpr (order >= 1) {
+                            const double u = inverse[i];
+                            sum[2] += wx_i * u;
+                            sum[3] += w_i * u;
+                            if constexpr (order == 2) {
+                                sum[4] += wx_i * u * u;
+                                sum[5] += w_i * u * u;
+                            }
                         }
                     }
                 }
