@@ -55,9 +55,10 @@ std::vector<double> individual_log_likelihood(const GammaGamma& model,
     SpendHistoryView unweighted = data;
     unweighted.weights = nullptr;
     const auto params = model.params();
-    return detail::row_log_likelihoods(detail::GammaGammaKernel(params.data()),
-                                       detail::spend_rows(unweighted, true, n_threads),
-                                       n_threads);
+    return detail::row_log_likelihoods(
+        detail::GammaGammaKernel(params.data()),
+        detail::spend_rows(unweighted, detail::SpendUse::repeat_buyer, n_threads),
+        n_threads);
 }
 
 std::vector<double> conditional_expected_average_profit(const GammaGamma& model,

@@ -20,7 +20,9 @@ struct GammaGamma {
     void validate() const;  // every parameter finite and positive
 };
 
-// Customers need frequency >= 1 and a positive monetary_value.
+// Fitted on the customers with repeat purchases (frequency >= 1), who need a positive
+// monetary_value; the others (frequency 0) are left out, as the model describes the
+// mean value of repeat purchases.
 ClvFit gamma_gamma_fit(const SpendHistoryView& data, const ClvFitParams& params = {});
 
 ClvLogLikelihood log_likelihood(const GammaGamma& model, const SpendHistoryView& data,

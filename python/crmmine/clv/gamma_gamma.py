@@ -78,30 +78,14 @@ class GammaGamma(_ClvModel):
         """
         customers = self._customers(frequency, monetary_value, check=False)
         x, m = customers["frequency"], customers["monetary_value"]
-        if (x > 0).all():
-            # Nothing to drop: the fit's own row checks see the caller's positions.
-            try:
-                self._fit_arrays(x, m, None, weights)
-            except ValueError:
-                self._check_spend(x, m)
-                raise
-            return self
-        self._check_spend(x, m)
-        repeat = x > 0
-        if weights is not None:
-            weights = np.asarray(weights, dtype=np.float64)
-            if weights.shape != x.shape:
-                raise ValueError(
-                    f"weights has {weights.size} values; pass one per customer "
-                    f"({len(x)})"
-                )
-            weights = np.ascontiguousarray(weights[repeat])
-        self._fit_arrays(
-            np.ascontiguousarray(x[repeat]),
-            np.ascontiguousarray(m[repeat]),
-            None,
-            weights,
-        )
+        try:
+            # The fit leaves out customers without repeat purchases itself, and its
+            # row checks name the caller's positions.
+            self._fit_arrays(x, m, None, weights)
+        except ValueError:
+            self._check_spend(x, m)
+            raise
+        self.n_customers_ = int(np.count_nonzero(x))
         return self
 
     @staticmethod

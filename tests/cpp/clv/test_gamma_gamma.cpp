@@ -129,6 +129,27 @@ TEST_CASE("Gamma-Gamma fit recovers simulated parameters; expected spend formula
     CHECK(std::isfinite(none[1]));
 }
 
+TEST_CASE("A Gamma-Gamma fit leaves out customers without repeat purchases") {
+    const Spend repeat = simulate_spend(6.0, 3.7, 15.0, 2'000, 21);
+    Spend all;
+    for (std::size_t i = 0; i < repeat.x.size(); ++i) {
+        if (i % 3 == 0) all.add(0, 0.0);   // lifetimes' summary: no repeat, no spend
+        if (i % 7 == 0) all.add(0, 12.5);  // or the first purchase's value
+        all.add(repeat.x[i], repeat.m[i]);
+    }
+    const ClvFit fit = gamma_gamma_fit(all.view(), {});
+    const ClvFit alone = gamma_gamma_fit(repeat.view(), {});
+    // The same rows, summed in other chunks: equal but for rounding.
+    for (std::size_t j = 0; j < 3; ++j)
+        CHECK(fit.params[j] == doctest::Approx(alone.params[j]).epsilon(1e-10));
+    CHECK(fit.log_likelihood == doctest::Approx(alone.log_likelihood).epsilon(1e-13));
+    // Their spend is still checked, and positions are the caller's.
+    Spend bad = all;
+    bad.m[0] = -1.0;
+    CHECK_THROWS_WITH_AS(gamma_gamma_fit(bad.view(), {}),
+                         doctest::Contains("row 0 holds -1"), InvalidArgument);
+}
+
 TEST_CASE("Gamma-Gamma rejects customers without repeat purchases or spend") {
     auto argument = [](const Spend& s) -> std::string {
         try {

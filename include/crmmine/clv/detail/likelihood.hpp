@@ -78,11 +78,15 @@ inline int clv_threads(std::size_t n, int n_threads) {
 // Throws InvalidArgument naming the column and the first offending row.
 void check_purchase_history(const PurchaseHistoryView& data, int n_threads);
 
+// What a spend row must hold: for a prediction, whole x >= 0 and a finite mean spend
+// m >= 0; for a fit, also m > 0 where x >= 1 (rows with x = 0 are left out of it); for
+// a repeat buyer's own likelihood, x >= 1 and m > 0.
+enum class SpendUse { predict, fit, repeat_buyer };
+
 // Validates the history and copies it into rows, one per customer, weights included.
-// for_fit (spend): the checks of a fit, which needs repeat buyers with a positive
-// spend. Throws InvalidArgument naming the column and the first offending row.
+// Throws InvalidArgument naming the column and the first offending row.
 std::vector<CustomerRow> purchase_rows(const PurchaseHistoryView& data, int n_threads);
-std::vector<CustomerRow> spend_rows(const SpendHistoryView& data, bool for_fit,
+std::vector<CustomerRow> spend_rows(const SpendHistoryView& data, SpendUse use,
                                     int n_threads);
 // The checks of spend_rows for prediction, without building rows.
 void check_spend_history(const SpendHistoryView& data, int n_threads);
