@@ -60,7 +60,7 @@ def columns_from_frame(
 
 
 def customer_arrays(
-    values: dict[str, object], *, check_history: bool = True
+    values: dict[str, object], *, check_history: bool = True, check_finite: bool = True
 ) -> _Customers:
     """Checks and converts per-customer inputs (any mix of scalars, lists, arrays and
     Series of equal length, or length 1 which broadcasts)."""
@@ -75,7 +75,7 @@ def customer_arrays(
             )
         if isinstance(value, pd.Series) and index is None:
             index = value.index
-        arrays[name] = _float_array(value, name)
+        arrays[name] = _float_array(value, name, check_finite=check_finite)
     scalar = all(np.ndim(v) == 0 for v in values.values())
     lengths = {name: len(a) for name, a in arrays.items()}
     n = max(lengths.values())
@@ -94,7 +94,7 @@ def customer_arrays(
     return _Customers(arrays, index, scalar)
 
 
-def _float_array(value: object, name: str) -> np.ndarray:
+def _float_array(value: object, name: str, *, check_finite: bool = True) -> np.ndarray:
     raw = np.asarray(value)
     if raw.dtype == bool or not (
         np.issubdtype(raw.dtype, np.number) or raw.dtype == object
@@ -108,13 +108,18 @@ def _float_array(value: object, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
     if len(array) == 0:
         raise ValueError(f"{name} is empty; pass at least one customer")
+    if check_finite:
+        require_finite(array, name)
+    return array
+
+
+def require_finite(array: np.ndarray, name: str) -> None:
     bad = ~np.isfinite(array)
     if bad.any():
         raise ValueError(
             f"{name} has {int(bad.sum())} missing or infinite value(s) (first at "
             f"position {int(np.flatnonzero(bad)[0])}); drop or fill them first"
         )
-    return array
 
 
 def _first(mask: np.ndarray) -> int:
@@ -385,12 +390,16 @@ class _TransactionModel(_ClvModel):
         -------
         self
         """
-        customers = self._customers(frequency, recency, T, check_history=False)
+        customers = self._customers(
+            frequency, recency, T, check_history=False, check_finite=False
+        )
         x, t_x, T = customers["frequency"], customers["recency"], customers["T"]
         try:
             self._fit_arrays(x, t_x, T, weights)
         except ValueError:
             # The fit checks every row; these name the fault in lifetimes' terms.
+            for name, values in (("frequency", x), ("recency", t_x), ("T", T)):
+                require_finite(values, name)
             _check_history(x, t_x, T)
             check_fit_history(x, t_x)
             raise
@@ -403,6 +412,7 @@ class _TransactionModel(_ClvModel):
         T: object,
         *,
         check_history: bool = True,
+        check_finite: bool = True,
         **extra: object,
     ) -> _Customers:
         if isinstance(frequency, pd.DataFrame):
@@ -416,7 +426,11 @@ class _TransactionModel(_ClvModel):
             )
         else:
             columns = {"frequency": frequency, "recency": recency, "T": T}
-        return customer_arrays({**columns, **extra}, check_history=check_history)
+        return customer_arrays(
+            {**columns, **extra},
+            check_history=check_history,
+            check_finite=check_finite,
+        )
 
     def conditional_expected_number_of_purchases_up_to_time(
         self,

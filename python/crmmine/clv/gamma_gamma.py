@@ -7,7 +7,12 @@ import numpy as np
 import pandas as pd
 
 from crmmine import _core
-from crmmine.clv._fitter import _ClvModel, columns_from_frame, customer_arrays
+from crmmine.clv._fitter import (
+    _ClvModel,
+    columns_from_frame,
+    customer_arrays,
+    require_finite,
+)
 
 __all__ = ["GammaGamma"]
 
@@ -91,6 +96,8 @@ class GammaGamma(_ClvModel):
     @staticmethod
     def _check_spend(x: np.ndarray, m: np.ndarray) -> None:
         """Raises ValueError naming the first fault of a spend history for a fit."""
+        require_finite(x, "frequency")
+        require_finite(m, "monetary_value")
         _check_not_negative(x, m)
         fractional = x != np.floor(x)
         if fractional.any():
@@ -126,7 +133,7 @@ class GammaGamma(_ClvModel):
             )
         else:
             columns = {"frequency": frequency, "monetary_value": monetary_value}
-        customers = customer_arrays(columns)
+        customers = customer_arrays(columns, check_finite=check)
         if check:
             _check_not_negative(customers["frequency"], customers["monetary_value"])
         return customers
