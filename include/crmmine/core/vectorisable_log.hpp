@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include "crmmine/core/isa.hpp"
 
@@ -40,9 +41,11 @@ inline double log1p_unit(double s) noexcept {
     return (high ? kLn2 : 0.0) + log_of_atanh_ratio(f);
 }
 
-// log(x) for a positive, finite, normal x: x = 2^k m with m in [sqrt(1/2), sqrt(2)),
-// both read from the bits, and log m = 2 atanh((m - 1) / (m + 1)). k ln 2 is added in
-// two parts, the first exact for every k.
+// log(x) for a positive normal x (at least 2^-1022; +infinity and NaN come back
+// unchanged, as from std::log; the callers never pass 0, a subnormal or a negative,
+// which would need a further select in every lane): x = 2^k m with m in [sqrt(1/2),
+// sqrt(2)), both read from the bits, and log m = 2 atanh((m - 1) / (m + 1)); k ln 2 is
+// added in two parts, the first exact for every k.
 inline double log_positive(double x) noexcept {
     constexpr double kShift = 0x1p52;  // adding it puts an integer in the low bits
     constexpr std::uint64_t kShiftBits = 0x4330000000000000;
@@ -59,14 +62,17 @@ inline double log_positive(double x) noexcept {
     const bool high = m > 0x1.6a09e667f3bcdp0;  // sqrt(2)
     m = high ? 0.5 * m : m;
     const double k = (biased - kShift) - (high ? 1022.0 : 1023.0);
-    return k * kLn2High + (log_of_atanh_ratio((m - 1.0) / (m + 1.0)) + k * kLn2Low);
+    const double log_x =
+        k * kLn2High + (log_of_atanh_ratio((m - 1.0) / (m + 1.0)) + k * kLn2Low);
+    return x <= std::numeric_limits<double>::max() ? log_x : x;
 }
 
-// log(1 + y) for a finite y >= 0: log of u = 1 + y, corrected by the rounding of u
-// (Goldberg 1991).
+// log(1 + y) for y >= 0 (+infinity at +infinity): log of u = 1 + y, corrected by the
+// rounding of u (Goldberg 1991).
 inline double log1p_non_negative(double y) noexcept {
     const double u = 1.0 + y;
-    return log_positive(u) - ((u - 1.0) - y) / u;
+    const double rounding = ((u - 1.0) - y) / u;
+    return log_positive(u) - (u <= std::numeric_limits<double>::max() ? rounding : 0.0);
 }
 
 struct LogPositive {
