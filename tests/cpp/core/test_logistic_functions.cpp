@@ -9,19 +9,11 @@
 #include "crmmine/core/isa.hpp"
 #include "crmmine/core/logistic_functions.hpp"
 
+#include "ulps.hpp"
+
 using namespace crmmine;
 
-namespace {
-
-// Distance in units in the last place of expected (subnormals included).
-double ulps_apart(double value, double expected) {
-    if (value == expected) return 0.0;
-    const double ulp =
-        std::nextafter(std::fabs(expected), HUGE_VAL) - std::fabs(expected);
-    return std::fabs(value - expected) / ulp;
-}
-
-}  // namespace
+using crmmine_test::ulps_apart;
 
 TEST_CASE("exp_non_positive is within 1 ulp of std::exp down to the last subnormal") {
     std::mt19937_64 generator(7);

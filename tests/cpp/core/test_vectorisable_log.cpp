@@ -10,19 +10,11 @@
 #include "crmmine/core/isa.hpp"
 #include "crmmine/core/vectorisable_log.hpp"
 
+#include "ulps.hpp"
+
 using namespace crmmine;
 
-namespace {
-
-// Distance in units in the last place of expected (subnormals included).
-double ulps_apart(double value, double expected) {
-    if (value == expected) return 0.0;
-    const double ulp =
-        std::nextafter(std::fabs(expected), HUGE_VAL) - std::fabs(expected);
-    return std::fabs(value - expected) / ulp;
-}
-
-}  // namespace
+using crmmine_test::ulps_apart;
 
 TEST_CASE(
     "log1p_unit is within 3 ulps of std::log1p on [0, 1], tiny arguments included") {
