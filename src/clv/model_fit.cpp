@@ -92,14 +92,11 @@ void check_chunk(const Check& check, std::size_t begin, std::size_t end) {
 // the one reported.
 template <class Check, class Visit>
 void check_rows(std::size_t n, int n_threads, const Check& check, Visit&& visit) {
-    detail::parallel_for(
-        detail::clv_chunk_count(n), n_threads, [&](std::int64_t chunk) {
-            const std::size_t begin =
-                static_cast<std::size_t>(chunk) * detail::clv_chunk;
-            const std::size_t end = std::min(n, begin + detail::clv_chunk);
-            check_chunk(check, begin, end);
-            for (std::size_t i = begin; i < end; ++i) visit(i);
-        });
+    detail::for_each_chunk(n, n_threads,
+                           [&](std::size_t, std::size_t begin, std::size_t end) {
+                               check_chunk(check, begin, end);
+                               for (std::size_t i = begin; i < end; ++i) visit(i);
+                           });
 }
 
 template <class Check>
@@ -282,14 +279,9 @@ struct ScannedRow {
 template <class Check, class Keep, class Fields>
 RowScan scan_rows(std::size_t n, int n_threads, const Check& check, Keep&& keep,
                   Fields&& fields) {
-    std::vector<RowScan> chunks(static_cast<std::size_t>(detail::clv_chunk_count(n)));
-    detail::parallel_for(
-        detail::clv_chunk_count(n), n_threads, [&](std::int64_t chunk) {
-            const std::size_t begin =
-                static_cast<std::size_t>(chunk) * detail::clv_chunk;
-            const std::size_t end = std::min(n, begin + detail::clv_chunk);
+    const auto chunks = detail::chunk_parts<RowScan>(
+        n, n_threads, [&](std::size_t begin, std::size_t end, RowScan& scan) {
             check_chunk(check, begin, end);
-            RowScan scan;
             // Left-out rows add zeros, without a branch (grouped_kept_rows).
             for (std::size_t i = begin; i < end; ++i) {
                 const bool kept = keep(i);
@@ -301,7 +293,6 @@ RowScan scan_rows(std::size_t n, int n_threads, const Check& check, Keep&& keep,
                 scan.weighted_sum += weight * row.value;
                 scan.kept += static_cast<std::size_t>(kept);
             }
-            chunks[static_cast<std::size_t>(chunk)] = scan;
         });
     RowScan all;
     for (const RowScan& scan : chunks) {
@@ -378,7 +369,7 @@ std::vector<detail::CustomerRow> grouped_kept_rows(std::size_t n, std::size_t n_
                                                    XAt&& x_at, Keep&& keep,
                                                    RowAt&& row_at) {
     if (n_kept == n) return grouped_rows(n, n_threads, max_x, x_at, row_at);
-    std::vector<std::size_t> kept(n + 1);
+    std::vector<std::size_t> kept(n);
     std::size_t count = 0;
     for (std::size_t i = 0; i < n; ++i) {
         kept[count] = i;

@@ -86,24 +86,21 @@ struct GammaGammaKernel {
             double weight = 0.0, log_spend = 0.0, x_log_spend = 0.0;
             std::vector<std::array<double, 2>> runs;  // (x, weight) of each run of x
         };
-        std::vector<Chunk> chunks(static_cast<std::size_t>(clv_chunk_count(n)));
-        parallel_for(clv_chunk_count(n), n_threads, [&](std::int64_t c) {
-            Chunk& chunk = chunks[static_cast<std::size_t>(c)];
-            const std::size_t begin = static_cast<std::size_t>(c) * clv_chunk;
-            const std::size_t end = std::min(n, begin + clv_chunk);
-            for (std::size_t i = begin; i < end; ++i) {
-                const CustomerRow& row = rows[i];
-                out.spend[i] = row.x * row.t_x;
-                out.row_weight[i] = row.weight;
-                out.x_weight[i] = row.weight * row.x;
-                chunk.weight += row.weight;
-                chunk.log_spend += row.weight * row.T;
-                chunk.x_log_spend += row.weight * row.x * row.T;
-                if (chunk.runs.empty() || chunk.runs.back()[0] != row.x)
-                    chunk.runs.push_back({row.x, 0.0});
-                chunk.runs.back()[1] += row.weight;
-            }
-        });
+        const auto chunks = chunk_parts<Chunk>(
+            n, n_threads, [&](std::size_t begin, std::size_t end, Chunk& chunk) {
+                for (std::size_t i = begin; i < end; ++i) {
+                    const CustomerRow& row = rows[i];
+                    out.spend[i] = row.x * row.t_x;
+                    out.row_weight[i] = row.weight;
+                    out.x_weight[i] = row.weight * row.x;
+                    chunk.weight += row.weight;
+                    chunk.log_spend += row.weight * row.T;
+                    chunk.x_log_spend += row.weight * row.x * row.T;
+                    if (chunk.runs.empty() || chunk.runs.back()[0] != row.x)
+                        chunk.runs.push_back({row.x, 0.0});
+                    chunk.runs.back()[1] += row.weight;
+                }
+            });
         for (const Chunk& chunk : chunks) {
             out.weight += chunk.weight;
             out.log_spend += chunk.log_spend;
@@ -164,16 +161,12 @@ struct GammaGammaKernel {
     template <int order>
     std::array<double, 6> spend_sums(const Summary& summary, int n_threads) const {
         const std::size_t n = summary.spend.size();
-        std::vector<std::array<double, 6>> partial(
-            static_cast<std::size_t>(clv_chunk_count(n)));
-        parallel_for(
-            clv_chunk_count(n), clv_threads(n, n_threads), [&](std::int64_t c) {
-                const std::size_t begin = static_cast<std::size_t>(c) * clv_chunk;
-                const std::size_t end = std::min(n, begin + clv_chunk);
+        const auto partial = chunk_parts<std::array<double, 6>>(
+            n, clv_threads(n, n_threads),
+            [&](std::size_t begin, std::size_t end, std::array<double, 6>& sum) {
                 const double* spend = summary.spend.data();
                 const double* w = summary.row_weight.data();
                 const double* wx = summary.x_weight.data();
-                std::array<double, 6> sum{};
                 // A block at a time: its logarithms in one vectorised pass.
                 constexpr std::size_t block = 64;
                 double total[block], inverse[block], log_total[block];
@@ -200,7 +193,6 @@ struct GammaGammaKernel {
                         }
                     }
                 }
-                partial[static_cast<std::size_t>(c)] = sum;
             });
         std::array<double, 6> total{};
         for (const auto& part : partial)

@@ -75,6 +75,29 @@ inline int clv_threads(std::size_t n, int n_threads) {
     return std::max(1, std::min(n_threads, useful));
 }
 
+// Calls body(chunk, begin, end) for each fixed chunk [begin, end) of [0, n), the
+// chunks spread over n_threads threads.
+template <class Body>
+void for_each_chunk(std::size_t n, int n_threads, Body&& body) {
+    parallel_for(clv_chunk_count(n), n_threads, [&](std::int64_t chunk) {
+        const std::size_t begin = static_cast<std::size_t>(chunk) * clv_chunk;
+        body(static_cast<std::size_t>(chunk), begin, std::min(n, begin + clv_chunk));
+    });
+}
+
+// body(begin, end, part) for each fixed chunk of [0, n), each into its own Part; the
+// parts come back in chunk order, for sums added in that order, which do not depend
+// on the thread count.
+template <class Part, class Body>
+std::vector<Part> chunk_parts(std::size_t n, int n_threads, Body&& body) {
+    std::vector<Part> parts(static_cast<std::size_t>(clv_chunk_count(n)));
+    for_each_chunk(n, n_threads,
+                   [&](std::size_t chunk, std::size_t begin, std::size_t end) {
+                       body(begin, end, parts[chunk]);
+                   });
+    return parts;
+}
+
 // Throws InvalidArgument naming the column and the first offending row.
 void check_purchase_history(const PurchaseHistoryView& data, int n_threads);
 
@@ -132,8 +155,7 @@ constexpr int packed_index(int k, int i, int j) {
 template <class Kernel, class = void>
 struct has_group_sums : std::false_type {};
 template <class Kernel>
-struct has_group_sums<Kernel,
-                      std::void_t<decltype(&Kernel::template group_sums<0, false>)>>
+struct has_group_sums<Kernel, std::void_t<decltype(&Kernel::add_group)>>
     : std::true_type {};
 
 // Sum over rows of weight * log L and, when gradient is not null, of weight *
@@ -145,18 +167,14 @@ double sum_log_likelihood(const Kernel& kernel, const std::vector<CustomerRow>& 
     constexpr int k = Kernel::n_params;
     constexpr int n_h = packed_size(k);
     constexpr std::size_t width = 1 + k + n_h;
-    const std::int64_t n_chunks = clv_chunk_count(rows.size());
-    std::vector<std::array<double, width>> partial(static_cast<std::size_t>(n_chunks));
     const int order = hessian != nullptr ? 2 : gradient != nullptr ? 1 : 0;
-    parallel_for(
-        n_chunks, clv_threads(rows.size(), n_threads), [&](std::int64_t chunk) {
-            std::array<double, width> sum{};
+    const auto partial = chunk_parts<std::array<double, width>>(
+        rows.size(), clv_threads(rows.size(), n_threads),
+        [&](std::size_t begin, std::size_t end, std::array<double, width>& sum) {
             std::array<double, k> g{};
             std::array<double, n_h> h{};
             typename Kernel::XTerms terms{};
             double last_x = std::numeric_limits<double>::quiet_NaN();
-            const std::size_t begin = static_cast<std::size_t>(chunk) * clv_chunk;
-            const std::size_t end = std::min(rows.size(), begin + clv_chunk);
             if constexpr (has_group_sums<Kernel>::value) {
                 for (std::size_t i = begin, next = begin; i < end; i = next) {
                     while (next < end && rows[next].x == rows[i].x) ++next;
@@ -165,7 +183,6 @@ double sum_log_likelihood(const Kernel& kernel, const std::vector<CustomerRow>& 
                     kernel.add_group(terms, rows.data() + i, rows.data() + next, order,
                                      sum.data());
                 }
-                partial[static_cast<std::size_t>(chunk)] = sum;
                 return;
             }
             for (std::size_t i = begin; i < end; ++i) {
@@ -190,7 +207,6 @@ double sum_log_likelihood(const Kernel& kernel, const std::vector<CustomerRow>& 
                     for (std::size_t j = 0; j < static_cast<std::size_t>(n_h); ++j)
                         sum[1 + k + j] += w * h[j];
             }
-            partial[static_cast<std::size_t>(chunk)] = sum;
         });
     std::array<double, width> total{};
     for (const auto& part : partial)
@@ -210,21 +226,18 @@ std::vector<double> row_log_likelihoods(const Kernel& kernel,
                                         const std::vector<CustomerRow>& rows,
                                         int n_threads) {
     std::vector<double> out(rows.size());
-    parallel_for(clv_chunk_count(rows.size()), clv_threads(rows.size(), n_threads),
-                 [&](std::int64_t chunk) {
-                     typename Kernel::XTerms terms{};
-                     double last_x = std::numeric_limits<double>::quiet_NaN();
-                     const std::size_t begin =
-                         static_cast<std::size_t>(chunk) * clv_chunk;
-                     const std::size_t end = std::min(rows.size(), begin + clv_chunk);
-                     for (std::size_t i = begin; i < end; ++i) {
-                         if (!(rows[i].x == last_x)) {
-                             move_x_terms(kernel, terms, last_x, rows[i].x, 0);
-                             last_x = rows[i].x;
-                         }
-                         out[i] = kernel.log_likelihood(terms, rows[i], nullptr);
-                     }
-                 });
+    for_each_chunk(rows.size(), clv_threads(rows.size(), n_threads),
+                   [&](std::size_t, std::size_t begin, std::size_t end) {
+                       typename Kernel::XTerms terms{};
+                       double last_x = std::numeric_limits<double>::quiet_NaN();
+                       for (std::size_t i = begin; i < end; ++i) {
+                           if (!(rows[i].x == last_x)) {
+                               move_x_terms(kernel, terms, last_x, rows[i].x, 0);
+                               last_x = rows[i].x;
+                           }
+                           out[i] = kernel.log_likelihood(terms, rows[i], nullptr);
+                       }
+                   });
     return out;
 }
 
@@ -232,12 +245,10 @@ std::vector<double> row_log_likelihoods(const Kernel& kernel,
 template <class F>
 std::vector<double> parallel_map(std::size_t n, int n_threads, F&& f) {
     std::vector<double> out(n);
-    parallel_for(
-        clv_chunk_count(n), clv_threads(n, n_threads), [&](std::int64_t chunk) {
-            const std::size_t begin = static_cast<std::size_t>(chunk) * clv_chunk;
-            const std::size_t end = std::min(n, begin + clv_chunk);
-            for (std::size_t i = begin; i < end; ++i) out[i] = f(i);
-        });
+    for_each_chunk(n, clv_threads(n, n_threads),
+                   [&](std::size_t, std::size_t begin, std::size_t end) {
+                       for (std::size_t i = begin; i < end; ++i) out[i] = f(i);
+                   });
     return out;
 }
 
