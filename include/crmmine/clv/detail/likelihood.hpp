@@ -21,10 +21,10 @@
 // params[2] / params[3] may name the kernel of its limit without dropout, on
 // parameters 0 and 1, as NoDropoutLimit, with no_dropout_try_from, the least log
 // params[3] (optimizer units) at which a fit tries that limit (ridge_minimize).
-// A kernel whose sum over rows reduces to a few arrays may name a Summary, built once
-// per fit by static Summary summarize(rows, n_threads), and sum from it with
-// double sum_summary(const Summary&, double* gradient, double* hessian, n_threads)
-// as sum_log_likelihood would over the rows (FitObjective then does).
+// A kernel whose sum over rows reduces to a few arrays, as the Gamma-Gamma's does, may
+// name `using Summary = SpendSummary` and sum from the problem's summary with
+// double sum_summary(const SpendSummary&, double* gradient, double* hessian, n_threads)
+// as sum_log_likelihood would over its rows (FitObjective then does).
 #pragma once
 
 #include <Eigen/Cholesky>
@@ -271,8 +271,25 @@ ClvLogLikelihood total_log_likelihood(const std::vector<double>& params,
 // largest T is 1, money so that the mean spend is 1): param_scale[j] converts a
 // natural parameter to that scale, penalty_scale[j] from it to the scale the penalty
 // is defined on.
+// A spend fit's customers as the Gamma-Gamma sums read them. Only log(x m + v) joins
+// a customer's data to a parameter; every other term is a function of x alone (summed
+// over the distinct x with their weights) or linear in the parameters (sums of w log m
+// and w x log m, taken once). Built straight from the columns, with no rows grouped
+// or merged: a pass reads three arrays, and equal rows are rare in money.
+struct SpendSummary {
+    // By kept customer, in row order: x m (optimizer units), x and w.
+    std::vector<double> spend, x, weight;
+    // By distinct x, ascending: x, the total weight of its customers, and their
+    // weighted sums of log m and (log m)^2 (optimizer units).
+    std::vector<double> x_values, x_weights, x_log_spend, x_log_spend_squares;
+    double total_weight = 0.0;     // sum of w
+    double log_spend = 0.0;        // sum of w log m
+    double x_log_spend_sum = 0.0;  // sum of w x log m
+};
+
 struct FitProblem {
-    std::vector<CustomerRow> rows;  // optimizer units
+    std::vector<CustomerRow> rows;  // optimizer units; empty for a spend fit
+    SpendSummary spend;             // a spend fit's customers
     std::vector<double> param_scale;
     std::vector<double> penalty_scale;
     std::vector<double> start;  // optimizer units
@@ -348,21 +365,11 @@ RowMatrix<double> covariance_at(Objective& objective, const MinimizeResult& resu
     return covariance;
 }
 
-// A kernel's Summary where it has one (see GammaGammaKernel), else nothing.
+// Whether a kernel sums from the problem's SpendSummary (see GammaGammaKernel).
 template <class Kernel, class = void>
-struct KernelSummary {
-    static constexpr bool used = false;
-    struct type {};
-    static type of(const std::vector<CustomerRow>&, int) { return {}; }
-};
+struct sums_summary : std::false_type {};
 template <class Kernel>
-struct KernelSummary<Kernel, std::void_t<typename Kernel::Summary>> {
-    static constexpr bool used = true;
-    using type = typename Kernel::Summary;
-    static type of(const std::vector<CustomerRow>& rows, int n_threads) {
-        return Kernel::summarize(rows, n_threads);
-    }
-};
+struct sums_summary<Kernel, std::void_t<typename Kernel::Summary>> : std::true_type {};
 
 // The penalized negative mean log-likelihood of a problem on log-parameters
 // y = log(theta), with its gradient and, when hessian is not null, its Hessian:
@@ -374,10 +381,7 @@ public:
     static constexpr int k = Kernel::n_params;
 
     FitObjective(const FitProblem& problem, double penalizer, int n_threads)
-        : problem_(problem),
-          penalizer_(penalizer),
-          n_threads_(n_threads),
-          summary_(KernelSummary<Kernel>::of(problem.rows, n_threads)) {}
+        : problem_(problem), penalizer_(penalizer), n_threads_(n_threads) {}
 
     const FitProblem& problem() const { return problem_; }
     int n_threads() const { return n_threads_; }
@@ -386,6 +390,15 @@ public:
     double penalty(std::size_t j, double theta) const {
         const double t = theta * problem_.penalty_scale[j];
         return penalizer_ * t * t;
+    }
+
+    // The sum over the problem's customers of w log L at the kernel's parameters, with
+    // its gradient (g) and packed Hessian (h) where not null.
+    double sum(const Kernel& kernel, double* g, double* h) const {
+        if constexpr (sums_summary<Kernel>::value)
+            return kernel.sum_summary(problem_.spend, g, h, n_threads_);
+        else
+            return sum_log_likelihood(kernel, problem_.rows, g, n_threads_, h);
     }
 
     double operator()(const Eigen::VectorXd& y, Eigen::VectorXd& grad,
@@ -403,13 +416,7 @@ public:
         std::array<double, packed_size(k)> h{};
         const double weight = problem_.total_weight;
         double* h_out = hessian != nullptr ? h.data() : nullptr;
-        double total = 0.0;
-        if constexpr (KernelSummary<Kernel>::used)
-            total = kernel.sum_summary(summary_, g.data(), h_out, n_threads_);
-        else
-            total =
-                sum_log_likelihood(kernel, problem_.rows, g.data(), n_threads_, h_out);
-        double f = -total / weight;
+        double f = -sum(kernel, g.data(), h_out) / weight;
         for (int i = 0; i < k; ++i) {
             const auto is = static_cast<std::size_t>(i);
             grad[i] = -g[is] * theta[is] / weight;
@@ -435,7 +442,6 @@ private:
     const FitProblem& problem_;
     double penalizer_;
     int n_threads_;
-    typename KernelSummary<Kernel>::type summary_;
     std::vector<double> time_table_;
 };
 
@@ -621,9 +627,11 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
     // Each step from the start costs a pass over every row. On many rows the optimum
     // of an evenly spread sample lies within its sampling error of the full one, from
     // where two or three Newton steps on every row finish: a million customers fit in
-    // 2 full passes instead of 7. The start stays where the sample fit fails.
+    // 2 full passes instead of 7. The start stays where the sample fit fails. A spend
+    // fit starts from its moments (spend_fit_problem), as near as a sample would bring
+    // it.
     MinimizeResult result;
-    if (problem.rows.size() >= 4 * warm_start_rows) {
+    if (!sums_summary<Kernel>::value && problem.rows.size() >= 4 * warm_start_rows) {
         const FitProblem sample = strided_sample(problem);
         FitObjective<Kernel> sample_objective(sample, params.penalizer, n_threads);
         const MinimizeResult warm = minimize_objective(sample_objective, y0, settings);
@@ -648,7 +656,8 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
     fit.n_iter = result.n_iter;
     fit.converged = result.converged;
     fit.message = result.message;
-    fit.n_unique = static_cast<std::int64_t>(problem.rows.size());
+    fit.n_unique = static_cast<std::int64_t>(
+        sums_summary<Kernel>::value ? problem.spend.spend.size() : problem.rows.size());
     fit.params.resize(static_cast<std::size_t>(k));
     for (int j = 0; j < k; ++j)
         fit.params[static_cast<std::size_t>(j)] =
@@ -666,8 +675,7 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
         std::array<double, k> theta{};
         for (int j = 0; j < k; ++j)
             theta[static_cast<std::size_t>(j)] = std::exp(result.x[j]);
-        scaled_log_likelihood =
-            sum_log_likelihood(Kernel(theta.data()), problem.rows, nullptr, n_threads);
+        scaled_log_likelihood = objective.sum(Kernel(theta.data()), nullptr, nullptr);
     }
     fit.log_likelihood = scaled_log_likelihood + problem.log_likelihood_offset;
     fit.mean_log_likelihood = fit.log_likelihood / weight;
