@@ -122,6 +122,23 @@ def test_gamma_gamma_reproduces_fader_hardie(gamma_gamma, cdnow):
     assert gamma_gamma.params_.round(2).tolist() == [6.25, 3.74, 15.44]
 
 
+def test_gamma_gamma_counts_the_repeat_buyers_it_fits():
+    """Customers without repeat purchases are left out of the fit and of
+    n_customers_; the fit equals the one on the repeat buyers alone."""
+    rng = np.random.default_rng(3)
+    n = 400
+    x = 1.0 + rng.poisson(3.0, n)
+    m = rng.gamma(6.0, 1.0 / rng.gamma(3.7, 1.0 / 15.0, n))
+    w = rng.integers(1, 4, n).astype(float)
+    x[:40] = 0.0  # no repeat purchase
+    m[:20] = 0.0
+    fit = crmmine.clv.GammaGamma().fit(x, m, weights=w)
+    kept = x > 0
+    alone = crmmine.clv.GammaGamma().fit(x[kept], m[kept], weights=w[kept])
+    assert fit.n_customers_ == alone.n_customers_ == n - 40
+    np.testing.assert_allclose(fit.params_, alone.params_, rtol=1e-9)
+
+
 @pytest.mark.parametrize("name", [*MODELS, "gamma_gamma"])
 def test_likelihood_at_least_as_good_as_lifetimes(name, cdnow, fitted, gamma_gamma):
     lifetimes = pytest.importorskip("lifetimes")

@@ -83,7 +83,9 @@ struct ClvFit {
     int n_iter = 0;
     bool converged = false;
     std::string message;
-    std::int64_t n_unique = 0;  // distinct customer rows the likelihood was summed over
+    // Rows the likelihood was summed over: the distinct customer rows of a purchase
+    // model; the customers with repeat purchases of a Gamma-Gamma fit.
+    std::int64_t n_unique = 0;
 
     std::vector<double> standard_errors() const;
 };

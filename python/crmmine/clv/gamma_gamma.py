@@ -90,7 +90,8 @@ class GammaGamma(_ClvModel):
         except ValueError:
             self._check_spend(x, m)
             raise
-        self.n_customers_ = int(np.count_nonzero(x))
+        # The rows the fit summed: repeat buyers of positive weight.
+        self.n_customers_ = self.n_unique_
         return self
 
     @staticmethod

@@ -267,10 +267,6 @@ ClvLogLikelihood total_log_likelihood(const std::vector<double>& params,
     return out;
 }
 
-// A fit on collapsed rows. The optimizer works on rescaled data (time so that the
-// largest T is 1, money so that the mean spend is 1): param_scale[j] converts a
-// natural parameter to that scale, penalty_scale[j] from it to the scale the penalty
-// is defined on.
 // A spend fit's customers as the Gamma-Gamma sums read them. Only log(x m + v) joins
 // a customer's data to a parameter; every other term is a function of x alone (summed
 // over the distinct x with their weights) or linear in the parameters (sums of w log m
@@ -287,6 +283,10 @@ struct SpendSummary {
     double x_log_spend_sum = 0.0;  // sum of w x log m
 };
 
+// A fit on collapsed rows. The optimizer works on rescaled data (time so that the
+// largest T is 1, money so that the mean spend is 1): param_scale[j] converts a
+// natural parameter to that scale, penalty_scale[j] from it to the scale the penalty
+// is defined on.
 struct FitProblem {
     std::vector<CustomerRow> rows;  // optimizer units; empty for a spend fit
     SpendSummary spend;             // a spend fit's customers
