@@ -778,16 +778,38 @@ std::vector<CustomerRow> grouped_spend_rows(const SpendHistoryView& data, int n_
         [&](std::size_t i) { return spend_row(data, i); });
 }
 
-// A spend summary's sums by distinct x, in row order within each x, from its rows and
-// their log spends. x indexes a table where it is not much larger than the row count;
-// else the rows are visited in order of x.
-void sum_spend_by_x(SpendSummary& out, const std::vector<double>& log_spend,
-                    double max_x) {
+// visit(i, log m) for the rows i = row_at(k), k < n, of a spend summary, in that
+// order: m = (x m) / x, its logarithms taken a block at a time.
+template <class RowAt, class Visit>
+void visit_log_spend(const SpendSummary& summary, std::size_t n, RowAt&& row_at,
+                     Visit&& visit) {
+    constexpr std::size_t block = 64;
+    double spend[block], log_spend[block];
+    for (std::size_t at = 0; at < n; at += block) {
+        const std::size_t n_block = std::min(block, n - at);
+        for (std::size_t j = 0; j < n_block; ++j) {
+            const std::size_t i = row_at(at + j);
+            spend[j] = summary.spend[i] / summary.x[i];
+        }
+        map_block<LogPositive>(spend, static_cast<std::int64_t>(n_block), log_spend);
+        for (std::size_t j = 0; j < n_block; ++j) {
+            // A subnormal spend is outside log_positive's domain.
+            const double m = spend[j];
+            visit(row_at(at + j),
+                  m >= std::numeric_limits<double>::min() ? log_spend[j] : std::log(m));
+        }
+    }
+}
+
+// A spend summary's sums by distinct x, in row order within each x. x indexes a table
+// where it is not much larger than the row count; else the rows are visited in order
+// of x.
+void sum_spend_by_x(SpendSummary& out, double max_x) {
     struct XSums {
         double weight = 0.0, log_spend = 0.0, squares = 0.0;
     };
-    auto add = [&](XSums& sums, std::size_t i) {
-        const double w = out.weight[i], log_m = log_spend[i];
+    auto add = [&](XSums& sums, std::size_t i, double log_m) {
+        const double w = out.weight.empty() ? 1.0 : out.weight[i];
         sums.weight += w;
         sums.log_spend += w * log_m;
         sums.squares += w * log_m * log_m;
@@ -804,8 +826,11 @@ void sum_spend_by_x(SpendSummary& out, const std::vector<double>& log_spend,
     const std::size_t n = out.x.size();
     if (max_x <= 4.0 * static_cast<double>(n) + 1024.0) {
         std::vector<XSums> table(static_cast<std::size_t>(max_x) + 1);
-        for (std::size_t i = 0; i < n; ++i)
-            add(table[static_cast<std::size_t>(out.x[i])], i);
+        visit_log_spend(
+            out, n, [](std::size_t k) { return k; },
+            [&](std::size_t i, double log_m) {
+                add(table[static_cast<std::size_t>(out.x[i])], i, log_m);
+            });
         for (std::size_t x = 0; x < table.size(); ++x)
             if (table[x].weight > 0.0) emit(static_cast<double>(x), table[x]);
         return;
@@ -814,53 +839,53 @@ void sum_spend_by_x(SpendSummary& out, const std::vector<double>& log_spend,
     for (std::size_t i = 0; i < n; ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(),
                      [&](std::size_t a, std::size_t b) { return out.x[a] < out.x[b]; });
-    for (std::size_t k = 0; k < n;) {
-        const double x = out.x[order[k]];
-        XSums sums;
-        for (; k < n && out.x[order[k]] == x; ++k) add(sums, order[k]);
-        emit(x, sums);
-    }
+    XSums sums;
+    double x = out.x[order[0]];
+    visit_log_spend(
+        out, n, [&](std::size_t k) { return order[k]; },
+        [&](std::size_t i, double log_m) {
+            if (out.x[i] != x) {
+                emit(x, sums);
+                sums = XSums{};
+                x = out.x[i];
+            }
+            add(sums, i, log_m);
+        });
+    emit(x, sums);
 }
 
-// The summary of the rows scan_spend_rows scanned, with money times `scale` (log_scale
-// its log). Each fixed chunk packs its kept rows into buffers without a branch per row
-// (as grouped_kept_rows lists them), takes their logs a block at a time, and copies
-// them to their place after the kept rows of the chunks before it: the arrays are the
-// same for any thread count, and no row is grouped, merged or built.
+// The summary of the rows scan_spend_rows scanned, with money times `scale`. Each fixed
+// chunk packs its kept rows into buffers without a branch per row (as
+// grouped_kept_rows lists them) and copies them to their place after the kept rows of
+// the chunks before it: the arrays are the same for any thread count, and no row is
+// grouped, merged or built.
 SpendSummary scaled_spend_summary(const SpendHistoryView& data, int n_threads,
-                                  const RowScan& scan, double scale, double log_scale) {
+                                  const RowScan& scan, double scale) {
     SpendSummary out;
+    const bool weighted = data.weights != nullptr;
     out.spend.resize(scan.kept);
     out.x.resize(scan.kept);
-    out.weight.resize(scan.kept);
-    std::vector<double> log_spend(scan.kept);
+    if (weighted) out.weight.resize(scan.kept);
     std::vector<std::size_t> first(scan.chunk_kept.size());
     for (std::size_t chunk = 1; chunk < first.size(); ++chunk)
         first[chunk] = first[chunk - 1] + scan.chunk_kept[chunk - 1];
     const auto keep = kept_spend_rows(data);
     for_each_chunk(
         data.n, n_threads, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
-            double x[clv_chunk], m[clv_chunk], w[clv_chunk], log_m[clv_chunk];
+            double x[clv_chunk], spend[clv_chunk], w[clv_chunk];
             std::size_t count = 0;
             for (std::size_t i = begin; i < end; ++i) {
                 x[count] = data.frequency[i];
-                m[count] = data.monetary_value[i];
+                spend[count] = data.frequency[i] * data.monetary_value[i] * scale;
                 w[count] = row_weight(data.weights, i);
                 count += static_cast<std::size_t>(keep(i));
             }
-            map_block<LogPositive>(m, static_cast<std::int64_t>(count), log_m);
-            const std::size_t to = first[chunk];
-            for (std::size_t j = 0; j < count; ++j) {
-                // A subnormal spend is outside log_positive's domain.
-                if (!(m[j] >= std::numeric_limits<double>::min()))
-                    log_m[j] = std::log(m[j]);
-                out.x[to + j] = x[j];
-                out.spend[to + j] = x[j] * m[j] * scale;
-                out.weight[to + j] = w[j];
-                log_spend[to + j] = log_m[j] + log_scale;
-            }
+            const auto to = static_cast<std::ptrdiff_t>(first[chunk]);
+            std::copy(x, x + count, out.x.begin() + to);
+            std::copy(spend, spend + count, out.spend.begin() + to);
+            if (weighted) std::copy(w, w + count, out.weight.begin() + to);
         });
-    sum_spend_by_x(out, log_spend, scan.max_x);
+    sum_spend_by_x(out, scan.max_x);
     return out;
 }
 
@@ -906,7 +931,7 @@ FitProblem spend_fit_problem(const SpendHistoryView& data, const ClvFitParams& p
     const double scale = scan.total_weight / scan.weighted_sum;
     const double log_scale = std::log(scale);
     FitProblem problem;
-    problem.spend = scaled_spend_summary(data, n_threads, scan, scale, log_scale);
+    problem.spend = scaled_spend_summary(data, n_threads, scan, scale);
     problem.param_scale = {1.0, 1.0, scale};
     problem.penalty_scale = {1.0, 1.0, 1.0 / scale};
     problem.start = fit_start(params, problem.param_scale);

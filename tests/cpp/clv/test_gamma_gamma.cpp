@@ -261,3 +261,32 @@ TEST_CASE("The Gamma-Gamma fit's summed likelihood equals the sum row by row") {
     check_summary_sums(false);
     check_summary_sums(true);
 }
+
+TEST_CASE("Gamma-Gamma on spend without spread between customers ends on its ridge") {
+    // Every customer's mean spend is that of one Gamma(p x, rate nu x): the optimum
+    // lies at q, v -> infinity with q / v -> nu, the likelihood that of a common nu.
+    Spend s;
+    const double xs[] = {1, 2, 3, 1, 5, 8, 2, 1, 4, 2, 1, 3};
+    const double ms[] = {20.5, 35.0, 12.0, 60.0, 18.25, 22.0,
+                         41.0, 9.5,  30.0, 27.5, 15.0,  33.0};
+    double spend = 0.0, purchases = 0.0;
+    for (std::size_t i = 0; i < 12; ++i) {
+        s.add(xs[i], ms[i]);
+        spend += xs[i] * ms[i];
+        purchases += xs[i];
+    }
+    const ClvFit fit = gamma_gamma_fit(s.view(), {});
+    REQUIRE(fit.converged);
+    const double p = fit.params[0], q = fit.params[1], v = fit.params[2];
+    CHECK(q > 1e6);
+    // The common nu's estimate: p over the mean value of a purchase.
+    const double nu = p * purchases / spend;
+    CHECK(q / v == doctest::Approx(nu).epsilon(1e-4));
+    double limit = 0.0;  // log L of Gamma(p x, rate nu x) mean spends
+    for (std::size_t i = 0; i < 12; ++i) {
+        const double shape = p * xs[i], rate = nu * xs[i];
+        limit += shape * std::log(rate) - std::lgamma(shape) +
+                 (shape - 1.0) * std::log(ms[i]) - rate * ms[i];
+    }
+    CHECK(fit.log_likelihood == doctest::Approx(limit).epsilon(1e-6));
+}

@@ -228,9 +228,14 @@ void check_close(const Eigen::MatrixXd& got, const Eigen::MatrixXd& want, double
 TEST_CASE("Covariance taken after the fit equals the fit's own, and the likelihood's") {
     const clv_test::History history =
         clv_test::simulate_bg_nbd(0.243, 4.414, 0.793, 2.426, 3000, 27.0, 39.0, 5);
-    const std::vector<double> spend_x = {1, 2, 3, 1, 5, 8, 2, 1, 4, 2, 1, 3};
-    const std::vector<double> spend_m = {20.5, 35.0, 12.0, 60.0, 18.25, 22.0,
-                                         41.0, 9.5,  30.0, 27.5, 15.0,  33.0};
+    // Spend that differs between customers, so that the Gamma-Gamma optimum is finite:
+    // without such spread it lies at q, v -> infinity, where no test of the gradient
+    // settles the walk.
+    std::vector<double> spend_x, spend_m;
+    for (int i = 0; i < 60; ++i) {
+        spend_x.push_back(1.0 + i % 5);
+        spend_m.push_back(10.0 * std::exp(1.2 * std::sin(1.7 * i)));
+    }
     const PurchaseHistoryView spend{spend_x.data(), spend_m.data(), nullptr, nullptr,
                                     spend_x.size()};
     for (const ClvModel model : {ClvModel::bg_nbd, ClvModel::modified_bg_nbd,

@@ -70,36 +70,41 @@ struct GammaGammaKernel {
         const auto rows = order == 2   ? spend_sums<2>(summary, n_threads)
                           : order == 1 ? spend_sums<1>(summary, n_threads)
                                        : spend_sums<0>(summary, n_threads);
-        // rows: sums of w x L, w L, w x u, w u, w x u^2, w u^2 with L = log(x m + v)
-        // and u = 1 / (x m + v).
+        // rows: sums of w x L, w L, w r, w x s, w x s^2 and w r (1 + s) with
+        // L = log1p(x m / v) = log(x m + v) - log v, s = v / (x m + v), r = 1 - s.
+        // Taken so, the gradient has no difference of large sums: where the data show
+        // no spread of spend between customers the optimum lies at q, v -> infinity,
+        // and w log v - w log(x m + v), summed, is rounding by q = 1e8.
         const double weight = summary.total_weight;
-        double ll = 0.0;
+        double ll = 0.0, x_weight = 0.0;  // x_weight: the sum of w x
         std::array<double, 3> gx{};
         std::array<double, 6> hx{};
         for (std::size_t j = 0; j < summary.x_values.size(); ++j) {
             const double x = summary.x_values[j], w = summary.x_weights[j];
             const XTerms terms = x_terms(x, order);
             ll += w * (terms.log_ratio + terms.px * terms.log_x);
+            x_weight += w * x;
             gx[0] += w * x * (terms.digamma_px + terms.log_x);
             gx[1] += w * terms.digamma_q;
             hx[0] += w * x * x * terms.trigamma_px;
             hx[1] += w * x * terms.trigamma_sum;
             hx[3] += w * terms.trigamma_q;
         }
-        ll += weight * (q * log_v - log_gamma_q) + p * summary.x_log_spend_sum -
-              summary.log_spend - p * rows[0] - q * rows[1];
+        const double x_log_ratio = summary.x_log_spend_sum - x_weight * log_v;
+        ll += p * x_log_ratio - weight * log_gamma_q - summary.log_spend - p * rows[0] -
+              q * rows[1];
         if (g != nullptr) {
-            g[0] = gx[0] + summary.x_log_spend_sum - rows[0];
-            g[1] = gx[1] + weight * log_v - rows[1];
-            g[2] = weight * q / v - p * rows[2] - q * rows[3];
+            g[0] = gx[0] + x_log_ratio - rows[0];
+            g[1] = gx[1] - rows[1];
+            g[2] = (q * rows[2] - p * rows[3]) / v;
         }
         if (h != nullptr) {
             h[0] = hx[0];
             h[1] = hx[1];
-            h[2] = -rows[2];
+            h[2] = -rows[3] / v;
             h[3] = hx[3];
-            h[4] = weight / v - rows[3];
-            h[5] = -weight * q / (v * v) + p * rows[4] + q * rows[5];
+            h[4] = rows[2] / v;
+            h[5] = (p * rows[4] - q * rows[5]) / (v * v);
         }
         return ll;
     }
@@ -107,6 +112,15 @@ struct GammaGammaKernel {
     // The row sums sum_summary needs for derivatives up to `order`, per fixed chunk.
     template <int order>
     std::array<double, 6> spend_sums(const SpendSummary& summary, int n_threads) const {
+        return summary.weight.empty()
+                   ? weighted_spend_sums<order, false>(summary, n_threads)
+                   : weighted_spend_sums<order, true>(summary, n_threads);
+    }
+
+    // spend_sums with the summary's weights, or (weighted false) every weight 1.
+    template <int order, bool weighted>
+    std::array<double, 6> weighted_spend_sums(const SpendSummary& summary,
+                                              int n_threads) const {
         const std::size_t n = summary.spend.size();
         const auto partial = chunk_parts<std::array<double, 6>>(
             n, clv_threads(n, n_threads),
@@ -116,26 +130,27 @@ struct GammaGammaKernel {
                 const double* xs = summary.x.data();
                 // A block at a time: its logarithms in one vectorised pass.
                 constexpr std::size_t block = 64;
-                double total[block], inverse[block], log_total[block];
+                double ratio[block], log1p_ratio[block];
+                const double inverse_v = 1.0 / v;
                 for (std::size_t at = begin; at < end; at += block) {
                     const std::size_t n_block = std::min(block, end - at);
+                    for (std::size_t i = 0; i < n_block; ++i)
+                        ratio[i] = spend[at + i] * inverse_v;
+                    map_block<Log1pNonNegative>(
+                        ratio, static_cast<std::int64_t>(n_block), log1p_ratio);
                     for (std::size_t i = 0; i < n_block; ++i) {
-                        total[i] = spend[at + i] + v;
-                        if constexpr (order >= 1) inverse[i] = 1.0 / total[i];
-                    }
-                    map_block<LogPositive>(total, static_cast<std::int64_t>(n_block),
-                                           log_total);
-                    for (std::size_t i = 0; i < n_block; ++i) {
-                        const double w_i = w[at + i], wx_i = w_i * xs[at + i];
-                        sum[0] += wx_i * log_total[i];
-                        sum[1] += w_i * log_total[i];
+                        const double w_i = weighted ? w[at + i] : 1.0;
+                        const double wx_i = w_i * xs[at + i];
+                        sum[0] += wx_i * log1p_ratio[i];
+                        sum[1] += w_i * log1p_ratio[i];
                         if constexpr (order >= 1) {
-                            const double u = inverse[i];
-                            sum[2] += wx_i * u;
-                            sum[3] += w_i * u;
+                            const double share = 1.0 / (1.0 + ratio[i]);  // s
+                            const double rest = ratio[i] * share;         // r = 1 - s
+                            sum[2] += w_i * rest;
+                            sum[3] += wx_i * share;
                             if constexpr (order == 2) {
-                                sum[4] += wx_i * u * u;
-                                sum[5] += w_i * u * u;
+                                sum[4] += wx_i * share * share;
+                                sum[5] += w_i * rest * (1.0 + share);
                             }
                         }
                     }

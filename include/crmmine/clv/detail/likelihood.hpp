@@ -273,7 +273,9 @@ ClvLogLikelihood total_log_likelihood(const std::vector<double>& params,
 // and w x log m, taken once). Built straight from the columns, with no rows grouped
 // or merged: a pass reads three arrays, and equal rows are rare in money.
 struct SpendSummary {
-    // By kept customer, in row order: x m (optimizer units), x and w.
+    // By kept customer, in row order: x m (optimizer units), x and w (empty where every
+    // weight is 1: a million customers' fit spends more on its arrays' first touch
+    // than on a pass).
     std::vector<double> spend, x, weight;
     // By distinct x, ascending: x, the total weight of its customers, and their
     // weighted sums of log m and (log m)^2 (optimizer units).
