@@ -268,6 +268,17 @@ TEST_CASE(
         clv_test::simulate_bg_nbd(0.243, 4.414, 0.793, 2.426, 10'000, 20.0, 40.0, 23);
     clv_test::check_warm_start([&] { return pareto_nbd_fit(sim.view(), {}); }, 2048,
                                1e-4);
+    // Samples of 256 and then 2,048 rows (the second from the first's optimum and
+    // curvature) before every row.
+    const std::size_t saved = detail::warm_start_rows;
+    detail::warm_start_rows = 256;
+    const std::size_t middle = detail::middle_sample_rows();
+    detail::warm_start_rows = saved;
+    REQUIRE(middle == 2048);
+    REQUIRE(pareto_nbd_fit(sim.view(), {}).n_unique >=
+            static_cast<std::int64_t>(4 * middle));
+    clv_test::check_warm_start([&] { return pareto_nbd_fit(sim.view(), {}); }, 256,
+                               1e-4);
 }
 
 TEST_CASE("A sample fit that ends on a ridge does not start the full fit") {

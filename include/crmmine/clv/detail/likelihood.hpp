@@ -387,6 +387,7 @@ public:
 
     const FitProblem& problem() const { return problem_; }
     int n_threads() const { return n_threads_; }
+    double penalizer() const { return penalizer_; }
 
     // The penalty on one parameter, theta on the optimizer's scale.
     double penalty(std::size_t j, double theta) const {
@@ -466,13 +467,13 @@ MinimizeResult minimize_objective(FitObjective<Kernel>& objective,
 // as many rows. Tests raise it to compare with a cold start.
 inline std::size_t warm_start_rows = 16'384;
 
-// Every k-th row of the problem, about warm_start_rows of them. The rows are grouped
-// by x, so the sample keeps the mix of purchase counts; the time table is shared.
-inline FitProblem strided_sample(const FitProblem& problem) {
+// Every k-th row of the problem, about n_rows of them. The rows are grouped by x, so
+// the sample keeps the mix of purchase counts; the time table is shared.
+inline FitProblem strided_sample(const FitProblem& problem, std::size_t n_rows) {
     FitProblem sample;
     sample.penalty_scale = problem.penalty_scale;
     sample.times = problem.times;
-    const std::size_t stride = problem.rows.size() / warm_start_rows;
+    const std::size_t stride = problem.rows.size() / n_rows;
     sample.rows.reserve(problem.rows.size() / stride + 1);
     for (std::size_t i = 0; i < problem.rows.size(); i += stride) {
         sample.rows.push_back(problem.rows[i]);
@@ -491,21 +492,13 @@ inline bool usable_warm_start(const MinimizeResult& warm) {
            warm.x.lpNorm<Eigen::Infinity>() <= std::log(1e6);
 }
 
-// Quasi-Newton on the objective from the sample fit's optimum y0, for kernels without
-// an analytic Hessian: the curvature starts as the sample's Hessian (central
-// differences of its gradient) and takes a BFGS update from each pair of consecutive
-// evaluations. L-BFGS from the same point spends a dozen passes over every row
-// learning a curvature the sample already knows to within its sampling error.
+// Quasi-Newton on the objective from y0, for kernels without an analytic Hessian: the
+// curvature starts as `curvature` and takes a BFGS update from each pair of
+// consecutive evaluations; it ends as the last update left it.
 template <class Kernel>
-MinimizeResult sample_curvature_minimize(FitObjective<Kernel>& objective,
-                                         FitObjective<Kernel>& sample_objective,
-                                         const Eigen::VectorXd& y0,
-                                         const MinimizeSettings& settings) {
-    Eigen::MatrixXd curvature = hessian_from_gradient(
-        [&](const Eigen::VectorXd& y, Eigen::VectorXd& g) {
-            sample_objective(y, g, nullptr);
-        },
-        y0, 1e-4);
+MinimizeResult curvature_minimize(FitObjective<Kernel>& objective,
+                                  const Eigen::VectorXd& y0, Eigen::MatrixXd& curvature,
+                                  const MinimizeSettings& settings) {
     Eigen::VectorXd last_y, last_g;
     MinimizeResult out = newton_minimize(
         [&](const Eigen::VectorXd& y, Eigen::VectorXd& g, Eigen::MatrixXd* hessian) {
@@ -521,6 +514,46 @@ MinimizeResult sample_curvature_minimize(FitObjective<Kernel>& objective,
         y0, settings);
     out.hessian.resize(0, 0);  // an approximation, not the optimum's Hessian
     return out;
+}
+
+// Rows of the second sample, between the first and all rows, on problems of at least
+// four times as many rows.
+inline std::size_t middle_sample_rows() {
+    return 8 * warm_start_rows;
+}
+
+// The fit from the sample fit's optimum y0, for kernels without an analytic Hessian.
+// The curvature starts as the sample's Hessian (central differences of its gradient):
+// L-BFGS from the same point spends a dozen passes over every row learning a
+// curvature the sample already knows to within its sampling error. On a problem of at
+// least four times middle_sample_rows, a second sample of that many rows is fitted
+// first, from y0 and that curvature: its optimum is within a third of the first's
+// sampling error, so the fit on every row (a pass over a million Pareto/NBD customers
+// costs 0.3 s, over the second sample 0.04 s) takes fewer steps.
+template <class Kernel>
+MinimizeResult sample_curvature_minimize(FitObjective<Kernel>& objective,
+                                         FitObjective<Kernel>& sample_objective,
+                                         Eigen::VectorXd y0,
+                                         const MinimizeSettings& settings) {
+    Eigen::MatrixXd curvature = hessian_from_gradient(
+        [&](const Eigen::VectorXd& y, Eigen::VectorXd& g) {
+            sample_objective(y, g, nullptr);
+        },
+        y0, 1e-4);
+    const FitProblem& problem = objective.problem();
+    if (problem.rows.size() >= 4 * middle_sample_rows()) {
+        const FitProblem middle = strided_sample(problem, middle_sample_rows());
+        FitObjective<Kernel> middle_objective(middle, objective.penalizer(),
+                                              objective.n_threads());
+        Eigen::MatrixXd middle_curvature = curvature;
+        const MinimizeResult step =
+            curvature_minimize(middle_objective, y0, middle_curvature, settings);
+        if (usable_warm_start(step)) {
+            y0 = step.x;
+            curvature = middle_curvature;
+        }
+    }
+    return curvature_minimize(objective, y0, curvature, settings);
 }
 
 template <class Kernel, class = void>
@@ -634,7 +667,7 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
     // it.
     MinimizeResult result;
     if (!sums_summary<Kernel>::value && problem.rows.size() >= 4 * warm_start_rows) {
-        const FitProblem sample = strided_sample(problem);
+        const FitProblem sample = strided_sample(problem, warm_start_rows);
         FitObjective<Kernel> sample_objective(sample, params.penalizer, n_threads);
         const MinimizeResult warm = minimize_objective(sample_objective, y0, settings);
         if (usable_warm_start(warm)) {
