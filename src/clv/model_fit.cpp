@@ -819,9 +819,6 @@ void sum_spend_by_x(SpendSummary& out, double max_x) {
         out.x_weights.push_back(sums.weight);
         out.x_log_spend.push_back(sums.log_spend);
         out.x_log_spend_squares.push_back(sums.squares);
-        out.total_weight += sums.weight;
-        out.log_spend += sums.log_spend;
-        out.x_log_spend_sum += x * sums.log_spend;
     };
     const std::size_t n = out.x.size();
     if (max_x <= 4.0 * static_cast<double>(n) + 1024.0) {

@@ -75,23 +75,26 @@ struct GammaGammaKernel {
         // Taken so, the gradient has no difference of large sums: where the data show
         // no spread of spend between customers the optimum lies at q, v -> infinity,
         // and w log v - w log(x m + v), summed, is rounding by q = 1e8.
-        const double weight = summary.total_weight;
-        double ll = 0.0, x_weight = 0.0;  // x_weight: the sum of w x
+        double ll = 0.0, weight = 0.0, x_weight = 0.0;  // sums of w and w x
+        double log_spend = 0.0, x_log_spend = 0.0;      // of w log m and w x log m
         std::array<double, 3> gx{};
         std::array<double, 6> hx{};
         for (std::size_t j = 0; j < summary.x_values.size(); ++j) {
             const double x = summary.x_values[j], w = summary.x_weights[j];
             const XTerms terms = x_terms(x, order);
             ll += w * (terms.log_ratio + terms.px * terms.log_x);
+            weight += w;
             x_weight += w * x;
+            log_spend += summary.x_log_spend[j];
+            x_log_spend += x * summary.x_log_spend[j];
             gx[0] += w * x * (terms.digamma_px + terms.log_x);
             gx[1] += w * terms.digamma_q;
             hx[0] += w * x * x * terms.trigamma_px;
             hx[1] += w * x * terms.trigamma_sum;
             hx[3] += w * terms.trigamma_q;
         }
-        const double x_log_ratio = summary.x_log_spend_sum - x_weight * log_v;
-        ll += p * x_log_ratio - weight * log_gamma_q - summary.log_spend - p * rows[0] -
+        const double x_log_ratio = x_log_spend - x_weight * log_v;
+        ll += p * x_log_ratio - weight * log_gamma_q - log_spend - p * rows[0] -
               q * rows[1];
         if (g != nullptr) {
             g[0] = gx[0] + x_log_ratio - rows[0];
@@ -220,13 +223,13 @@ inline std::optional<std::array<double, 3>> gamma_gamma_moment_start(
     if (!(spread > 0.0 && slope > 0.0 && intercept > 0.0)) return std::nullopt;
     const double p = 1.0 / slope;
     const double q = 1.0 / intercept + 0.5;  // trigamma(q) ~ 1 / q + 1 / (2 q^2)
-    double log_v_sum = 0.0;
+    double log_v_sum = 0.0, weight = 0.0;
     for (std::size_t j = 0; j < summary.x_values.size(); ++j) {
         const double x = summary.x_values[j], w = summary.x_weights[j];
         log_v_sum += summary.x_log_spend[j] + w * (std::log(x) - digamma(p * x));
+        weight += w;
     }
-    const std::array<double, 3> start{
-        p, q, std::exp(log_v_sum / summary.total_weight + digamma(q))};
+    const std::array<double, 3> start{p, q, std::exp(log_v_sum / weight + digamma(q))};
     for (const double value : start)
         if (!(value >= 1e-4 && value <= 1e4)) return std::nullopt;
     return start;

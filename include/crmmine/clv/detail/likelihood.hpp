@@ -270,8 +270,8 @@ ClvLogLikelihood total_log_likelihood(const std::vector<double>& params,
 // A spend fit's customers as the Gamma-Gamma sums read them. Only log(x m + v) joins
 // a customer's data to a parameter; every other term is a function of x alone (summed
 // over the distinct x with their weights) or linear in the parameters (sums of w log m
-// and w x log m, taken once). Built straight from the columns, with no rows grouped
-// or merged: a pass reads three arrays, and equal rows are rare in money.
+// and w x log m, from their sums by x). Built straight from the columns, with no rows
+// grouped or merged: a pass reads three arrays, and equal rows are rare in money.
 struct SpendSummary {
     // By kept customer, in row order: x m (optimizer units), x and w (empty where every
     // weight is 1: a million customers' fit spends more on its arrays' first touch
@@ -280,9 +280,6 @@ struct SpendSummary {
     // By distinct x, ascending: x, the total weight of its customers, and their
     // weighted sums of log m and (log m)^2 (optimizer units).
     std::vector<double> x_values, x_weights, x_log_spend, x_log_spend_squares;
-    double total_weight = 0.0;     // sum of w
-    double log_spend = 0.0;        // sum of w log m
-    double x_log_spend_sum = 0.0;  // sum of w x log m
 };
 
 // A fit on collapsed rows. The optimizer works on rescaled data (time so that the
