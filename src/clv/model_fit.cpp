@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -295,28 +296,25 @@ struct ScannedRow {
     double x, T, weight, value;
 };
 
-// Checks every row (as check_rows; the lowest bad row is the one reported) and scans
-// those that keep(i) holds, fields(i) giving their fields, in one pass over the
-// columns. Sums are per fixed chunk, added in chunk order, so they do not depend on
-// the thread count.
-template <class Check, class Keep, class Fields>
-RowScan scan_rows(std::size_t n, int n_threads, const Check& check, Keep&& keep,
-                  Fields&& fields) {
-    const auto chunks = detail::chunk_parts<RowScan>(
-        n, n_threads, [&](std::size_t begin, std::size_t end, RowScan& scan) {
-            check_chunk(check, begin, end);
-            // Left-out rows add zeros, without a branch (grouped_kept_rows).
-            for (std::size_t i = begin; i < end; ++i) {
-                const bool kept = keep(i);
-                const ScannedRow row = fields(i);
-                const double weight = kept ? row.weight : 0.0;
-                scan.max_x = std::max(scan.max_x, kept ? row.x : 0.0);
-                scan.max_T = std::max(scan.max_T, kept ? row.T : 0.0);
-                scan.total_weight += weight;
-                scan.weighted_sum += weight * row.value;
-                scan.kept += static_cast<std::size_t>(kept);
-            }
-        });
+// Adds the rows of [begin, end) that keep(i) holds, fields(i) giving their fields, to
+// a chunk's scan. Left-out rows add zeros, without a branch (grouped_kept_rows).
+template <class Keep, class Fields>
+void scan_chunk(std::size_t begin, std::size_t end, Keep&& keep, Fields&& fields,
+                RowScan& scan) {
+    for (std::size_t i = begin; i < end; ++i) {
+        const bool kept = keep(i);
+        const ScannedRow row = fields(i);
+        const double weight = kept ? row.weight : 0.0;
+        scan.max_x = std::max(scan.max_x, kept ? row.x : 0.0);
+        scan.max_T = std::max(scan.max_T, kept ? row.T : 0.0);
+        scan.total_weight += weight;
+        scan.weighted_sum += weight * row.value;
+        scan.kept += static_cast<std::size_t>(kept);
+    }
+}
+
+// The scan of every row from the scans of the fixed chunks, added in chunk order.
+RowScan combined_scan(const std::vector<RowScan>& chunks) {
     RowScan all;
     all.chunk_kept.reserve(chunks.size());
     for (const RowScan& scan : chunks) {
@@ -328,6 +326,20 @@ RowScan scan_rows(std::size_t n, int n_threads, const Check& check, Keep&& keep,
         all.chunk_kept.push_back(scan.kept);
     }
     return all;
+}
+
+// Checks every row (as check_rows; the lowest bad row is the one reported) and scans
+// those that keep(i) holds, fields(i) giving their fields, in one pass over the
+// columns. Sums are per fixed chunk, added in chunk order, so they do not depend on
+// the thread count.
+template <class Check, class Keep, class Fields>
+RowScan scan_rows(std::size_t n, int n_threads, const Check& check, Keep&& keep,
+                  Fields&& fields) {
+    return combined_scan(detail::chunk_parts<RowScan>(
+        n, n_threads, [&](std::size_t begin, std::size_t end, RowScan& scan) {
+            check_chunk(check, begin, end);
+            scan_chunk(begin, end, keep, fields, scan);
+        }));
 }
 
 // The rows row_at(i), i < n, grouped by increasing x (x_at(i), a whole number at
@@ -750,15 +762,14 @@ auto kept_spend_rows(const SpendHistoryView& data) {
     };
 }
 
-// The spend rows of a fit, checked and scanned: sums over the money.
-RowScan scan_spend_rows(const SpendHistoryView& data, int n_threads) {
-    require(data.n > 0, "frequency", "is empty; pass at least one customer to fit");
-    const RowScan scan = scan_rows(data.n, n_threads, SpendCheck{data, SpendUse::fit},
-                                   kept_spend_rows(data), [&](std::size_t i) {
-                                       return ScannedRow{data.frequency[i], 0.0,
-                                                         row_weight(data.weights, i),
-                                                         data.monetary_value[i]};
-                                   });
+// The fields a scan reads of spend row i.
+ScannedRow spend_fields(const SpendHistoryView& data, std::size_t i) {
+    return ScannedRow{data.frequency[i], 0.0, row_weight(data.weights, i),
+                      data.monetary_value[i]};
+}
+
+// That a spend scan found rows to fit.
+void require_spend_fit_rows(const SpendHistoryView& data, const RowScan& scan) {
     if (!(scan.total_weight > 0.0))
         require(std::any_of(data.frequency, data.frequency + data.n,
                             [](double x) { return x >= 1.0; }),
@@ -766,7 +777,98 @@ RowScan scan_spend_rows(const SpendHistoryView& data, int n_threads) {
                 "has no repeat purchase; the Gamma-Gamma model learns spend from "
                 "customers with repeat purchases");
     require_fit_rows(scan);
+}
+
+// The spend rows of a fit, checked and scanned: sums over the money.
+RowScan scan_spend_rows(const SpendHistoryView& data, int n_threads) {
+    require(data.n > 0, "frequency", "is empty; pass at least one customer to fit");
+    const RowScan scan = scan_rows(
+        data.n, n_threads, SpendCheck{data, SpendUse::fit}, kept_spend_rows(data),
+        [&](std::size_t i) { return spend_fields(data, i); });
+    require_spend_fit_rows(data, scan);
     return scan;
+}
+
+// A spend fit's rows, checked and scanned as by scan_spend_rows, with the summary's
+// row arrays (spend = x m, not yet scaled), all in one pass over the columns: reading
+// a million customers' columns costs more than a likelihood pass.
+struct PackedSpend {
+    RowScan scan;
+    SpendSummary summary;
+};
+
+// Each thread takes one run of consecutive fixed chunks; a chunk is checked, scanned
+// (sums per chunk, added in chunk order) and its kept rows packed without a branch per
+// row onto its run's arrays, and the runs are joined in order: arrays and sums are the
+// same for any thread count. The first run's arrays become the summary's, with room
+// for every row; room never written is never paged in.
+PackedSpend packed_spend_rows(const SpendHistoryView& data, int n_threads) {
+    const std::size_t n = data.n;
+    require(n > 0, "frequency", "is empty; pass at least one customer to fit");
+    const auto n_chunks = static_cast<std::size_t>(detail::clv_chunk_count(n));
+    const auto n_runs = static_cast<std::size_t>(detail::clv_threads(n, n_threads));
+    const bool weighted = data.weights != nullptr;
+    const SpendCheck check{data, SpendUse::fit};
+    const auto keep = kept_spend_rows(data);
+    std::vector<RowScan> chunks(n_chunks);
+    std::vector<detail::SpendSummary> runs(n_runs);
+    // Each run's own first error: the lowest run's is the lowest bad row.
+    std::vector<std::exception_ptr> errors(n_runs);
+    auto pack_run = [&](std::size_t run) {
+        const std::size_t first = run * n_chunks / n_runs;
+        const std::size_t last = (run + 1) * n_chunks / n_runs;
+        detail::SpendSummary& packed = runs[run];
+        const std::size_t room =
+            run == 0 ? n : std::min(n, last * clv_chunk) - first * clv_chunk;
+        auto make_room = [room](std::vector<double>& column) {
+            column.reserve(room);
+            advise_huge_pages(column.data(), room * sizeof(double));
+        };
+        make_room(packed.spend);
+        make_room(packed.x);
+        if (weighted) make_room(packed.weight);
+        double x[clv_chunk], spend[clv_chunk], w[clv_chunk];
+        for (std::size_t chunk = first; chunk < last; ++chunk) {
+            const std::size_t begin = chunk * clv_chunk;
+            const std::size_t end = std::min(n, begin + clv_chunk);
+            check_chunk(check, begin, end);
+            scan_chunk(
+                begin, end, keep, [&](std::size_t i) { return spend_fields(data, i); },
+                chunks[chunk]);
+            std::size_t count = 0;
+            for (std::size_t i = begin; i < end; ++i) {
+                x[count] = data.frequency[i];
+                spend[count] = data.frequency[i] * data.monetary_value[i];
+                w[count] = row_weight(data.weights, i);
+                count += static_cast<std::size_t>(keep(i));
+            }
+            packed.x.insert(packed.x.end(), x, x + count);
+            packed.spend.insert(packed.spend.end(), spend, spend + count);
+            if (weighted) packed.weight.insert(packed.weight.end(), w, w + count);
+        }
+    };
+    parallel_for(static_cast<std::int64_t>(n_runs), static_cast<int>(n_runs),
+                 [&](std::int64_t run) {
+                     const auto at = static_cast<std::size_t>(run);
+                     try {
+                         pack_run(at);
+                     } catch (...) {
+                         errors[at] = std::current_exception();
+                     }
+                 });
+    for (const std::exception_ptr& error : errors)
+        if (error) std::rethrow_exception(error);
+    PackedSpend out{combined_scan(chunks), std::move(runs[0])};
+    detail::SpendSummary& summary = out.summary;
+    for (std::size_t run = 1; run < n_runs; ++run) {
+        const detail::SpendSummary& more = runs[run];
+        summary.x.insert(summary.x.end(), more.x.begin(), more.x.end());
+        summary.spend.insert(summary.spend.end(), more.spend.begin(), more.spend.end());
+        summary.weight.insert(summary.weight.end(), more.weight.begin(),
+                              more.weight.end());
+    }
+    require_spend_fit_rows(data, out.scan);
+    return out;
 }
 
 // The rows scan_spend_rows scanned, collapsed.
@@ -851,38 +953,11 @@ void sum_spend_by_x(SpendSummary& out, double max_x) {
     emit(x, sums);
 }
 
-// The summary of the rows scan_spend_rows scanned, with money times `scale`. Each fixed
-// chunk packs its kept rows into buffers without a branch per row (as
-// grouped_kept_rows lists them) and copies them to their place after the kept rows of
-// the chunks before it: the arrays are the same for any thread count, and no row is
-// grouped, merged or built.
-SpendSummary scaled_spend_summary(const SpendHistoryView& data, int n_threads,
-                                  const RowScan& scan, double scale) {
-    SpendSummary out;
-    const bool weighted = data.weights != nullptr;
-    out.spend.resize(scan.kept);
-    out.x.resize(scan.kept);
-    if (weighted) out.weight.resize(scan.kept);
-    std::vector<std::size_t> first(scan.chunk_kept.size());
-    for (std::size_t chunk = 1; chunk < first.size(); ++chunk)
-        first[chunk] = first[chunk - 1] + scan.chunk_kept[chunk - 1];
-    const auto keep = kept_spend_rows(data);
-    for_each_chunk(
-        data.n, n_threads, [&](std::size_t chunk, std::size_t begin, std::size_t end) {
-            double x[clv_chunk], spend[clv_chunk], w[clv_chunk];
-            std::size_t count = 0;
-            for (std::size_t i = begin; i < end; ++i) {
-                x[count] = data.frequency[i];
-                spend[count] = data.frequency[i] * data.monetary_value[i] * scale;
-                w[count] = row_weight(data.weights, i);
-                count += static_cast<std::size_t>(keep(i));
-            }
-            const auto to = static_cast<std::ptrdiff_t>(first[chunk]);
-            std::copy(x, x + count, out.x.begin() + to);
-            std::copy(spend, spend + count, out.spend.begin() + to);
-            if (weighted) std::copy(w, w + count, out.weight.begin() + to);
-        });
-    sum_spend_by_x(out, scan.max_x);
+// The summary of the rows packed_spend_rows packed, with money times `scale`.
+detail::SpendSummary scaled_spend_summary(PackedSpend packed, double scale) {
+    detail::SpendSummary out = std::move(packed.summary);
+    for (double& spend : out.spend) spend *= scale;
+    sum_spend_by_x(out, packed.scan.max_x);
     return out;
 }
 
@@ -924,18 +999,20 @@ FitProblem purchase_fit_problem(ClvModel model, const PurchaseHistoryView& data,
 FitProblem spend_fit_problem(const SpendHistoryView& data, const ClvFitParams& params,
                              int n_threads) {
     params.validate(ClvModel::gamma_gamma);
-    const RowScan scan = scan_spend_rows(data, n_threads);
+    PackedSpend packed = packed_spend_rows(data, n_threads);
+    const RowScan& scan = packed.scan;
     const double scale = scan.total_weight / scan.weighted_sum;
     const double log_scale = std::log(scale);
+    const double total_weight = scan.total_weight;
     FitProblem problem;
-    problem.spend = scaled_spend_summary(data, n_threads, scan, scale);
+    problem.spend = scaled_spend_summary(std::move(packed), scale);
     problem.param_scale = {1.0, 1.0, scale};
     problem.penalty_scale = {1.0, 1.0, 1.0 / scale};
     problem.start = fit_start(params, problem.param_scale);
     if (params.initial.empty())
         if (const auto start = gamma_gamma_moment_start(problem.spend))
             problem.start.assign(start->begin(), start->end());
-    problem.total_weight = scan.total_weight;
+    problem.total_weight = total_weight;
     // The density of a mean spend in scaled money is the original over `scale`.
     problem.log_likelihood_offset = problem.total_weight * log_scale;
     return problem;
