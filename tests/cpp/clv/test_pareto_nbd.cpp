@@ -281,6 +281,19 @@ TEST_CASE(
                                1e-4);
 }
 
+TEST_CASE("A small Pareto/NBD fit from an eighth of its rows ends at the cold one") {
+    // 3,000 CDNOW-like customers, below four times warm_start_rows: the sample is an
+    // eighth of the distinct rows.
+    const History sim =
+        clv_test::simulate_bg_nbd(0.243, 4.414, 0.793, 2.426, 3'000, 26.0, 39.0, 7);
+    const ClvFit fit = pareto_nbd_fit(sim.view(), {});
+    REQUIRE(fit.n_unique < static_cast<std::int64_t>(4 * detail::warm_start_rows));
+    REQUIRE(detail::warm_sample_rows<detail::ParetoNbdKernel>(static_cast<std::size_t>(
+                fit.n_unique)) == static_cast<std::size_t>(fit.n_unique) / 8);
+    clv_test::check_warm_start([&] { return pareto_nbd_fit(sim.view(), {}); },
+                               detail::warm_start_rows, 1e-4);
+}
+
 TEST_CASE("A sample fit that ends on a ridge does not start the full fit") {
     // Little dropout heterogeneity: the fit of a sample of 2,048 walks off to s = 5e8,
     // beta = 2e10, where the likelihood is flat; started there, the full fit stopped
@@ -301,6 +314,9 @@ TEST_CASE(
     "Pareto/NBD fit on customers who hardly ever drop out ends at the NBD limit") {
     // Dropout probability about 1e-6 a purchase: the optimum lies at s / beta -> 0,
     // where the likelihood is the NBD's of purchases alone.
+    // A sample of an eighth of the rows still finds an interior optimum here; the fit
+    // from it walks off towards s, beta -> 0 and is abandoned for the fit from the
+    // start, which tries the limit.
     const History sim =
         clv_test::simulate_bg_nbd(0.7, 8.0, 1e-3, 1e3, 5'000, 20.0, 40.0, 5);
     const ClvFit fit = pareto_nbd_fit(sim.view(), {});
@@ -318,10 +334,13 @@ TEST_CASE(
 
 TEST_CASE("Pareto/NBD fit where the data show dropout is the L-BFGS fit, bit for bit") {
     // BG/NBD customers as in CDNOW: the start's gradient points to the limit without
-    // dropout, which is tried and turned down.
+    // dropout, which is tried and turned down. (From the start: no sample warm start.)
     const History sim =
         clv_test::simulate_bg_nbd(0.243, 4.414, 0.793, 2.426, 3'000, 26.0, 39.0, 7);
+    const std::size_t saved = detail::warm_start_rows;
+    detail::warm_start_rows = std::size_t{1} << 40;
     const ClvFit fit = pareto_nbd_fit(sim.view(), {});
+    detail::warm_start_rows = saved;
     REQUIRE(fit.converged);
     const detail::FitProblem problem =
         detail::purchase_fit_problem(ClvModel::pareto_nbd, sim.view(), {}, 1);

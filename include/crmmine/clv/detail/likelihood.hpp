@@ -20,7 +20,7 @@
 // A kernel whose parameters 2 and 3 set a dropout rate of mean proportional to
 // params[2] / params[3] may name the kernel of its limit without dropout, on
 // parameters 0 and 1, as NoDropoutLimit, with no_dropout_try_from, the least log
-// params[3] (optimizer units) at which a fit tries that limit (ridge_minimize).
+// params[3] (optimizer units) at which a fit tries that limit (walk_with_limit).
 // A kernel whose sum over rows reduces to a few arrays, as the Gamma-Gamma's does, may
 // name `using Summary = SpendSummary` and sum from the problem's summary with
 // double sum_summary(const SpendSummary&, double* gradient, double* hessian, n_threads)
@@ -445,24 +445,41 @@ private:
     std::vector<double> time_table_;
 };
 
-// Newton's method where the kernel has a Hessian, else L-BFGS.
-template <class Kernel>
+// Newton's method where the kernel has a Hessian, else L-BFGS; stop as in
+// lbfgs_minimize.
+template <class Kernel, class Stop = NeverStop>
 MinimizeResult minimize_objective(FitObjective<Kernel>& objective,
                                   const Eigen::VectorXd& y0,
-                                  const MinimizeSettings& settings) {
+                                  const MinimizeSettings& settings, Stop&& stop = {}) {
     if constexpr (Kernel::has_hessian)
-        return newton_minimize(objective, y0, settings);
+        return newton_minimize(objective, y0, settings, 5.0, stop);
     else
         return lbfgs_minimize(
             [&](const Eigen::VectorXd& y, Eigen::VectorXd& g) {
                 return objective(y, g, nullptr);
             },
-            y0, settings);
+            y0, settings, stop);
 }
 
 // Rows of the sample fit that warm-starts Newton on problems of at least four times
 // as many rows. Tests raise it to compare with a cold start.
 inline std::size_t warm_start_rows = 16'384;
+
+// Rows of the sample that warm-starts a fit on n distinct rows; 0 for none. From four
+// times warm_start_rows, warm_start_rows. Below, a kernel without an analytic Hessian
+// (fitted by quasi-Newton, whose curvature a cold start learns over a dozen passes)
+// still gains from an eighth of the rows, down to a 128th of warm_start_rows: CDNOW's
+// Pareto/NBD (1,016 rows) fits in 6 passes from a sample of 128 rows and its
+// curvature, against 24 from the start, in half the time. Newton needs no curvature
+// learnt, and a small sample's optimum near the BG/NBD's boundary a -> 0 started it
+// towards a lower local optimum on Online Retail.
+template <class Kernel>
+std::size_t warm_sample_rows(std::size_t n) {
+    if (n >= 4 * warm_start_rows) return warm_start_rows;
+    const std::size_t least = warm_start_rows / 128;
+    if (Kernel::has_hessian || n < 4 * least) return 0;
+    return std::max(least, n / 8);
+}
 
 // Every k-th row of the problem, about n_rows of them. The rows are grouped by x, so
 // the sample keeps the mix of purchase counts; the time table is shared.
@@ -485,17 +502,18 @@ inline FitProblem strided_sample(const FitProblem& problem, std::size_t n_rows) 
 // gradient test passes anywhere on it, and the full fit would stop where the sample's
 // walk ended instead of where the data's optimum lies.
 inline bool usable_warm_start(const MinimizeResult& warm) {
-    return warm.converged && warm.x.allFinite() &&
+    return warm.converged && !warm.at_limit && warm.x.allFinite() &&
            warm.x.lpNorm<Eigen::Infinity>() <= std::log(1e6);
 }
 
 // Quasi-Newton on the objective from y0, for kernels without an analytic Hessian: the
 // curvature starts as `curvature` and takes a BFGS update from each pair of
-// consecutive evaluations; it ends as the last update left it.
-template <class Kernel>
+// consecutive evaluations; it ends as the last update left it. stop as in
+// newton_minimize.
+template <class Kernel, class Stop = NeverStop>
 MinimizeResult curvature_minimize(FitObjective<Kernel>& objective,
                                   const Eigen::VectorXd& y0, Eigen::MatrixXd& curvature,
-                                  const MinimizeSettings& settings) {
+                                  const MinimizeSettings& settings, Stop&& stop = {}) {
     Eigen::VectorXd last_y, last_g;
     MinimizeResult out = newton_minimize(
         [&](const Eigen::VectorXd& y, Eigen::VectorXd& g, Eigen::MatrixXd* hessian) {
@@ -508,7 +526,7 @@ MinimizeResult curvature_minimize(FitObjective<Kernel>& objective,
             if (hessian != nullptr) *hessian = curvature;
             return f;
         },
-        y0, settings);
+        y0, settings, 5.0, stop);
     out.hessian.resize(0, 0);  // an approximation, not the optimum's Hessian
     return out;
 }
@@ -526,12 +544,14 @@ inline std::size_t middle_sample_rows() {
 // least four times middle_sample_rows, a second sample of that many rows is fitted
 // first, from y0 and that curvature: its optimum is within a third of the first's
 // sampling error, so the fit on every row (a pass over a million Pareto/NBD customers
-// costs 0.3 s, over the second sample 0.04 s) takes fewer steps.
-template <class Kernel>
+// costs 0.3 s, over the second sample 0.04 s) takes fewer steps. stop applies to
+// the fit on every row.
+template <class Kernel, class Stop = NeverStop>
 MinimizeResult sample_curvature_minimize(FitObjective<Kernel>& objective,
                                          FitObjective<Kernel>& sample_objective,
                                          Eigen::VectorXd y0,
-                                         const MinimizeSettings& settings) {
+                                         const MinimizeSettings& settings,
+                                         Stop&& stop = {}) {
     Eigen::MatrixXd curvature = hessian_from_gradient(
         [&](const Eigen::VectorXd& y, Eigen::VectorXd& g) {
             sample_objective(y, g, nullptr);
@@ -550,7 +570,7 @@ MinimizeResult sample_curvature_minimize(FitObjective<Kernel>& objective,
             curvature = middle_curvature;
         }
     }
-    return curvature_minimize(objective, y0, curvature, settings);
+    return curvature_minimize(objective, y0, curvature, settings, stop);
 }
 
 template <class Kernel, class = void>
@@ -604,42 +624,52 @@ MinimizeResult try_no_dropout_limit(FitObjective<Kernel>& objective,
                            "converged: largest gradient component below tol, at the "
                            "limit without dropout");
             out.converged = true;
+            out.at_limit = true;
             break;
         }
     }
     return out;
 }
 
-// The fit's walk (Newton where the kernel has a Hessian, else L-BFGS) with one try
-// of the limit without dropout (try_no_dropout_limit), all within max_iter.
+// walk(stop), a walk of the fit asking stop(y, f, g) at each iterate, with one try of
+// the limit without dropout (try_no_dropout_limit) within max_iter where the kernel
+// has that limit and no penalty keeps the optimum off its ridge; else
+// walk(NeverStop{}).
+template <class Kernel, class Walk>
+MinimizeResult walk_with_limit(FitObjective<Kernel>& objective,
+                               const MinimizeSettings& settings, Walk&& walk) {
+    if constexpr (has_no_dropout_limit<Kernel>::value) {
+        if (objective.penalizer() == 0.0) {
+            using Vector = Eigen::VectorXd;
+            MinimizeResult at_limit;
+            bool tried = false;
+            int n_iter = 0;  // the stop test is asked once per iteration
+            auto stop = [&](const Vector& y, double f, const Vector& g) {
+                const int iteration = n_iter++;
+                if (tried || !(y[3] >= Kernel::no_dropout_try_from && g[2] > 0.0 &&
+                               g[3] < 0.0 && std::fabs(g[2] + g[3]) <= 0.3 * g[2]))
+                    return false;
+                tried = true;
+                MinimizeSettings rest = settings;
+                rest.max_iter = settings.max_iter - iteration;
+                at_limit = try_no_dropout_limit(objective, y, f, g, rest);
+                at_limit.n_iter += iteration;
+                return at_limit.converged;
+            };
+            MinimizeResult walked = walk(stop);
+            return walked.stopped ? at_limit : walked;
+        }
+    }
+    return walk(NeverStop{});
+}
+
+// minimize_objective from y0 with the try of walk_with_limit.
 template <class Kernel>
-MinimizeResult ridge_minimize(FitObjective<Kernel>& objective,
-                              const Eigen::VectorXd& y0,
-                              const MinimizeSettings& settings) {
-    using Vector = Eigen::VectorXd;
-    MinimizeResult at_limit;
-    bool tried = false;
-    int n_iter = 0;  // the stop test is asked once per iteration
-    auto stop = [&](const Vector& y, double f, const Vector& g) {
-        const int iteration = n_iter++;
-        if (tried || !(y[3] >= Kernel::no_dropout_try_from && g[2] > 0.0 &&
-                       g[3] < 0.0 && std::fabs(g[2] + g[3]) <= 0.3 * g[2]))
-            return false;
-        tried = true;
-        MinimizeSettings rest = settings;
-        rest.max_iter = settings.max_iter - iteration;
-        at_limit = try_no_dropout_limit(objective, y, f, g, rest);
-        at_limit.n_iter += iteration;
-        return at_limit.converged;
-    };
-    MinimizeResult walk;
-    if constexpr (Kernel::has_hessian)
-        walk = newton_minimize(objective, y0, settings, 5.0, stop);
-    else
-        walk = lbfgs_minimize(
-            [&](const Vector& y, Vector& g) { return objective(y, g, nullptr); }, y0,
-            settings, stop);
-    return walk.stopped ? at_limit : walk;
+MinimizeResult walk_minimize(FitObjective<Kernel>& objective, const Eigen::VectorXd& y0,
+                             const MinimizeSettings& settings) {
+    return walk_with_limit(objective, settings, [&](auto&& stop) {
+        return minimize_objective(objective, y0, settings, stop);
+    });
 }
 
 template <class Kernel>
@@ -659,28 +689,46 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
     // Each step from the start costs a pass over every row. On many rows the optimum
     // of an evenly spread sample lies within its sampling error of the full one, from
     // where two or three Newton steps on every row finish: a million customers fit in
-    // 2 full passes instead of 7. The start stays where the sample fit fails. A spend
-    // fit starts from its moments (spend_fit_problem), as near as a sample would bring
-    // it.
+    // 2 full passes instead of 7 (warm_sample_rows). The sample is walked as the full
+    // fit is, so data without dropout find the limit on it as cheaply; the start stays
+    // where the sample fit fails or ends at that limit. A spend fit starts from its
+    // moments (spend_fit_problem), as near as a sample would bring it.
     MinimizeResult result;
-    if (!sums_summary<Kernel>::value && problem.rows.size() >= 4 * warm_start_rows) {
-        const FitProblem sample = strided_sample(problem, warm_start_rows);
+    int abandoned_iterations = 0;
+    const std::size_t sample_rows =
+        sums_summary<Kernel>::value ? 0 : warm_sample_rows<Kernel>(problem.rows.size());
+    if (sample_rows > 0) {
+        const FitProblem sample = strided_sample(problem, sample_rows);
         FitObjective<Kernel> sample_objective(sample, params.penalizer, n_threads);
-        const MinimizeResult warm = minimize_objective(sample_objective, y0, settings);
+        const MinimizeResult warm = walk_minimize(sample_objective, y0, settings);
         if (usable_warm_start(warm)) {
-            y0 = warm.x;
-            if constexpr (!Kernel::has_hessian)
-                result = sample_curvature_minimize(objective, sample_objective, y0,
-                                                   settings);
+            if constexpr (Kernel::has_hessian) {
+                y0 = warm.x;
+            } else {
+                // Where the data show no dropout a sample's noise may still put its
+                // optimum inside, and the fit on every row then walks off along a
+                // ridge (s and beta -> 0 together) where the limit is never tried; a
+                // walk past the sample's bounds is abandoned for the fit from the
+                // start, which tries it.
+                int iterations = 0;  // the stop test is asked once per iteration
+                bool walked_off = false;
+                result = sample_curvature_minimize(
+                    objective, sample_objective, warm.x, settings,
+                    [&](const Eigen::VectorXd& y, double, const Eigen::VectorXd&) {
+                        ++iterations;
+                        walked_off = y.lpNorm<Eigen::Infinity>() > std::log(1e6);
+                        return walked_off;
+                    });
+                if (walked_off) {
+                    abandoned_iterations = iterations;
+                    result = MinimizeResult{};
+                }
+            }
         }
     }
     if (result.x.size() == 0) {
-        if constexpr (has_no_dropout_limit<Kernel>::value) {
-            // A penalty keeps the optimum off the ridge.
-            if (params.penalizer == 0.0)
-                result = ridge_minimize(objective, y0, settings);
-        }
-        if (result.x.size() == 0) result = minimize_objective(objective, y0, settings);
+        result = walk_minimize(objective, y0, settings);
+        result.n_iter += abandoned_iterations;
     }
 
     ClvFit fit;

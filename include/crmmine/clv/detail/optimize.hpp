@@ -38,7 +38,8 @@ struct MinimizeResult {
     Eigen::MatrixXd hessian;  // at x, when the method computed it (Newton); else empty
     int n_iter = 0;
     bool converged = false;
-    bool stopped = false;  // ended by the caller's stop test (lbfgs_minimize)
+    bool stopped = false;   // ended by the caller's stop test (lbfgs_minimize)
+    bool at_limit = false;  // ended at a limit of the model (try_no_dropout_limit)
     std::string message;
 };
 

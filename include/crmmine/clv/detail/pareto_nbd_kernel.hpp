@@ -159,7 +159,7 @@ inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
     const double b = alpha_smaller ? e1 : e2;  // exponent on small + tau
     const double p = alpha_smaller ? e2 : e1;  // exponent on large + tau
     const double d = large - small;
-    const double a = std::exp(log_a);  // b + p - 1, passed exactly
+    const double a = e1 + e2 - 1.0;  // b + p - 1
     const double delta = t1 - t0;
     // dK / d (b, p, small, large)
     double g_b = 0.0, g_p = 0.0, g_small = 0.0, g_large = 0.0;
@@ -170,12 +170,16 @@ inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
     struct End {
         double kappa, d_b, d_p, d_small, d_large;
     };
-    auto end = [&](double tau, double log_v, int which, End& e) {
+    // log_small = log((small + t1) / v) and log_large = log((large + t1) / u): 0 at t1,
+    // and at t0 differences of the span's logarithms, whose rounding (a few 1e-16,
+    // times the exponents) stays far below the 1e-3 of the two ends' difference that
+    // this path asks for.
+    auto end = [&](double tau, double log_v, double log_small, double log_large,
+                   int which, End& e) {
         const double v = small + tau, u = large + tau;
         const Hyp2f1Series& series = series_at(which);
         if (!series.converged) return false;
         const double rest = t1 - tau;
-        const double log_small = log1p_fast(rest / v), log_large = log1p_fast(rest / u);
         e.kappa = log_v + b * log_small + p * log_large + series.log_value;
         if (gradient) {
             e.d_b = log_small + series.d_q;
@@ -197,9 +201,14 @@ inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
         g_small = far_gradient[2];
         g_large = far_gradient[3];
     }
+    const double log_alpha_ratio = span.log_alpha_t1 - span.log_alpha_t0;
+    const double log_beta_ratio = span.log_beta_t1 - span.log_beta_t0;
     if (!done &&
-        end(t0, alpha_smaller ? span.log_alpha_t0 : span.log_beta_t0, 0, lower) &&
-        end(t1, alpha_smaller ? span.log_alpha_t1 : span.log_beta_t1, 1, upper)) {
+        end(t0, alpha_smaller ? span.log_alpha_t0 : span.log_beta_t0,
+            alpha_smaller ? log_alpha_ratio : log_beta_ratio,
+            alpha_smaller ? log_beta_ratio : log_alpha_ratio, 0, lower) &&
+        end(t1, alpha_smaller ? span.log_alpha_t1 : span.log_beta_t1, 0.0, 0.0, 1,
+            upper)) {
         const double one_minus_w = -std::expm1(upper.kappa - lower.kappa);
         // Below this the difference of the two ends would lose more than three digits.
         if (one_minus_w > 1e-3) {
