@@ -294,6 +294,27 @@ TEST_CASE("A small Pareto/NBD fit from an eighth of its rows ends at the cold on
                                detail::warm_start_rows, 1e-4);
 }
 
+TEST_CASE("A bounded walk ends at its first iterate past the bound, unconverged") {
+    // How a small sample that walks out along a ridge is dropped early.
+    const History sim =
+        clv_test::simulate_bg_nbd(0.243, 4.414, 0.793, 2.426, 3'000, 26.0, 39.0, 7);
+    const detail::FitProblem problem =
+        detail::purchase_fit_problem(ClvModel::pareto_nbd, sim.view(), {}, 1);
+    detail::FitObjective<detail::ParetoNbdKernel> objective(problem, 0.0, 1);
+    const detail::MinimizeResult free = detail::walk_minimize(
+        objective, Eigen::VectorXd::Zero(4), detail::MinimizeSettings{});
+    REQUIRE(free.converged);
+    const double bound = 0.5 * free.x.lpNorm<Eigen::Infinity>();
+    const detail::MinimizeResult bounded = detail::walk_minimize(
+        objective, Eigen::VectorXd::Zero(4), detail::MinimizeSettings{}, bound);
+    CHECK_FALSE(bounded.converged);
+    CHECK_FALSE(detail::usable_warm_start(bounded, bound));
+    CHECK(detail::warm_start_bound(detail::warm_start_rows / 8) ==
+          doctest::Approx(std::log(100.0)));
+    CHECK(detail::warm_start_bound(detail::warm_start_rows) ==
+          doctest::Approx(std::log(1e6)));
+}
+
 TEST_CASE("A sample fit that ends on a ridge does not start the full fit") {
     // Little dropout heterogeneity: the fit of a sample of 2,048 walks off to s = 5e8,
     // beta = 2e10, where the likelihood is flat; started there, the full fit stopped
