@@ -510,7 +510,7 @@ inline bool usable_warm_start(const MinimizeResult& warm,
 }
 
 // The bound on |log parameter| (optimizer units) within which a sample's walk may
-// start the full fit. A small sample (below warm_start_rows) is held to a thousand
+// start the full fit. A small sample (below warm_start_rows) is held to a hundred
 // times its scale: on BG/NBD customers with little dropout heterogeneity a sample of
 // 140 walks out along the Pareto/NBD's ridge s, beta -> infinity for 50 iterations,
 // and the fit on every row, started out there, takes longer than from the start.
@@ -553,12 +553,11 @@ inline std::size_t middle_sample_rows() {
 // kernels without an analytic Hessian. The curvature starts as the sample's Hessian
 // (forward differences of its gradient): L-BFGS from the same point spends a dozen
 // passes over every row learning a curvature the sample already knows to within its
-// sampling error. On a problem of at
-// least four times middle_sample_rows, a second sample of that many rows is fitted
-// first, from y0 and that curvature: its optimum is within a third of the first's
-// sampling error, so the fit on every row (a pass over a million Pareto/NBD customers
-// costs 0.3 s, over the second sample 0.04 s) takes fewer steps. stop applies to
-// the fit on every row.
+// sampling error. On a problem of at least four times middle_sample_rows, a second
+// sample of that many rows is fitted first, from y0 and that curvature: its optimum
+// is within a third of the first's sampling error, so the fit on every row (a pass
+// over a million Pareto/NBD customers costs 0.3 s, over the second sample 0.04 s)
+// takes fewer steps. stop applies to the fit on every row.
 template <class Kernel, class Stop = NeverStop>
 MinimizeResult sample_curvature_minimize(FitObjective<Kernel>& objective,
                                          FitObjective<Kernel>& sample_objective,
