@@ -209,13 +209,16 @@ inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
             alpha_smaller ? log_beta_ratio : log_alpha_ratio, 0, lower) &&
         end(t1, alpha_smaller ? span.log_alpha_t1 : span.log_beta_t1, 0.0, 0.0, 1,
             upper)) {
-        const double one_minus_w = -std::expm1(upper.kappa - lower.kappa);
+        // w = exp(kappa(t1) - kappa(t0)); 1 - w by expm1 only where w is near 1 (the
+        // cheaper exp is exact enough below 0.6).
+        const double log_w = upper.kappa - lower.kappa;
+        const double w = std::exp(log_w);
+        const double one_minus_w = log_w < -0.5 ? 1.0 - w : -std::expm1(log_w);
         // Below this the difference of the two ends would lose more than three digits.
         if (one_minus_w > 1e-3) {
             done = true;
             out.log_value = lower.kappa + std::log(one_minus_w) - log_a;
             if (gradient) {
-                const double w = 1.0 - one_minus_w;
                 auto combine = [&](double lo, double hi) {
                     return (lo - w * hi) / one_minus_w;
                 };
