@@ -287,8 +287,6 @@ struct RowScan {
     double total_weight = 0.0;
     double weighted_sum = 0.0;
     std::size_t kept = 0;  // rows kept
-    // Of a whole scan: the rows kept in each fixed chunk (detail::for_each_chunk).
-    std::vector<std::size_t> chunk_kept;
 };
 
 // The fields of one row that a scan reads.
@@ -316,14 +314,12 @@ void scan_chunk(std::size_t begin, std::size_t end, Keep&& keep, Fields&& fields
 // The scan of every row from the scans of the fixed chunks, added in chunk order.
 RowScan combined_scan(const std::vector<RowScan>& chunks) {
     RowScan all;
-    all.chunk_kept.reserve(chunks.size());
     for (const RowScan& scan : chunks) {
         all.max_x = std::max(all.max_x, scan.max_x);
         all.max_T = std::max(all.max_T, scan.max_T);
         all.total_weight += scan.total_weight;
         all.weighted_sum += scan.weighted_sum;
         all.kept += scan.kept;
-        all.chunk_kept.push_back(scan.kept);
     }
     return all;
 }

@@ -498,13 +498,15 @@ inline FitProblem strided_sample(const FitProblem& problem, std::size_t n_rows) 
     return sample;
 }
 
-// Whether a sample fit's optimum may start the full fit. Not where a parameter went
-// past a million times or below a millionth of its scale: there the likelihood is
-// flat along a ridge (the Pareto/NBD's s, beta -> infinity, the BG/NBD's a, b), the
-// gradient test passes anywhere on it, and the full fit would stop where the sample's
-// walk ended instead of where the data's optimum lies.
-inline bool usable_warm_start(const MinimizeResult& warm,
-                              double bound = std::log(1e6)) {
+// |log parameter| (optimizer units) of a million times or a millionth of the scale:
+// beyond, the likelihood is flat along a ridge (the Pareto/NBD's s, beta -> infinity,
+// the BG/NBD's a, b) and the gradient test passes anywhere on it.
+inline const double ridge_bound = std::log(1e6);
+
+// Whether a sample fit's optimum may start the full fit: not past `bound`, where the
+// full fit would stop where the sample's walk ended instead of where the data's
+// optimum lies.
+inline bool usable_warm_start(const MinimizeResult& warm, double bound = ridge_bound) {
     return warm.converged && !warm.at_limit && warm.x.allFinite() &&
            warm.x.lpNorm<Eigen::Infinity>() <= bound;
 }
@@ -515,7 +517,7 @@ inline bool usable_warm_start(const MinimizeResult& warm,
 // 140 walks out along the Pareto/NBD's ridge s, beta -> infinity for 50 iterations,
 // and the fit on every row, started out there, takes longer than from the start.
 inline double warm_start_bound(std::size_t sample_rows) {
-    return std::log(sample_rows < warm_start_rows ? 1e2 : 1e6);
+    return sample_rows < warm_start_rows ? std::log(1e2) : ridge_bound;
 }
 
 // Quasi-Newton on the objective from y0, for kernels without an analytic Hessian: the
@@ -729,7 +731,7 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
                 // Where the data show no dropout a sample's noise may still put its
                 // optimum inside, and the fit on every row then walks off along a
                 // ridge (s and beta -> 0 together) where the limit is never tried; a
-                // walk past the sample's bounds is abandoned for the fit from the
+                // walk past ridge_bound is abandoned for the fit from the
                 // start, which tries it.
                 int iterations = 0;  // the stop test is asked once per iteration
                 bool walked_off = false;
@@ -737,7 +739,7 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
                     objective, sample_objective, warm, settings,
                     [&](const Eigen::VectorXd& y, double, const Eigen::VectorXd&) {
                         ++iterations;
-                        walked_off = y.lpNorm<Eigen::Infinity>() > std::log(1e6);
+                        walked_off = y.lpNorm<Eigen::Infinity>() > ridge_bound;
                         return walked_off;
                     });
                 if (walked_off) {
