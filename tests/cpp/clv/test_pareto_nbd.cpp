@@ -294,6 +294,92 @@ TEST_CASE("A small Pareto/NBD fit from an eighth of its rows ends at the cold on
                                detail::warm_start_rows, 1e-4);
 }
 
+TEST_CASE("The information matrix is the mean outer product of the rows' scores") {
+    // Oracle: each row's score in log parameters by central differences of its own
+    // log-likelihood, independent of the analytic gradient.
+    const History sim =
+        clv_test::simulate_bg_nbd(0.243, 4.414, 0.793, 2.426, 300, 26.0, 39.0, 11);
+    const detail::FitProblem problem =
+        detail::purchase_fit_problem(ClvModel::pareto_nbd, sim.view(), {}, 1);
+    for (const double penalizer : {0.0, 0.1}) {
+        CAPTURE(penalizer);
+        detail::FitObjective<detail::ParetoNbdKernel> objective(problem, penalizer, 1);
+        const Eigen::Vector4d y(-0.5, -1.3, -0.3, -1.2);
+        Eigen::VectorXd g(4), g_plain(4);
+        Eigen::MatrixXd information;
+        const double f = objective.information(y, g, information);
+        CHECK(f == objective(y, g_plain, nullptr));
+        CHECK(g == g_plain);
+
+        auto row_log_likelihood = [&](const detail::CustomerRow& row,
+                                      const Eigen::Vector4d& at) {
+            std::array<double, 4> theta{};
+            for (int j = 0; j < 4; ++j)
+                theta[static_cast<std::size_t>(j)] = std::exp(at[j]);
+            const detail::ParetoNbdKernel kernel(theta.data());
+            detail::CustomerRow one = row;
+            one.weight = 1.0;
+            return detail::sum_log_likelihood(kernel, {one}, nullptr, 1);
+        };
+        Eigen::Matrix4d outer = Eigen::Matrix4d::Zero();
+        Eigen::Vector4d mean = Eigen::Vector4d::Zero();
+        for (const detail::CustomerRow& row : problem.rows) {
+            Eigen::Vector4d score;
+            for (int j = 0; j < 4; ++j) {
+                const double h = 1e-5;
+                Eigen::Vector4d up = y, down = y;
+                up[j] += h;
+                down[j] -= h;
+                score[j] =
+                    (row_log_likelihood(row, up) - row_log_likelihood(row, down)) /
+                    (2 * h);
+            }
+            outer += row.weight * score * score.transpose();
+            mean += row.weight * score;
+        }
+        outer /= problem.total_weight;
+        mean /= problem.total_weight;
+        Eigen::Matrix4d expected = outer - mean * mean.transpose();
+        for (int j = 0; j < 4; ++j) {
+            const double t =
+                std::exp(y[j]) * problem.penalty_scale[static_cast<std::size_t>(j)];
+            expected(j, j) += 4.0 * penalizer * t * t;
+        }
+        for (int i = 0; i < 4; ++i)
+            for (int j = 0; j < 4; ++j) {
+                CAPTURE(i);
+                CAPTURE(j);
+                CHECK(information(i, j) ==
+                      doctest::Approx(expected(i, j)).epsilon(1e-6).scale(1e-6));
+            }
+    }
+}
+
+TEST_CASE("An informed walk ends at the L-BFGS walk's optimum in fewer iterations") {
+    // The walk a sample gets (fit_model), on CDNOW-like customers.
+    const History sim =
+        clv_test::simulate_bg_nbd(0.243, 4.414, 0.793, 2.426, 3'000, 26.0, 39.0, 7);
+    const detail::FitProblem problem =
+        detail::purchase_fit_problem(ClvModel::pareto_nbd, sim.view(), {}, 1);
+    const detail::FitProblem sample =
+        detail::strided_sample(problem, problem.rows.size() / 8);
+    detail::FitObjective<detail::ParetoNbdKernel> objective(sample, 0.0, 1);
+    const Eigen::VectorXd start = Eigen::VectorXd::Zero(4);
+    const detail::MinimizeResult plain =
+        detail::walk_minimize(objective, start, detail::MinimizeSettings{});
+    const detail::MinimizeResult informed =
+        detail::walk_minimize(objective, start, detail::MinimizeSettings{},
+                              std::numeric_limits<double>::infinity(), true);
+    REQUIRE(plain.converged);
+    REQUIRE(informed.converged);
+    CHECK(informed.f == doctest::Approx(plain.f).epsilon(1e-12));
+    for (int j = 0; j < 4; ++j) {
+        CAPTURE(j);
+        CHECK(informed.x[j] == doctest::Approx(plain.x[j]).epsilon(1e-5));
+    }
+    CHECK(informed.n_iter < plain.n_iter);
+}
+
 TEST_CASE("A bounded walk ends at its first iterate past the bound, unconverged") {
     // How a small sample that walks out along a ridge is dropped early.
     const History sim =

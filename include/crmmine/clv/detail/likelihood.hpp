@@ -151,6 +151,15 @@ constexpr int packed_index(int k, int i, int j) {
     return i * k - i * (i - 1) / 2 + (j - i);
 }
 
+// The packed upper triangle of g g'.
+template <std::size_t k>
+void pack_outer_product(const std::array<double, k>& g,
+                        std::array<double, packed_size(static_cast<int>(k))>& packed) {
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < k; ++i)
+        for (std::size_t j = i; j < k; ++j) packed[at++] = g[i] * g[j];
+}
+
 // Whether a kernel sums rows of one x together (add_group) rather than one by one.
 template <class Kernel, class = void>
 struct has_group_sums : std::false_type {};
@@ -159,8 +168,10 @@ struct has_group_sums<Kernel, std::void_t<decltype(&Kernel::add_group)>>
     : std::true_type {};
 
 // Sum over rows of weight * log L and, when gradient is not null, of weight *
-// d log L / d params, and, when hessian is not null (kernels with has_hessian), of
-// weight * d2 log L / d params2, packed.
+// d log L / d params, and, when hessian is not null, packed: for kernels with
+// has_hessian the sum of weight * d2 log L / d params2; for the others the sum of
+// weight * (d log L / d params)(d log L / d params)', the outer products of the rows'
+// scores (FitObjective::information).
 template <class Kernel>
 double sum_log_likelihood(const Kernel& kernel, const std::vector<CustomerRow>& rows,
                           double* gradient, int n_threads, double* hessian = nullptr) {
@@ -193,11 +204,13 @@ double sum_log_likelihood(const Kernel& kernel, const std::vector<CustomerRow>& 
                 }
                 double* g_out = order >= 1 ? g.data() : nullptr;
                 double ll = 0.0;
-                if constexpr (Kernel::has_hessian)
+                if constexpr (Kernel::has_hessian) {
                     ll = kernel.log_likelihood(terms, row, g_out,
                                                order == 2 ? h.data() : nullptr);
-                else
+                } else {
                     ll = kernel.log_likelihood(terms, row, g_out);
+                    if (order == 2) pack_outer_product(g, h);
+                }
                 const double w = row.weight;
                 sum[0] += w * ll;
                 if (order >= 1)
@@ -403,6 +416,25 @@ public:
 
     double operator()(const Eigen::VectorXd& y, Eigen::VectorXd& grad,
                       Eigen::MatrixXd* hessian) {
+        return evaluate(y, grad, hessian, false);
+    }
+
+    // The objective and its gradient at y, and BHHH's approximation of its Hessian
+    // for kernels without an analytic one: the customers' scores (gradients of
+    // log L in y), their weighted mean outer product less the outer product of their
+    // mean, plus the penalty's Hessian. From the same pass as the gradient; positive
+    // semi-definite everywhere and, for a model that fits, near the Hessian at the
+    // optimum.
+    double information(const Eigen::VectorXd& y, Eigen::VectorXd& grad,
+                       Eigen::MatrixXd& information) {
+        static_assert(!Kernel::has_hessian && !sums_summary<Kernel>::value);
+        information.resize(k, k);
+        return evaluate(y, grad, &information, true);
+    }
+
+private:
+    double evaluate(const Eigen::VectorXd& y, Eigen::VectorXd& grad,
+                    Eigen::MatrixXd* hessian, bool scores) {
         std::array<double, k> theta{};
         for (std::size_t j = 0; j < static_cast<std::size_t>(k); ++j) {
             theta[j] = std::exp(y[static_cast<Eigen::Index>(j)]);
@@ -417,6 +449,9 @@ public:
         const double weight = problem_.total_weight;
         double* h_out = hessian != nullptr ? h.data() : nullptr;
         double f = -sum(kernel, g.data(), h_out) / weight;
+        std::array<double, k> mean_score{};
+        for (std::size_t j = 0; j < static_cast<std::size_t>(k); ++j)
+            mean_score[j] = g[j] * theta[j] / weight;
         for (int i = 0; i < k; ++i) {
             const auto is = static_cast<std::size_t>(i);
             grad[i] = -g[is] * theta[is] / weight;
@@ -425,8 +460,13 @@ public:
                     const auto js = static_cast<std::size_t>(j);
                     double value = theta[is] * theta[js] *
                                    h[static_cast<std::size_t>(packed_index(k, i, j))];
-                    if (i == j) value += theta[is] * g[is];
-                    (*hessian)(i, j) = (*hessian)(j, i) = -value / weight;
+                    if (scores) {
+                        value = value / weight - mean_score[is] * mean_score[js];
+                    } else {
+                        if (i == j) value += theta[is] * g[is];
+                        value = -value / weight;
+                    }
+                    (*hessian)(i, j) = (*hessian)(j, i) = value;
                 }
             if (penalizer_ > 0.0) {
                 const double p = penalty(is, theta[is]);
@@ -438,27 +478,73 @@ public:
         return f;
     }
 
-private:
     const FitProblem& problem_;
     double penalizer_;
     int n_threads_;
     std::vector<double> time_table_;
 };
 
-// Newton's method where the kernel has a Hessian, else L-BFGS; stop as in
-// lbfgs_minimize.
+// Quasi-Newton on the objective from y0, for kernels without an analytic Hessian. The
+// curvature is the information matrix of each evaluation (FitObjective::information)
+// while the largest gradient component exceeds information_above or the curvature is
+// empty; after that it takes a BFGS update from each pair of consecutive evaluations
+// and ends as the last update left it. stop as in newton_minimize.
+template <class Kernel, class Stop = NeverStop>
+MinimizeResult curvature_minimize(
+    FitObjective<Kernel>& objective, const Eigen::VectorXd& y0,
+    Eigen::MatrixXd& curvature, const MinimizeSettings& settings, Stop&& stop = {},
+    double information_above = std::numeric_limits<double>::infinity()) {
+    Eigen::VectorXd last_y, last_g;
+    bool informed = curvature.size() == 0 || std::isfinite(information_above);
+    MinimizeResult out = newton_minimize(
+        [&](const Eigen::VectorXd& y, Eigen::VectorXd& g, Eigen::MatrixXd* hessian) {
+            const double f = informed ? objective.information(y, g, curvature)
+                                      : objective(y, g, nullptr);
+            if (std::isfinite(f) && g.allFinite()) {
+                if (informed)
+                    informed = g.lpNorm<Eigen::Infinity>() > information_above;
+                else if (last_y.size() != 0)
+                    bfgs_update(curvature, y - last_y, g - last_g);
+                last_y = y;
+                last_g = g;
+            }
+            if (hessian != nullptr) *hessian = curvature;
+            return f;
+        },
+        y0, settings, 5.0, stop);
+    out.hessian.resize(0, 0);  // an approximation, not the optimum's Hessian
+    return out;
+}
+
+// Where an informed walk (minimize_objective) of a kernel without an analytic Hessian
+// stops taking the information matrix as its curvature (largest gradient component):
+// far from the optimum it is a better curvature than quasi-Newton learns over a dozen
+// steps, near it updates from the walk's own steps converge faster. Only samples are
+// walked so (fit_model): where the optimum lies at infinity, as when hardly anybody
+// buys again, this walk can crawl along a ridge that L-BFGS leaves by the gradient
+// test.
+inline constexpr double information_gradient = 1e-2;
+
+// Newton's method where the kernel has a Hessian, else L-BFGS or, where `informed`,
+// curvature_minimize from the information matrix; stop as in lbfgs_minimize.
 template <class Kernel, class Stop = NeverStop>
 MinimizeResult minimize_objective(FitObjective<Kernel>& objective,
                                   const Eigen::VectorXd& y0,
-                                  const MinimizeSettings& settings, Stop&& stop = {}) {
-    if constexpr (Kernel::has_hessian)
+                                  const MinimizeSettings& settings, Stop&& stop = {},
+                                  bool informed = false) {
+    if constexpr (Kernel::has_hessian) {
         return newton_minimize(objective, y0, settings, 5.0, stop);
-    else
+    } else if (informed) {
+        Eigen::MatrixXd curvature;
+        return curvature_minimize(objective, y0, curvature, settings, stop,
+                                  information_gradient);
+    } else {
         return lbfgs_minimize(
             [&](const Eigen::VectorXd& y, Eigen::VectorXd& g) {
                 return objective(y, g, nullptr);
             },
             y0, settings, stop);
+    }
 }
 
 // Rows of the sample fit that warm-starts Newton on problems of at least four times
@@ -518,31 +604,6 @@ inline bool usable_warm_start(const MinimizeResult& warm, double bound = ridge_b
 // and the fit on every row, started out there, takes longer than from the start.
 inline double warm_start_bound(std::size_t sample_rows) {
     return sample_rows < warm_start_rows ? std::log(1e2) : ridge_bound;
-}
-
-// Quasi-Newton on the objective from y0, for kernels without an analytic Hessian: the
-// curvature starts as `curvature` and takes a BFGS update from each pair of
-// consecutive evaluations; it ends as the last update left it. stop as in
-// newton_minimize.
-template <class Kernel, class Stop = NeverStop>
-MinimizeResult curvature_minimize(FitObjective<Kernel>& objective,
-                                  const Eigen::VectorXd& y0, Eigen::MatrixXd& curvature,
-                                  const MinimizeSettings& settings, Stop&& stop = {}) {
-    Eigen::VectorXd last_y, last_g;
-    MinimizeResult out = newton_minimize(
-        [&](const Eigen::VectorXd& y, Eigen::VectorXd& g, Eigen::MatrixXd* hessian) {
-            const double f = objective(y, g, nullptr);
-            if (std::isfinite(f) && g.allFinite()) {
-                if (last_y.size() != 0) bfgs_update(curvature, y - last_y, g - last_g);
-                last_y = y;
-                last_g = g;
-            }
-            if (hessian != nullptr) *hessian = curvature;
-            return f;
-        },
-        y0, settings, 5.0, stop);
-    out.hessian.resize(0, 0);  // an approximation, not the optimum's Hessian
-    return out;
 }
 
 // Rows of the second sample, between the first and all rows, on problems of at least
@@ -682,13 +743,15 @@ MinimizeResult walk_with_limit(FitObjective<Kernel>& objective,
 template <class Kernel>
 MinimizeResult walk_minimize(FitObjective<Kernel>& objective, const Eigen::VectorXd& y0,
                              const MinimizeSettings& settings,
-                             double bound = std::numeric_limits<double>::infinity()) {
+                             double bound = std::numeric_limits<double>::infinity(),
+                             bool informed = false) {
     return walk_with_limit(objective, settings, [&](auto&& stop) {
         return minimize_objective(
             objective, y0, settings,
             [&](const Eigen::VectorXd& y, double f, const Eigen::VectorXd& g) {
                 return y.lpNorm<Eigen::Infinity>() > bound || stop(y, f, g);
-            });
+            },
+            informed);
     });
 }
 
@@ -711,7 +774,9 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
     // where two or three Newton steps on every row finish: a million customers fit in
     // 2 full passes instead of 7 (warm_sample_rows). The sample is walked as the full
     // fit is, so data without dropout find the limit on it as cheaply; the start stays
-    // where the sample fit fails or ends at that limit. A spend fit starts from its
+    // where the sample fit fails or ends at that limit. Without an analytic Hessian
+    // the sample's walk is informed (minimize_objective): CDNOW's Pareto/NBD sample of
+    // 146 rows fits in 22 passes, against 39 with L-BFGS. A spend fit starts from its
     // moments (spend_fit_problem), as near as a sample would bring it.
     MinimizeResult result;
     int abandoned_iterations = 0;
@@ -723,7 +788,7 @@ ClvFit fit_model(ClvModel model, const FitProblem& problem,
         // A walk that leaves the bound is ended there: it cannot start the fit.
         const double bound = warm_start_bound(sample.rows.size());
         const MinimizeResult warm =
-            walk_minimize(sample_objective, y0, settings, bound);
+            walk_minimize(sample_objective, y0, settings, bound, true);
         if (usable_warm_start(warm, bound)) {
             if constexpr (Kernel::has_hessian) {
                 y0 = warm.x;
