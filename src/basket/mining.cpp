@@ -123,7 +123,33 @@ MiningPlan plan_mining(const BasketsView& baskets, const MiningParams& params) {
     return plan;
 }
 
+namespace {
+
+// Sorts up to 16 distinct labels by rank: each label's place is the number of labels
+// before it in the order, counted for all 16 lanes at once (the fixed-width loop
+// vectorises). No branch depends on the labels, where insertion sort mispredicts
+// about once per label on the random order of real baskets.
+void rank_sort16(std::int32_t* first, std::int32_t* last, bool descending) {
+    const auto n = static_cast<std::size_t>(last - first);
+    std::int32_t key[16], place[16] = {};
+    // Labels are non-negative: descending sorts -label ascending. Padding sorts last
+    // and is never placed.
+    for (std::size_t i = 0; i < 16; ++i)
+        key[i] = i < n ? (descending ? -first[i] : first[i]) : INT32_MAX;
+    for (std::size_t j = 0; j < n; ++j) {
+        const std::int32_t pivot = key[j];
+        for (std::size_t i = 0; i < 16; ++i) place[i] += pivot < key[i] ? 1 : 0;
+    }
+    for (std::size_t i = 0; i < n; ++i) first[place[i]] = descending ? -key[i] : key[i];
+}
+
+}  // namespace
+
 void sort_labels(std::int32_t* first, std::int32_t* last, bool descending) {
+    if (last - first <= 16) {
+        rank_sort16(first, last, descending);
+        return;
+    }
     if (last - first > 24) {
         if (descending)
             std::sort(first, last,

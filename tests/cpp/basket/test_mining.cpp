@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <random>
 #include <string>
 #include <vector>
@@ -298,4 +300,26 @@ TEST_CASE("automatic resolves to a concrete algorithm") {
     CHECK(a != Algorithm::automatic);
     CHECK(resolve_algorithm(Algorithm::apriori, raw.view(), MiningParams{}) ==
           Algorithm::apriori);
+}
+
+TEST_CASE("sort_labels orders runs of every length as std::sort does") {
+    // Short runs take the rank sort, middle ones insertion sort, long ones std::sort.
+    std::mt19937 rng(17);
+    std::vector<std::int32_t> pool(5000);
+    std::iota(pool.begin(), pool.end(), 0);
+    for (const bool descending : {false, true})
+        for (int length = 0; length <= 40; ++length)
+            for (int trial = 0; trial < 20; ++trial) {
+                std::shuffle(pool.begin(), pool.end(), rng);
+                std::vector<std::int32_t> run(pool.begin(), pool.begin() + length);
+                if (trial == 0 && length > 0) run[0] = 0;  // the smallest label
+                std::vector<std::int32_t> expected = run;
+                std::sort(expected.begin(), expected.end());
+                if (descending) std::reverse(expected.begin(), expected.end());
+                basket::detail::sort_labels(run.data(), run.data() + run.size(),
+                                            descending);
+                CAPTURE(length);
+                CAPTURE(descending);
+                CHECK(run == expected);
+            }
 }

@@ -240,7 +240,7 @@ inline int threads_for(const MiningPlan& plan, std::int64_t n_entries) noexcept 
     return n_entries < min_parallel_entries ? 1 : plan.n_threads;
 }
 
-// Sorts a short run of labels (a basket) ascending or descending.
+// Sorts a short run of distinct labels (a basket) ascending or descending.
 void sort_labels(std::int32_t* first, std::int32_t* last, bool descending);
 
 }  // namespace crmmine::basket::detail
