@@ -125,20 +125,22 @@ MiningPlan plan_mining(const BasketsView& baskets, const MiningParams& params) {
 
 namespace {
 
-// Sorts up to 16 distinct labels by rank: each label's place is the number of labels
-// before it in the order, counted for all 16 lanes at once (the fixed-width loop
-// vectorises). No branch depends on the labels, where insertion sort mispredicts
-// about once per label on the random order of real baskets.
-void rank_sort16(std::int32_t* first, std::int32_t* last, bool descending) {
+// Sorts up to `width` distinct labels by rank: each label's place is the number of
+// labels before it in the order, counted for all lanes at once (the fixed-width loop
+// vectorises). No branch depends on the labels, where insertion sort and std::sort
+// mispredict about once per comparison on the random order of real baskets.
+template <std::size_t width>
+void rank_sort(std::int32_t* first, std::int32_t* last, bool descending) {
     const auto n = static_cast<std::size_t>(last - first);
-    std::int32_t key[16], place[16] = {};
+    alignas(64) std::int32_t key[width];
+    alignas(64) std::int32_t place[width] = {};
     // Labels are non-negative: descending sorts -label ascending. Padding sorts last
     // and is never placed.
-    for (std::size_t i = 0; i < 16; ++i)
+    for (std::size_t i = 0; i < width; ++i)
         key[i] = i < n ? (descending ? -first[i] : first[i]) : INT32_MAX;
     for (std::size_t j = 0; j < n; ++j) {
         const std::int32_t pivot = key[j];
-        for (std::size_t i = 0; i < 16; ++i) place[i] += pivot < key[i] ? 1 : 0;
+        for (std::size_t i = 0; i < width; ++i) place[i] += pivot < key[i] ? 1 : 0;
     }
     for (std::size_t i = 0; i < n; ++i) first[place[i]] = descending ? -key[i] : key[i];
 }
@@ -146,27 +148,17 @@ void rank_sort16(std::int32_t* first, std::int32_t* last, bool descending) {
 }  // namespace
 
 void sort_labels(std::int32_t* first, std::int32_t* last, bool descending) {
-    if (last - first <= 16) {
-        rank_sort16(first, last, descending);
-        return;
-    }
-    if (last - first > 24) {
-        if (descending)
-            std::sort(first, last,
-                      [](std::int32_t a, std::int32_t b) { return a > b; });
-        else
-            std::sort(first, last);
-        return;
-    }
-    for (std::int32_t* i = first + (first != last); i < last; ++i) {
-        const std::int32_t value = *i;
-        std::int32_t* j = i;
-        if (descending)
-            for (; j > first && *(j - 1) < value; --j) *j = *(j - 1);
-        else
-            for (; j > first && *(j - 1) > value; --j) *j = *(j - 1);
-        *j = value;
-    }
+    const std::ptrdiff_t n = last - first;
+    if (n <= 16)
+        rank_sort<16>(first, last, descending);
+    else if (n <= 32)
+        rank_sort<32>(first, last, descending);
+    else if (n <= 64)
+        rank_sort<64>(first, last, descending);
+    else if (descending)
+        std::sort(first, last, [](std::int32_t a, std::int32_t b) { return a > b; });
+    else
+        std::sort(first, last);
 }
 
 namespace {
