@@ -28,7 +28,8 @@ py::tuple baskets_from_pairs(const In<std::int32_t>& basket,
 }
 
 py::tuple baskets_from_runs(const In<std::int64_t>& lengths,
-                            const In<std::int32_t>& items, std::int32_t n_items) {
+                            const In<std::int32_t>& items, std::int32_t n_items,
+                            const std::optional<In<std::int32_t>>& recode) {
     crmmine::detail::require(
         items.size() == std::accumulate(lengths.data(), lengths.data() + lengths.size(),
                                         py::ssize_t{0}),
@@ -36,8 +37,10 @@ py::tuple baskets_from_runs(const In<std::int64_t>& lengths,
     crmmine::Baskets built;
     {
         py::gil_scoped_release nogil;
-        built = crmmine::baskets_from_runs(lengths.data(), lengths.size(), items.data(),
-                                           n_items);
+        built = crmmine::baskets_from_runs(
+            lengths.data(), lengths.size(), items.data(), n_items,
+            recode ? recode->data() : nullptr,
+            recode ? static_cast<std::int32_t>(recode->size()) : 0);
     }
     return py::make_tuple(to_numpy(std::move(built.indptr())),
                           to_numpy(std::move(built.items())));
@@ -252,7 +255,8 @@ void register_core(py::module_& m) {
     m.def("openmp_enabled", &crmmine::openmp_enabled);
     m.def("baskets_from_pairs", &baskets_from_pairs, "basket"_a, "item"_a, "quantity"_a,
           "n_baskets"_a, "n_items"_a);
-    m.def("baskets_from_runs", &baskets_from_runs, "lengths"_a, "items"_a, "n_items"_a);
+    m.def("baskets_from_runs", &baskets_from_runs, "lengths"_a, "items"_a, "n_items"_a,
+          "recode"_a = py::none());
     m.def("baskets_from_onehot", &baskets_from_onehot, "cells"_a);
     m.def("parse_fimi", &parse_fimi, "text"_a);
     m.def("flatten_baskets", &flatten_baskets, "baskets"_a);

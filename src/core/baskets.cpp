@@ -149,7 +149,8 @@ Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
 }
 
 Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
-                          const std::int32_t* items, std::int32_t n_items) {
+                          const std::int32_t* items, std::int32_t n_items,
+                          const std::int32_t* recode, std::int32_t n_recode) {
     detail::require(n_baskets >= 0 && n_baskets < INT32_MAX, "n_baskets",
                     "must lie in [0, 2^31 - 1)");
     detail::require(n_items >= 0, "n_items", "must not be negative");
@@ -162,13 +163,21 @@ Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
             start[static_cast<std::size_t>(b)] + lengths[b];
     }
     const auto n_entries = static_cast<std::size_t>(start.back());
-    for (std::size_t e = 0; e < n_entries; ++e)
-        if (items[e] < 0 || items[e] >= n_items)
-            detail::throw_invalid("items", "code " + std::to_string(items[e]) +
-                                               " at entry " + std::to_string(e) +
-                                               " is outside [0, n_items)");
-    return merge_repeats(start, std::vector<std::int32_t>(items, items + n_entries), {},
-                         n_items);
+    const std::int32_t n_codes = recode != nullptr ? n_recode : n_items;
+    std::vector<std::int32_t> coded(n_entries);
+    for (std::size_t e = 0; e < n_entries; ++e) {
+        if (items[e] < 0 || items[e] >= n_codes)
+            detail::throw_invalid(
+                "items", "code " + std::to_string(items[e]) + " at entry " +
+                             std::to_string(e) + " is outside [0, " +
+                             (recode != nullptr ? "n_recode" : "n_items") + ")");
+        coded[e] = recode != nullptr ? recode[items[e]] : items[e];
+        if (coded[e] < 0 || coded[e] >= n_items)
+            detail::throw_invalid(
+                "recode", "code " + std::to_string(coded[e]) + " for item " +
+                              std::to_string(items[e]) + " is outside [0, n_items)");
+    }
+    return merge_repeats(start, std::move(coded), {}, n_items);
 }
 
 namespace {

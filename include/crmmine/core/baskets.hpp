@@ -76,9 +76,13 @@ Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
 
 // Baskets given as consecutive runs of item codes, basket b the next lengths[b] of
 // them (a flattened list of baskets); an item repeated in a basket is kept once, at
-// its first appearance.
+// its first appearance. With recode (n_recode codes), entry e is the item
+// recode[items[e]]: codes given in one order (first seen) become those of another
+// (sorted labels) in the same pass.
 Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
-                          const std::int32_t* items, std::int32_t n_items);
+                          const std::int32_t* items, std::int32_t n_items,
+                          const std::int32_t* recode = nullptr,
+                          std::int32_t n_recode = 0);
 
 // Baskets from a dense one-hot table of bytes, nonzero where the basket holds the item:
 // cell (b, i) is cells[b * basket_stride + i * item_stride] (strides in bytes, any

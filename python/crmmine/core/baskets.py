@@ -115,12 +115,18 @@ class Baskets:
         """
         baskets = transactions if isinstance(transactions, list) else list(transactions)
         flat = _flatten(baskets)
-        lengths, item_codes, item_labels = flat or _flatten_checked(baskets)
-        if (item_codes < 0).any():
+        if flat is None:
+            lengths, item_codes, item_labels = _flatten_checked(baskets)
+            recode = None
+        else:
+            lengths, item_codes, recode, item_labels = flat
+        if ((item_codes if recode is None else recode) < 0).any():
             raise ValueError(
                 "transactions hold missing items (None or NaN); remove them"
             )
-        indptr, items = _core.baskets_from_runs(lengths, item_codes, len(item_labels))
+        indptr, items = _core.baskets_from_runs(
+            lengths, item_codes, len(item_labels), recode
+        )
         return cls(indptr, items, None, item_labels, None)
 
     @classmethod
@@ -324,11 +330,15 @@ def _sparse_onehot(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return matrix.indptr.astype(np.int64), matrix.indices.astype(np.int32)
 
 
-def _flatten(baskets: list) -> tuple[np.ndarray, np.ndarray, pd.Index] | None:
-    """(lengths, item codes, item labels) in one C++ pass over the Python objects
-    (integer labels read as int64, others coded by dict lookups), then codes ordered
-    like sorted labels where they sort. None for anything unusual (a basket that is
-    not a list or tuple, an unhashable item): the checked path says what is wrong."""
+def _flatten(
+    baskets: list,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, pd.Index] | None:
+    """(lengths, item codes, recode, item labels) in one C++ pass over the Python
+    objects (integer labels read as int64, others coded by dict lookups), with codes
+    ordered like sorted labels where they sort: the codes themselves, or (recode not
+    None) first-seen codes that recode maps to them. None for anything unusual (a
+    basket that is not a list or tuple, an unhashable item): the checked path says
+    what is wrong."""
     try:
         flat = _core.flatten_baskets(baskets)
     except TypeError:
@@ -337,13 +347,12 @@ def _flatten(baskets: list) -> tuple[np.ndarray, np.ndarray, pd.Index] | None:
         return None
     lengths, values, labels = flat
     if isinstance(labels, np.ndarray):  # narrow-range ints, coded in sorted order
-        item_codes, item_labels = values, pd.Index(labels)
-    elif labels is None:
+        return lengths, values, None, pd.Index(labels)
+    if labels is None:
         item_codes, item_labels = _convert.factorize(values, "items")
-    else:
-        label_codes, item_labels = _convert.factorize(labels, "items")
-        item_codes = label_codes[values]
-    return lengths, item_codes, item_labels
+        return lengths, item_codes, None, item_labels
+    label_codes, item_labels = _convert.factorize(labels, "items")
+    return lengths, values, label_codes, item_labels
 
 
 def _flatten_checked(baskets: list) -> tuple[np.ndarray, np.ndarray, pd.Index]:

@@ -94,6 +94,31 @@ TEST_CASE("baskets_from_runs keeps each basket's first appearances in order") {
                          doctest::Contains("items"), InvalidArgument);
 }
 
+TEST_CASE("baskets_from_runs with recode equals the runs recoded first") {
+    // First-seen codes 0..4 standing for the sorted codes {3, 0, 4, 1, 2}.
+    const std::vector<std::int32_t> recode = {3, 0, 4, 1, 2};
+    const std::vector<std::int64_t> lengths = {3, 0, 4, 2};
+    const std::vector<std::int32_t> items = {0, 1, 0, 2, 3, 4, 2, 1, 1};
+    std::vector<std::int32_t> recoded;
+    for (const std::int32_t item : items)
+        recoded.push_back(recode[static_cast<std::size_t>(item)]);
+    Baskets direct = baskets_from_runs(lengths.data(), 4, recoded.data(), 5);
+    Baskets fused =
+        baskets_from_runs(lengths.data(), 4, items.data(), 5, recode.data(), 5);
+    CHECK(fused.indptr() == direct.indptr());
+    CHECK(fused.items() == direct.items());
+    CHECK(fused.items() == std::vector<std::int32_t>{3, 0, 4, 1, 2, 0});
+    // A first-seen code past the table, and a table entry past n_items.
+    const std::vector<std::int32_t> too_far = {0, 5, 1, 2, 3, 4, 2, 1, 1};
+    CHECK_THROWS_WITH_AS(
+        baskets_from_runs(lengths.data(), 4, too_far.data(), 5, recode.data(), 5),
+        doctest::Contains("n_recode"), InvalidArgument);
+    const std::vector<std::int32_t> bad_table = {3, 0, 7, 1, 2};
+    CHECK_THROWS_WITH_AS(
+        baskets_from_runs(lengths.data(), 4, items.data(), 5, bad_table.data(), 5),
+        doctest::Contains("recode"), InvalidArgument);
+}
+
 TEST_CASE("baskets_from_onehot reads either memory order and any stride") {
     std::mt19937 rng(5);
     for (int round = 0; round < 20; ++round) {
