@@ -220,9 +220,14 @@ struct MaskDatabase {
     std::uint64_t labels = 0;                // the bits of its frequent labels
     std::array<std::int32_t, 65> holding_begin{};
     std::vector<std::int32_t> holding;  // the paths holding each bit, by bit
+    bool indexed = false;               // holding is filled in
 
-    // Lists the paths holding each bit, so a projection reads only those.
+    // Lists the paths holding each bit, so a projection reads only those; a database
+    // of few paths (Groceries' hold 14 on average) is cheaper to scan whole for each
+    // projection than to list.
     void index_paths() {
+        indexed = paths.size() > kScannedPaths;
+        if (!indexed) return;
         holding_begin.fill(0);
         for (const std::uint64_t path : paths)
             for (std::uint64_t rest = path; rest != 0; rest &= rest - 1)
@@ -238,6 +243,23 @@ struct MaskDatabase {
         for (std::size_t b = 64; b > 0; --b) holding_begin[b] = holding_begin[b - 1];
         holding_begin[0] = 0;
     }
+
+    // Calls visit(i) for each path i holding the bit, in path order.
+    template <class Visit>
+    void for_each_holding(int bit, Visit&& visit) const {
+        if (indexed) {
+            const auto b = static_cast<std::size_t>(bit);
+            for (std::int32_t k = holding_begin[b]; k < holding_begin[b + 1]; ++k)
+                visit(static_cast<std::size_t>(holding[static_cast<std::size_t>(k)]));
+            return;
+        }
+        const std::uint64_t own = std::uint64_t{1} << bit;
+        for (std::size_t i = 0; i < paths.size(); ++i)
+            if ((paths[i] & own) != 0) visit(i);
+    }
+
+private:
+    static constexpr std::size_t kScannedPaths = 32;
 };
 
 // The item code and full-tree rank of each bit, fixed from the pattern base a mask
@@ -404,17 +426,15 @@ private:
         const std::uint64_t own = std::uint64_t{1} << bit;
         const std::uint64_t above = from.labels & ~(own | (own - 1));
         std::int32_t* const count = mask_count_.data();
-        const std::int32_t* const first =
-            from.holding.data() + from.holding_begin[static_cast<std::size_t>(bit)];
-        const std::int32_t* const last =
-            from.holding.data() + from.holding_begin[static_cast<std::size_t>(bit) + 1];
-        for (const std::int32_t* i = first; i < last; ++i) {
-            const std::int32_t w = from.weights[static_cast<std::size_t>(*i)];
-            for (std::uint64_t rest = from.paths[static_cast<std::size_t>(*i)] & above;
-                 rest != 0; rest &= rest - 1)
+        std::int64_t n_holding = 0;
+        from.for_each_holding(bit, [&](std::size_t i) {
+            ++n_holding;
+            const std::int32_t w = from.weights[i];
+            for (std::uint64_t rest = from.paths[i] & above; rest != 0;
+                 rest &= rest - 1)
                 count[__builtin_ctzll(rest)] += w;
-        }
-        meter_.add(last - first);
+        });
+        meter_.add(n_holding);
         Frame& f = frames_[static_cast<std::size_t>(sink_.size())];
         MaskDatabase& db = f.masks;
         const std::int32_t support = labels.support();
@@ -441,13 +461,11 @@ private:
         db.weights.clear();
         // A database is only worth building when some label of it gets expanded.
         if (plan_.below_max_len(sink_.size() + 1) && (frequent & (frequent - 1)) != 0) {
-            start_table(f, static_cast<std::size_t>(last - first));
-            for (const std::int32_t* i = first; i < last; ++i) {
-                const std::uint64_t path =
-                    from.paths[static_cast<std::size_t>(*i)] & frequent;
-                if (path != 0)
-                    add_mask(f, path, from.weights[static_cast<std::size_t>(*i)]);
-            }
+            start_table(f, static_cast<std::size_t>(n_holding));
+            from.for_each_holding(bit, [&](std::size_t i) {
+                const std::uint64_t path = from.paths[i] & frequent;
+                if (path != 0) add_mask(f, path, from.weights[i]);
+            });
             db.index_paths();
         }
         mine(MaskLabels{db, mask_names_, frequent}, f.perfect, 0, support);
