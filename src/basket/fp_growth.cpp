@@ -350,6 +350,15 @@ public:
         sink_.pop(code);
     }
 
+    // The same from the baskets themselves (basket_base).
+    void mine_top(const PatternBase& base, std::int32_t label) {
+        const std::int32_t code = base.code[static_cast<std::size_t>(label)];
+        sink_.push(code);
+        sink_.emit(base.support[static_cast<std::size_t>(label)]);
+        if (plan_.below_max_len(sink_.size())) expand_base(base, label, no_perfect_, 0);
+        sink_.pop(code);
+    }
+
 private:
     // The labels of a pattern base from `at` on, in rank order.
     struct BaseLabels {
@@ -646,6 +655,7 @@ private:
         std::int32_t* const label_count = f.label_count.data();
         std::int64_t walked = 0;
         for (const Occurrence* o = first; o < last; ++o) {
+            prefetch_prefix(o, last, items, starts, weights);
             const std::int32_t* const prefix = items + starts[o->path];
             const std::int32_t w = weights[o->path];
             for (std::int32_t k = 0; k < o->length; ++k) label_count[prefix[k]] += w;
@@ -666,6 +676,7 @@ private:
         base.starts[0] = 0;
         start_paths(f, static_cast<std::size_t>(last - first));
         for (const Occurrence* o = first; o < last; ++o) {
+            prefetch_prefix(o, last, items, starts, weights);
             const std::int64_t before = n_kept;
             const std::int32_t* const prefix = items + starts[o->path];
             for (std::int32_t k = 0; k < o->length; ++k) {
@@ -676,6 +687,23 @@ private:
             add_path(f, before, n_kept, weights[o->path], n_made);
         }
         finish_base(f, n_made, n_kept, support);
+    }
+
+    // The occurrences of a label lie on paths all over the base (at the top level,
+    // baskets all over the input): fetching the paths' starts and weights 16
+    // occurrences ahead and their prefixes 8 ahead keeps several misses in flight.
+    // Always inlined: to GCC a call of a function that only prefetches has no effect,
+    // and it drops the call.
+    [[gnu::always_inline]] static void prefetch_prefix(const Occurrence* o,
+                                                       const Occurrence* last,
+                                                       const std::int32_t* items,
+                                                       const std::int64_t* starts,
+                                                       const std::int32_t* weights) {
+        if (o + 16 < last) {
+            __builtin_prefetch(starts + o[16].path);
+            __builtin_prefetch(weights + o[16].path);
+        }
+        if (o + 8 < last) __builtin_prefetch(items + starts[o[8].path]);
     }
 
     // Identical paths are merged, their weights added: after the infrequent labels
@@ -874,6 +902,80 @@ private:
     detail::WorkMeter meter_;
 };
 
+// The baskets as the pattern base of the empty itemset: each basket a path of weight
+// 1 (labels descending, as rank_baskets sorts them), the occurrences of every label
+// listed. On large sparse data the top-level projections read these prefixes faster
+// than they walk a tree several times the size of the baskets, and the tree is
+// never built (detail::fp_growth_tree_entries).
+PatternBase basket_base(detail::RankedBaskets&& ranked) {
+    PatternBase base;
+    const auto n_labels = static_cast<std::size_t>(ranked.n_labels());
+    base.support = std::move(ranked.support);
+    base.code = std::move(ranked.code);
+    base.rank.resize(n_labels);
+    std::iota(base.rank.begin(), base.rank.end(), 0);
+    base.items = std::move(ranked.items);
+    base.starts = std::move(ranked.indptr);
+    const std::size_t n_baskets = base.starts.size() - 1;
+    base.weights.assign(n_baskets, 1);
+    base.occurrence_begin.assign(n_labels + 1, 0);
+    for (std::size_t l = 0; l < n_labels; ++l)
+        base.occurrence_begin[l + 1] = base.occurrence_begin[l] + base.support[l];
+    base.occurrences.resize(base.items.size());
+    std::vector<std::int32_t> next(base.occurrence_begin.begin(),
+                                   base.occurrence_begin.end() - 1);
+    for (std::size_t r = 0; r < n_baskets; ++r) {
+        const std::int64_t start = base.starts[r];
+        for (std::int64_t k = start; k < base.starts[r + 1]; ++k)
+            base.occurrences[static_cast<std::size_t>(next[static_cast<std::size_t>(
+                base.items[static_cast<std::size_t>(k)])]++)] = Occurrence{
+                static_cast<std::int32_t>(r), static_cast<std::int32_t>(k - start)};
+    }
+    return base;
+}
+
+// Labels in the order the threads take them: heaviest first for the dynamic schedule,
+// the work of a label growing with the length of the prefixes above its occurrences
+// (walked[l]) and their number.
+std::vector<std::int32_t> task_order(const MiningPlan& plan,
+                                     const std::vector<std::int64_t>& walked,
+                                     const std::vector<std::int32_t>& occurrences) {
+    std::vector<std::int32_t> order(walked.size());
+    std::iota(order.begin(), order.end(), 0);
+    if (plan.n_threads <= 1) return order;
+    std::vector<std::int64_t> cost(walked.size());
+    for (std::size_t l = 0; l < walked.size(); ++l)
+        cost[l] = walked[l] + occurrences[l];
+    std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+        return cost[static_cast<std::size_t>(a)] > cost[static_cast<std::size_t>(b)];
+    });
+    return order;
+}
+
+// The top-level projections from the baskets themselves (basket_base).
+FrequentItemsets mine_from_baskets(const MiningPlan& plan,
+                                   detail::RankedBaskets&& ranked,
+                                   std::size_t max_depth) {
+    const PatternBase base = basket_base(std::move(ranked));
+    const auto n_labels = static_cast<std::size_t>(base.n_labels());
+    std::vector<std::int64_t> walked(n_labels, 0);
+    for (std::size_t l = 0; l < n_labels; ++l)
+        for (std::int32_t o = base.occurrence_begin[l];
+             o < base.occurrence_begin[l + 1]; ++o)
+            walked[l] += base.occurrences[static_cast<std::size_t>(o)].length;
+    detail::OutputGuard guard(plan);
+    FrequentItemsets sets = detail::run_tasks(
+        plan, guard, task_order(plan, walked, base.support),
+        [&](ItemsetSink& sink) {
+            return std::make_unique<Miner>(plan, sink, max_depth, nullptr);
+        },
+        [&](std::int32_t label, Miner& miner, ItemsetSink&) {
+            miner.mine_top(base, label);
+        });
+    detail::finish(sets, plan);
+    return sets;
+}
+
 }  // namespace
 
 FrequentItemsets fp_growth(const BasketsView& baskets, const MiningParams& params) {
@@ -883,15 +985,17 @@ FrequentItemsets fp_growth(const BasketsView& baskets, const MiningParams& param
         ranked.items.size() < static_cast<std::size_t>(INT32_MAX), "baskets",
         "fp_growth holds at most 2^31 - 1 frequent basket entries; "
         "raise min_support or use eclat");
-    Tree tree;
-    tree.support = std::move(ranked.support);
-    tree.code = std::move(ranked.code);
-    build_tree(tree, ranked, tree.n_labels());
     const std::size_t max_depth = static_cast<std::size_t>(
         plan.max_len > 0 ? std::min<std::int64_t>(plan.max_len, ranked.max_length)
                          : ranked.max_length);
     const auto n_entries = static_cast<std::int64_t>(ranked.items.size());
     plan.n_threads = detail::threads_for(plan, n_entries);
+    if (n_entries > detail::fp_growth_tree_entries)
+        return mine_from_baskets(plan, std::move(ranked), max_depth);
+    Tree tree;
+    tree.support = std::move(ranked.support);
+    tree.code = std::move(ranked.code);
+    build_tree(tree, ranked, tree.n_labels());
     std::vector<std::int32_t>().swap(ranked.items);
     std::vector<std::int64_t>().swap(ranked.indptr);
 
@@ -900,23 +1004,10 @@ FrequentItemsets fp_growth(const BasketsView& baskets, const MiningParams& param
     const std::int32_t n_labels = tree.n_labels();
     tree.rank.resize(static_cast<std::size_t>(n_labels));
     std::iota(tree.rank.begin(), tree.rank.end(), 0);
-    std::vector<std::int32_t> order(static_cast<std::size_t>(n_labels));
-    std::iota(order.begin(), order.end(), 0);
-    if (plan.n_threads > 1) {
-        // Heaviest first for the dynamic schedule: the work of a label grows with the
-        // length of the paths above its nodes.
-        std::vector<std::int64_t> cost(static_cast<std::size_t>(n_labels), 0);
-        for (std::int32_t l = 0; l < n_labels; ++l)
-            cost[static_cast<std::size_t>(l)] =
-                tree.path_length[static_cast<std::size_t>(l)] +
-                tree.header_begin[static_cast<std::size_t>(l) + 1] -
-                tree.header_begin[static_cast<std::size_t>(l)];
-        std::stable_sort(order.begin(), order.end(),
-                         [&](std::int32_t a, std::int32_t b) {
-                             return cost[static_cast<std::size_t>(a)] >
-                                    cost[static_cast<std::size_t>(b)];
-                         });
-    }
+    std::vector<std::int32_t> nodes(static_cast<std::size_t>(n_labels));
+    for (std::size_t l = 0; l < nodes.size(); ++l)
+        nodes[l] = tree.header_begin[l + 1] - tree.header_begin[l];
+    const std::vector<std::int32_t> order = task_order(plan, tree.path_length, nodes);
     SweptPaths swept;
     const bool swept_fits = plan.below_max_len(1) && sweep(tree, n_entries, swept);
     if (swept_fits) {

@@ -140,6 +140,33 @@ TEST_CASE("fp_growth walks the tree when the swept prefix paths would not fit") 
     check_random_against_oracle(rng, 30, 12, 40, false);
 }
 
+TEST_CASE("fp_growth projects from the baskets themselves as from the tree") {
+    std::mt19937 rng(29);
+    {
+        const mining_test::Override no_tree(basket::detail::fp_growth_tree_entries,
+                                            std::int64_t{0});
+        check_random_against_oracle(rng, 40, 14, 60, true);
+    }
+    // Wide data on one and two threads, against eclat.
+    const RawBaskets wide = mining_test::two_tier_baskets(rng, 120, 600, 90, 20, 3);
+    MiningParams params;
+    params.min_count = 15;
+    const FrequentItemsets reference =
+        mine_itemsets(wide.view(), params, Algorithm::eclat);
+    REQUIRE(reference.size() > 3000);
+    const mining_test::Override parallel(basket::detail::min_parallel_entries,
+                                         std::int64_t{0});
+    for (const std::int64_t tree_entries : {std::int64_t{0}, std::int64_t{1} << 40}) {
+        const mining_test::Override tree(basket::detail::fp_growth_tree_entries,
+                                         tree_entries);
+        for (const int n_jobs : {1, 2}) {
+            params.n_jobs = n_jobs;
+            INFO("tree_entries=", tree_entries, " n_jobs=", n_jobs);
+            CHECK(same(fp_growth(wide.view(), params), reference));
+        }
+    }
+}
+
 TEST_CASE(
     "fp_growth finds the same itemsets with its small databases as bit masks or "
     "as label arrays") {
