@@ -103,6 +103,28 @@ std::optional<py::array_t<std::int64_t>> basket_lengths(PyObject* baskets,
     return lengths;
 }
 
+// The value of an int object, false where it does not fit in 64 bits. Item ids are
+// mostly one-digit ints (below 2^30), read inline here: the C API call costs as much
+// as the rest of flattening a list of a million of them.
+inline bool read_int64(PyObject* item, std::int64_t& value) {
+#if PY_VERSION_HEX >= 0x030C0000
+    if (PyUnstable_Long_IsCompact(reinterpret_cast<PyLongObject*>(item))) {
+        value = PyUnstable_Long_CompactValue(reinterpret_cast<PyLongObject*>(item));
+        return true;
+    }
+#else
+    const Py_ssize_t size = Py_SIZE(item);
+    if (size >= -1 && size <= 1) {
+        value = size * static_cast<std::int64_t>(
+                           reinterpret_cast<PyLongObject*>(item)->ob_digit[0]);
+        return true;
+    }
+#endif
+    int overflow = 0;
+    value = PyLong_AsLongLongAndOverflow(item, &overflow);
+    return overflow == 0;
+}
+
 // Calls visit(item) on every item of every basket, in order, until it returns false.
 template <class Visit>
 bool for_each_item(PyObject* baskets, Visit&& visit) {
@@ -226,10 +248,7 @@ py::object flatten_baskets(const py::list& baskets) {
     py::array_t<std::int64_t> ints(total);
     std::int64_t* next_int = ints.mutable_data();
     const bool all_ints = for_each_item(baskets.ptr(), [&](PyObject* item) {
-        if (!PyLong_CheckExact(item)) return false;
-        int overflow = 0;
-        *next_int++ = PyLong_AsLongLongAndOverflow(item, &overflow);
-        return overflow == 0;
+        return PyLong_CheckExact(item) && read_int64(item, *next_int++);
     });
     if (all_ints) {
         py::object dense = dense_integer_codes(ints);
