@@ -188,7 +188,7 @@ struct Perfect {
 // data rarely have; in exchange there is no node to allocate and no parent link to
 // chase (Liu et al.'s AFOPT makes the same choice).
 struct Occurrence {
-    std::int32_t path;
+    std::int32_t path;    // in basket_base: where the basket starts in items
     std::int32_t length;  // the labels above it: the first `length` of the path
 };
 
@@ -329,6 +329,49 @@ bool sweep(const Tree& tree, std::int64_t n_entries, SweptPaths& out) {
     return true;
 }
 
+// How the projections of a pattern base reach an occurrence's prefix and weight. In
+// a conditional base an occurrence names its path, whose start and weight lie in
+// arrays of their own; in the baskets (basket_base) it names where its basket starts,
+// and every basket weighs 1: one random read per occurrence instead of three.
+// Occurrences lie all over the base, so each step fetches the paths 16 occurrences
+// ahead and the prefixes 8 ahead, to keep several misses in flight.
+struct PathPrefixes {
+    const std::int32_t* items;
+    const std::int64_t* starts;
+    const std::int32_t* weights;
+
+    explicit PathPrefixes(const PatternBase& base)
+        : items(base.items.data()),
+          starts(base.starts.data()),
+          weights(base.weights.data()) {}
+    const std::int32_t* prefix(const Occurrence& o) const {
+        return items + starts[o.path];
+    }
+    std::int32_t weight(const Occurrence& o) const { return weights[o.path]; }
+    // Always inlined: to GCC a call of a function that only prefetches has no
+    // effect, and it drops the call.
+    [[gnu::always_inline]] void prefetch(const Occurrence* o,
+                                         const Occurrence* last) const {
+        if (o + 16 < last) {
+            __builtin_prefetch(starts + o[16].path);
+            __builtin_prefetch(weights + o[16].path);
+        }
+        if (o + 8 < last) __builtin_prefetch(items + starts[o[8].path]);
+    }
+};
+
+struct BasketPrefixes {
+    const std::int32_t* items;
+
+    explicit BasketPrefixes(const PatternBase& base) : items(base.items.data()) {}
+    const std::int32_t* prefix(const Occurrence& o) const { return items + o.path; }
+    static std::int32_t weight(const Occurrence&) { return 1; }
+    [[gnu::always_inline]] void prefetch(const Occurrence* o,
+                                         const Occurrence* last) const {
+        if (o + 8 < last) __builtin_prefetch(items + o[8].path);
+    }
+};
+
 class Miner {
 public:
     Miner(const MiningPlan& plan, ItemsetSink& sink, std::size_t max_depth,
@@ -355,7 +398,8 @@ public:
         const std::int32_t code = base.code[static_cast<std::size_t>(label)];
         sink_.push(code);
         sink_.emit(base.support[static_cast<std::size_t>(label)]);
-        if (plan_.below_max_len(sink_.size())) expand_base(base, label, no_perfect_, 0);
+        if (plan_.below_max_len(sink_.size()))
+            expand_base<BasketPrefixes>(base, label, no_perfect_, 0);
         sink_.pop(code);
     }
 
@@ -423,7 +467,7 @@ private:
 
     void expand(const BaseLabels& labels, const std::vector<Perfect>& carried,
                 std::size_t p) {
-        expand_base(labels.base, labels.at, carried, p);
+        expand_base<PathPrefixes>(labels.base, labels.at, carried, p);
     }
 
     // The conditional database of a label of a mask database: the paths holding its
@@ -639,6 +683,7 @@ private:
 
     // The conditional database of a label of a pattern base: its occurrences'
     // prefixes, read in order.
+    template <class Prefixes>
     void expand_base(const PatternBase& from, std::int32_t label,
                      const std::vector<Perfect>& carried, std::size_t p) {
         Frame& f = frames_[static_cast<std::size_t>(sink_.size())];
@@ -649,15 +694,13 @@ private:
             from.occurrences.data() + from.occurrence_begin[l];
         const Occurrence* const last =
             from.occurrences.data() + from.occurrence_begin[l + 1];
-        const std::int32_t* const items = from.items.data();
-        const std::int64_t* const starts = from.starts.data();
-        const std::int32_t* const weights = from.weights.data();
+        const Prefixes paths(from);
         std::int32_t* const label_count = f.label_count.data();
         std::int64_t walked = 0;
         for (const Occurrence* o = first; o < last; ++o) {
-            prefetch_prefix(o, last, items, starts, weights);
-            const std::int32_t* const prefix = items + starts[o->path];
-            const std::int32_t w = weights[o->path];
+            paths.prefetch(o, last);
+            const std::int32_t* const prefix = paths.prefix(*o);
+            const std::int32_t w = paths.weight(*o);
             for (std::int32_t k = 0; k < o->length; ++k) label_count[prefix[k]] += w;
             walked += o->length;
         }
@@ -676,34 +719,17 @@ private:
         base.starts[0] = 0;
         start_paths(f, static_cast<std::size_t>(last - first));
         for (const Occurrence* o = first; o < last; ++o) {
-            prefetch_prefix(o, last, items, starts, weights);
+            paths.prefetch(o, last);
             const std::int64_t before = n_kept;
-            const std::int32_t* const prefix = items + starts[o->path];
+            const std::int32_t* const prefix = paths.prefix(*o);
             for (std::int32_t k = 0; k < o->length; ++k) {
                 const std::int32_t m = new_label[prefix[k]];
                 kept[n_kept] = m;
                 n_kept += m >= 0;
             }
-            add_path(f, before, n_kept, weights[o->path], n_made);
+            add_path(f, before, n_kept, paths.weight(*o), n_made);
         }
         finish_base(f, n_made, n_kept, support);
-    }
-
-    // The occurrences of a label lie on paths all over the base (at the top level,
-    // baskets all over the input): fetching the paths' starts and weights 16
-    // occurrences ahead and their prefixes 8 ahead keeps several misses in flight.
-    // Always inlined: to GCC a call of a function that only prefetches has no effect,
-    // and it drops the call.
-    [[gnu::always_inline]] static void prefetch_prefix(const Occurrence* o,
-                                                       const Occurrence* last,
-                                                       const std::int32_t* items,
-                                                       const std::int64_t* starts,
-                                                       const std::int32_t* weights) {
-        if (o + 16 < last) {
-            __builtin_prefetch(starts + o[16].path);
-            __builtin_prefetch(weights + o[16].path);
-        }
-        if (o + 8 < last) __builtin_prefetch(items + starts[o[8].path]);
     }
 
     // Identical paths are merged, their weights added: after the infrequent labels
@@ -902,10 +928,11 @@ private:
     detail::WorkMeter meter_;
 };
 
-// The baskets as the pattern base of the empty itemset: each basket a path of weight
-// 1 (labels descending, as rank_baskets sorts them), the occurrences of every label
-// listed. On large sparse data the top-level projections read these prefixes faster
-// than they walk a tree several times the size of the baskets, and the tree is
+// The baskets as the pattern base of the empty itemset, read through BasketPrefixes:
+// each occurrence names where its basket starts in items (labels descending, as
+// rank_baskets sorts them), every basket weighs 1, and the occurrences of every label
+// are listed. On large sparse data the top-level projections read these prefixes
+// faster than they walk a tree several times the size of the baskets, and the tree is
 // never built (detail::fp_growth_tree_entries).
 PatternBase basket_base(detail::RankedBaskets&& ranked) {
     PatternBase base;
@@ -915,21 +942,19 @@ PatternBase basket_base(detail::RankedBaskets&& ranked) {
     base.rank.resize(n_labels);
     std::iota(base.rank.begin(), base.rank.end(), 0);
     base.items = std::move(ranked.items);
-    base.starts = std::move(ranked.indptr);
-    const std::size_t n_baskets = base.starts.size() - 1;
-    base.weights.assign(n_baskets, 1);
     base.occurrence_begin.assign(n_labels + 1, 0);
     for (std::size_t l = 0; l < n_labels; ++l)
         base.occurrence_begin[l + 1] = base.occurrence_begin[l] + base.support[l];
     base.occurrences.resize(base.items.size());
     std::vector<std::int32_t> next(base.occurrence_begin.begin(),
                                    base.occurrence_begin.end() - 1);
-    for (std::size_t r = 0; r < n_baskets; ++r) {
-        const std::int64_t start = base.starts[r];
-        for (std::int64_t k = start; k < base.starts[r + 1]; ++k)
+    const std::vector<std::int64_t>& starts = ranked.indptr;
+    for (std::size_t r = 0; r + 1 < starts.size(); ++r) {
+        const auto start = static_cast<std::int32_t>(starts[r]);
+        for (std::int64_t k = starts[r]; k < starts[r + 1]; ++k)
             base.occurrences[static_cast<std::size_t>(next[static_cast<std::size_t>(
-                base.items[static_cast<std::size_t>(k)])]++)] = Occurrence{
-                static_cast<std::int32_t>(r), static_cast<std::int32_t>(k - start)};
+                base.items[static_cast<std::size_t>(k)])]++)] =
+                Occurrence{start, static_cast<std::int32_t>(k) - start};
     }
     return base;
 }
@@ -959,10 +984,11 @@ FrequentItemsets mine_from_baskets(const MiningPlan& plan,
     const PatternBase base = basket_base(std::move(ranked));
     const auto n_labels = static_cast<std::size_t>(base.n_labels());
     std::vector<std::int64_t> walked(n_labels, 0);
-    for (std::size_t l = 0; l < n_labels; ++l)
-        for (std::int32_t o = base.occurrence_begin[l];
-             o < base.occurrence_begin[l + 1]; ++o)
-            walked[l] += base.occurrences[static_cast<std::size_t>(o)].length;
+    if (plan.n_threads > 1)  // only the order of the tasks needs it
+        for (std::size_t l = 0; l < n_labels; ++l)
+            for (std::int32_t o = base.occurrence_begin[l];
+                 o < base.occurrence_begin[l + 1]; ++o)
+                walked[l] += base.occurrences[static_cast<std::size_t>(o)].length;
     detail::OutputGuard guard(plan);
     FrequentItemsets sets = detail::run_tasks(
         plan, guard, task_order(plan, walked, base.support),
