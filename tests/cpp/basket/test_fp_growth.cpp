@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <initializer_list>
 #include <random>
 #include <vector>
 
@@ -131,6 +132,30 @@ void check_random_against_oracle(std::mt19937& rng, int n_trials,
     }
 }
 
+// fp_growth against eclat (tid-lists: no tree, no masks) on wide random baskets (120
+// items, databases of more than 64 labels), with the knob at each value, on one
+// thread and two.
+template <class Knob>
+void check_wide_against_eclat(std::mt19937& rng, Knob& knob,
+                              std::initializer_list<Knob> values) {
+    const RawBaskets wide = mining_test::two_tier_baskets(rng, 120, 600, 90, 20, 3);
+    MiningParams params;
+    params.min_count = 15;
+    const FrequentItemsets reference =
+        mine_itemsets(wide.view(), params, Algorithm::eclat);
+    REQUIRE(reference.size() > 3000);
+    const mining_test::Override parallel(basket::detail::min_parallel_entries,
+                                         std::int64_t{0});
+    for (const Knob value : values) {
+        const mining_test::Override set(knob, value);
+        for (const int n_jobs : {1, 2}) {
+            params.n_jobs = n_jobs;
+            INFO("knob=", value, " n_jobs=", n_jobs);
+            CHECK(same(fp_growth(wide.view(), params), reference));
+        }
+    }
+}
+
 }  // namespace
 
 TEST_CASE("fp_growth walks the tree when the swept prefix paths would not fit") {
@@ -147,24 +172,8 @@ TEST_CASE("fp_growth projects from the baskets themselves as from the tree") {
                                             std::int64_t{0});
         check_random_against_oracle(rng, 40, 14, 60, true);
     }
-    // Wide data on one and two threads, against eclat.
-    const RawBaskets wide = mining_test::two_tier_baskets(rng, 120, 600, 90, 20, 3);
-    MiningParams params;
-    params.min_count = 15;
-    const FrequentItemsets reference =
-        mine_itemsets(wide.view(), params, Algorithm::eclat);
-    REQUIRE(reference.size() > 3000);
-    const mining_test::Override parallel(basket::detail::min_parallel_entries,
-                                         std::int64_t{0});
-    for (const std::int64_t tree_entries : {std::int64_t{0}, std::int64_t{1} << 40}) {
-        const mining_test::Override tree(basket::detail::fp_growth_tree_entries,
-                                         tree_entries);
-        for (const int n_jobs : {1, 2}) {
-            params.n_jobs = n_jobs;
-            INFO("tree_entries=", tree_entries, " n_jobs=", n_jobs);
-            CHECK(same(fp_growth(wide.view(), params), reference));
-        }
-    }
+    check_wide_against_eclat(rng, basket::detail::fp_growth_tree_entries,
+                             {std::int64_t{0}, std::int64_t{1} << 40});
 }
 
 TEST_CASE(
@@ -178,22 +187,5 @@ TEST_CASE(
         INFO("mask_labels=", mask_labels);
         check_random_against_oracle(rng, 30, 14, 60, true);
     }
-    // Databases of more than 64 labels, against eclat (tid-lists, no masks).
-    const RawBaskets wide = mining_test::two_tier_baskets(rng, 120, 600, 90, 20, 3);
-    MiningParams params;
-    params.min_count = 15;
-    const FrequentItemsets reference =
-        mine_itemsets(wide.view(), params, Algorithm::eclat);
-    CHECK(reference.size() > 3000);
-    const mining_test::Override parallel(basket::detail::min_parallel_entries,
-                                         std::int64_t{0});
-    for (const int mask_labels : {0, 8, 64}) {
-        const mining_test::Override masks(basket::detail::fp_growth_mask_labels,
-                                          mask_labels);
-        for (const int n_jobs : {1, 2}) {
-            params.n_jobs = n_jobs;
-            INFO("mask_labels=", mask_labels, " n_jobs=", n_jobs);
-            CHECK(same(fp_growth(wide.view(), params), reference));
-        }
-    }
+    check_wide_against_eclat(rng, basket::detail::fp_growth_mask_labels, {0, 8, 64});
 }
