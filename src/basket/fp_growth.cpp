@@ -381,29 +381,34 @@ public:
     // Emits the itemset of one label of the full tree, then every frequent extension
     // of it, in the output order.
     void mine_top(const Tree& tree, std::int32_t label) {
-        const std::int32_t code = tree.code[static_cast<std::size_t>(label)];
-        sink_.push(code);
-        sink_.emit(tree.support[static_cast<std::size_t>(label)]);
-        if (plan_.below_max_len(sink_.size())) {
+        mine_label(tree.code, tree.support, label, [&] {
             if (swept_ != nullptr)
                 expand_swept(tree, label);
             else
                 expand_tree(tree, label);
-        }
-        sink_.pop(code);
+        });
     }
 
     // The same from the baskets themselves (basket_base).
     void mine_top(const PatternBase& base, std::int32_t label) {
-        const std::int32_t code = base.code[static_cast<std::size_t>(label)];
-        sink_.push(code);
-        sink_.emit(base.support[static_cast<std::size_t>(label)]);
-        if (plan_.below_max_len(sink_.size()))
-            expand_base<BasketPrefixes>(base, label, no_perfect_, 0);
-        sink_.pop(code);
+        mine_label(base.code, base.support, label,
+                   [&] { expand_base<BasketPrefixes>(base, label, no_perfect_, 0); });
     }
 
 private:
+    // Emits a top-level label's itemset and, below max_len, calls expand() for its
+    // extensions.
+    template <class Expand>
+    void mine_label(const std::vector<std::int32_t>& code,
+                    const std::vector<std::int32_t>& support, std::int32_t label,
+                    Expand&& expand) {
+        const std::int32_t item = code[static_cast<std::size_t>(label)];
+        sink_.push(item);
+        sink_.emit(support[static_cast<std::size_t>(label)]);
+        if (plan_.below_max_len(sink_.size())) expand();
+        sink_.pop(item);
+    }
+
     // The labels of a pattern base from `at` on, in rank order.
     struct BaseLabels {
         const PatternBase& base;

@@ -162,6 +162,12 @@ Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
         start[static_cast<std::size_t>(b) + 1] =
             start[static_cast<std::size_t>(b)] + lengths[b];
     }
+    // The table is checked once, so each entry needs only its own range check.
+    for (std::int32_t k = 0; recode != nullptr && k < n_recode; ++k)
+        if (recode[k] < 0 || recode[k] >= n_items)
+            detail::throw_invalid("recode", "code " + std::to_string(recode[k]) +
+                                                " for item " + std::to_string(k) +
+                                                " is outside [0, n_items)");
     const auto n_entries = static_cast<std::size_t>(start.back());
     const std::int32_t n_codes = recode != nullptr ? n_recode : n_items;
     std::vector<std::int32_t> coded(n_entries);
@@ -172,10 +178,6 @@ Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
                              std::to_string(e) + " is outside [0, " +
                              (recode != nullptr ? "n_recode" : "n_items") + ")");
         coded[e] = recode != nullptr ? recode[items[e]] : items[e];
-        if (coded[e] < 0 || coded[e] >= n_items)
-            detail::throw_invalid(
-                "recode", "code " + std::to_string(coded[e]) + " for item " +
-                              std::to_string(items[e]) + " is outside [0, n_items)");
     }
     return merge_repeats(start, std::move(coded), {}, n_items);
 }

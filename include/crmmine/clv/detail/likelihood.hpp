@@ -449,8 +449,8 @@ private:
         const double weight = problem_.total_weight;
         double* h_out = hessian != nullptr ? h.data() : nullptr;
         double f = -sum(kernel, g.data(), h_out) / weight;
-        std::array<double, k> mean_score{};
-        for (std::size_t j = 0; j < static_cast<std::size_t>(k); ++j)
+        std::array<double, k> mean_score{};  // in y; only the information needs it
+        for (std::size_t j = 0; scores && j < static_cast<std::size_t>(k); ++j)
             mean_score[j] = g[j] * theta[j] / weight;
         for (int i = 0; i < k; ++i) {
             const auto is = static_cast<std::size_t>(i);
