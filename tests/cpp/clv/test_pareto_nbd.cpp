@@ -380,6 +380,48 @@ TEST_CASE("An informed walk ends at the L-BFGS walk's optimum in fewer iteration
     CHECK(informed.n_iter < plain.n_iter);
 }
 
+TEST_CASE("A strided sample keeps its rows' times in a table of its own") {
+    // Times in whole days, as in daily data, so that many rows share them.
+    History sim =
+        clv_test::simulate_bg_nbd(0.243, 4.414, 0.793, 2.426, 3'000, 26.0, 39.0, 7);
+    for (std::size_t i = 0; i < sim.x.size(); ++i) {
+        sim.T[i] = std::round(sim.T[i] * 7.0) / 7.0;
+        sim.t_x[i] = std::min(sim.T[i], std::round(sim.t_x[i] * 7.0) / 7.0);
+    }
+    const detail::FitProblem problem =
+        detail::purchase_fit_problem(ClvModel::pareto_nbd, sim.view(), {}, 1);
+    REQUIRE_FALSE(problem.times.empty());
+    const detail::FitProblem sample =
+        detail::strided_sample(problem, problem.rows.size() / 8);
+    REQUIRE(sample.rows.size() < problem.rows.size());
+    CHECK(sample.times.size() < problem.times.size());
+    std::vector<bool> used(sample.times.size(), false);
+    for (const detail::CustomerRow& row : sample.rows) {
+        REQUIRE(row.t_x_slot < sample.times.size());
+        REQUIRE(row.T_slot < sample.times.size());
+        CHECK(sample.times[row.t_x_slot] == row.t_x);
+        CHECK(sample.times[row.T_slot] == row.T);
+        used[row.t_x_slot] = used[row.T_slot] = true;
+    }
+    CHECK(std::count(used.begin(), used.end(), false) == 0);
+    std::vector<double> distinct = sample.times;
+    std::sort(distinct.begin(), distinct.end());
+    CHECK(std::adjacent_find(distinct.begin(), distinct.end()) == distinct.end());
+    // The same rows fitted through the problem's table: the same objective, bit for
+    // bit, since each time's table entry is computed the same way.
+    detail::FitProblem through_problem = sample;
+    through_problem.times = problem.times;
+    const std::size_t stride = problem.rows.size() / (problem.rows.size() / 8);
+    for (std::size_t i = 0; i < through_problem.rows.size(); ++i)
+        through_problem.rows[i] = problem.rows[i * stride];
+    detail::FitObjective<detail::ParetoNbdKernel> own(sample, 0.0, 1);
+    detail::FitObjective<detail::ParetoNbdKernel> shared(through_problem, 0.0, 1);
+    Eigen::VectorXd y(4), g_own(4), g_shared(4);
+    y << -0.5, -1.3, -0.3, -1.2;
+    CHECK(own(y, g_own, nullptr) == shared(y, g_shared, nullptr));
+    CHECK(g_own == g_shared);
+}
+
 TEST_CASE("A bounded walk ends at its first iterate past the bound, unconverged") {
     // How a small sample that walks out along a ridge is dropped early.
     const History sim =

@@ -238,16 +238,25 @@ inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
         const double v0 = small + t0;
         const double length = std::log1p(delta / v0);
         struct Node {
-            double v, u_large, rest;
+            double v, u_large, rest, log_rest;  // log_rest = log1p(rest / u_large)
         };
         auto at = [&](double u) {
             const double grown = v0 * std::expm1(u);  // tau - t0
-            return Node{v0 + grown, large + t0 + grown, std::fmax(delta - grown, 0.0)};
+            Node n{v0 + grown, large + t0 + grown, std::fmax(delta - grown, 0.0), 0.0};
+            n.log_rest = log1p_fast(n.rest / n.u_large);
+            return n;
         };
+        // One rule and one record of psi's calls per thread, so that their storage is
+        // allocated once, not per row. The gradient reads its nodes' values from the
+        // record instead of computing them again.
+        thread_local LogConcaveRule rule;
+        thread_local std::vector<Node> calls;
+        calls.clear();
         auto psi = [&](double u, double& dpsi) {
             const Node n = at(u);
+            if (gradient) calls.push_back(n);
             dpsi = (1.0 - b) - p * n.v / n.u_large;
-            return u + b * (length - u) + p * std::log1p(n.rest / n.u_large);
+            return u + b * (length - u) + p * n.log_rest;
         };
         double slope = 0.0;
         psi(0.0, slope);
@@ -260,16 +269,15 @@ inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
                        : std::fmin(length,
                                    std::fmax(0.0, std::log((1.0 - b) * d / (a * v0))));
         }
-        // One rule per thread, so its nodes' storage is allocated once, not per row.
-        thread_local LogConcaveRule rule;
+        calls.clear();
         log_concave_rule(psi, 0.0, length, mode, rule);
         double sum = 0.0, s_b = 0.0, s_p = 0.0, s_small = 0.0, s_large = 0.0;
         for (const QuadratureNode& node : rule.nodes) {
             sum += node.weight;
             if (gradient) {
-                const Node n = at(node.u);
+                const Node& n = calls[node.call];
                 s_b += node.weight * (length - node.u);
-                s_p += node.weight * std::log1p(n.rest / n.u_large);
+                s_p += node.weight * n.log_rest;
                 s_small -= node.weight * b * n.rest / ((small + t1) * n.v);
                 s_large -= node.weight * p * n.rest / ((large + t1) * n.u_large);
             }

@@ -10,16 +10,20 @@
 #include <Eigen/Eigenvalues>
 #include <array>
 #include <cmath>
+#include <cstddef>
 #include <limits>
 #include <vector>
 
 namespace crmmine {
 namespace detail {
 
-// A node of the rule: the abscissa and its weight times exp(psi(u) - psi_ref).
+// A node of the rule: the abscissa, its weight times exp(psi(u) - psi_ref), and which
+// call of psi (counted from 0 for each rule) gave that value, so that a psi which keeps
+// what it computed on the way need not compute it again for the node.
 struct QuadratureNode {
     double u;
     double weight;
+    std::size_t call;
 };
 
 struct LogConcaveRule {
@@ -49,17 +53,23 @@ void log_concave_rule(Psi&& psi, double lo, double hi, double mode,
     constexpr int max_panels = 4000;
 
     rule.nodes.clear();
+    std::size_t calls = 0;
+    auto counted = [&](double u, double& du) {
+        ++calls;
+        return psi(u, du);
+    };
     double d_mode = 0.0;
-    rule.psi_ref = psi(mode, d_mode);
+    rule.psi_ref = counted(mode, d_mode);
     auto add_panel = [&](double a, double b) {
         const double half = 0.5 * (b - a), mid = 0.5 * (a + b);
         for (std::size_t i = 0; i < gl_x.size(); ++i) {
             for (const double sign : {-1.0, 1.0}) {
                 const double u = mid + sign * half * gl_x[i];
                 double du = 0.0;
+                const std::size_t call = calls;
                 const double weight =
-                    half * gl_w[i] * std::exp(psi(u, du) - rule.psi_ref);
-                rule.nodes.push_back({u, weight});
+                    half * gl_w[i] * std::exp(counted(u, du) - rule.psi_ref);
+                rule.nodes.push_back({u, weight, call});
             }
         }
     };
@@ -75,7 +85,7 @@ void log_concave_rule(Psi&& psi, double lo, double hi, double mode,
             double next = 0.0, f_next = 0.0, d_next = 0.0;
             for (;;) {
                 next = u + direction * width;
-                f_next = psi(next, d_next);
+                f_next = counted(next, d_next);
                 const bool small = std::fabs(f_next - f) <= max_change &&
                                    std::fabs(d_next - d) * width <= max_change;
                 if (small || width <= 1e-12 * (1.0 + std::fabs(u))) break;
