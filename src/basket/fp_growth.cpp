@@ -713,6 +713,10 @@ private:
         const std::int32_t support = from.support[l];
         if (!split(f, n_labels, l, false, from.code, from.rank, support, carried, p))
             return;
+        if (f.as_masks) {
+            build_masks(f, paths, first, last, n_labels, support);
+            return;
+        }
         PatternBase& base = f.base;
         base.items.resize(static_cast<std::size_t>(walked));
         base.starts.resize(static_cast<std::size_t>(last - first) + 1);
@@ -735,6 +739,30 @@ private:
             add_path(f, before, n_kept, paths.weight(*o), n_made);
         }
         finish_base(f, n_made, n_kept, support);
+    }
+
+    // The new database of expand_base as masks: each prefix's mask is the OR of its
+    // labels' bits (0 for a dropped label) from a table over the labels above, with
+    // no kept labels written and read back. Top-level projections of sparse data
+    // (T10I4D100K: 757 of them, 5 million prefix labels) all end here.
+    template <class Prefixes>
+    void build_masks(Frame& f, const Prefixes& paths, const Occurrence* first,
+                     const Occurrence* last, std::size_t n_labels,
+                     std::int32_t support) {
+        if (label_bit_.size() < n_labels) label_bit_.resize(n_labels, 0);
+        std::uint64_t* const bit = label_bit_.data();
+        for (std::size_t k = 0; k < f.frequent.size(); ++k)
+            bit[static_cast<std::size_t>(f.frequent[k])] = std::uint64_t{1} << k;
+        start_paths(f, static_cast<std::size_t>(last - first));
+        for (const Occurrence* o = first; o < last; ++o) {
+            paths.prefetch(o, last);
+            const std::int32_t* const prefix = paths.prefix(*o);
+            std::uint64_t path = 0;
+            for (std::int32_t k = 0; k < o->length; ++k) path |= bit[prefix[k]];
+            if (path != 0) add_mask(f, path, paths.weight(*o));
+        }
+        for (const std::int32_t t : f.frequent) bit[static_cast<std::size_t>(t)] = 0;
+        finish_base(f, 0, 0, support);
     }
 
     // Identical paths are merged, their weights added: after the infrequent labels
@@ -929,6 +957,7 @@ private:
     std::vector<Perfect> no_perfect_;
     MaskNames mask_names_;
     std::array<std::int32_t, 64> mask_count_{};  // zero between uses
+    std::vector<std::uint64_t> label_bit_;       // likewise (build_masks)
     const SweptPaths* swept_;
     detail::WorkMeter meter_;
 };
