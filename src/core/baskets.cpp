@@ -17,12 +17,23 @@ void BasketsView::validate() const {
                     "counts of baskets and items must not be negative");
     detail::require(indptr != nullptr && indptr[0] == 0, "indptr",
                     "the first offset must be 0 (CSR layout)");
+    // Each check is a branch-free scan that the compiler vectorises (a loop that
+    // throws from inside does not vectorise, and validation ran at a fifth of memory
+    // speed); the offending entry is looked up only when the scan finds one.
+    std::int64_t decreasing = 0;
     for (std::int64_t b = 0; b < n_baskets; ++b)
+        decreasing += indptr[b + 1] < indptr[b];
+    for (std::int64_t b = 0; decreasing > 0 && b < n_baskets; ++b)
         if (indptr[b + 1] < indptr[b])
             detail::throw_invalid("indptr", "offsets must not decrease (basket " +
                                                 std::to_string(b) + ")");
     const std::int64_t n = n_entries();
+    // A negative code becomes a huge unsigned one, so one comparison checks both ends.
+    const auto limit = static_cast<std::uint32_t>(n_items);
+    std::int64_t outside = 0;  // a count: an or of bools does not vectorise
     for (std::int64_t e = 0; e < n; ++e)
+        outside += static_cast<std::uint32_t>(items[e]) >= limit;
+    for (std::int64_t e = 0; outside > 0 && e < n; ++e)
         if (items[e] < 0 || items[e] >= n_items)
             detail::throw_invalid("items", "item code " + std::to_string(items[e]) +
                                                " at entry " + std::to_string(e) +
