@@ -606,9 +606,17 @@ private:
         if (!split(f, n_labels, l, track, tree.code, tree.rank, support, no_perfect_,
                    0))
             return;
+        const std::size_t n_paths = f.raw_weights.size();
+        if (f.as_masks) {
+            build_masks(f, n_labels, n_paths, support, [&](auto&& visit) {
+                for (std::size_t r = 0; r < n_paths; ++r)
+                    visit(raw + f.raw_starts[r], f.raw_starts[r + 1] - f.raw_starts[r],
+                          f.raw_weights[r]);
+            });
+            return;
+        }
         // Keep the labels of the new database on each path, root first.
         PatternBase& base = f.base;
-        const std::size_t n_paths = f.raw_weights.size();
         base.items.resize(static_cast<std::size_t>(at));
         base.starts.resize(n_paths + 1);
         base.weights.resize(n_paths);
@@ -663,8 +671,15 @@ private:
         if (!split(f, n_labels, l, track, tree.code, tree.rank, support, no_perfect_,
                    0))
             return;
-        PatternBase& base = f.base;
         const std::size_t n_paths = h_end - h_begin;
+        if (f.as_masks) {
+            build_masks(f, n_labels, n_paths, support, [&](auto&& visit) {
+                for (std::size_t h = h_begin; h < h_end; ++h)
+                    visit(items + starts[h], starts[h + 1] - starts[h], weights[h]);
+            });
+            return;
+        }
+        PatternBase& base = f.base;
         base.items.resize(static_cast<std::size_t>(walked));
         base.starts.resize(n_paths + 1);
         base.weights.resize(n_paths);
@@ -714,7 +729,13 @@ private:
         if (!split(f, n_labels, l, false, from.code, from.rank, support, carried, p))
             return;
         if (f.as_masks) {
-            build_masks(f, paths, first, last, n_labels, support);
+            build_masks(f, n_labels, static_cast<std::size_t>(last - first), support,
+                        [&](auto&& visit) {
+                            for (const Occurrence* o = first; o < last; ++o) {
+                                paths.prefetch(o, last);
+                                visit(paths.prefix(*o), o->length, paths.weight(*o));
+                            }
+                        });
             return;
         }
         PatternBase& base = f.base;
@@ -741,26 +762,26 @@ private:
         finish_base(f, n_made, n_kept, support);
     }
 
-    // The new database of expand_base as masks: each prefix's mask is the OR of its
-    // labels' bits (0 for a dropped label) from a table over the labels above, with
-    // no kept labels written and read back. Top-level projections of sparse data
-    // (T10I4D100K: 757 of them, 5 million prefix labels) all end here.
-    template <class Prefixes>
-    void build_masks(Frame& f, const Prefixes& paths, const Occurrence* first,
-                     const Occurrence* last, std::size_t n_labels,
-                     std::int32_t support) {
+    // The new database of a projection as masks, its labels at most 64: each prefix's
+    // mask is the OR of its labels' bits (0 for a dropped label) from a table over the
+    // labels above, with no kept labels written and read back. Top-level projections
+    // of sparse data (T10I4D100K: 757 of them, 5 million prefix labels) all end here.
+    // for_each_prefix(visit) calls visit(labels, length, weight) for each of the
+    // n_paths prefixes.
+    template <class ForEachPrefix>
+    void build_masks(Frame& f, std::size_t n_labels, std::size_t n_paths,
+                     std::int32_t support, ForEachPrefix&& for_each_prefix) {
         if (label_bit_.size() < n_labels) label_bit_.resize(n_labels, 0);
         std::uint64_t* const bit = label_bit_.data();
         for (std::size_t k = 0; k < f.frequent.size(); ++k)
             bit[static_cast<std::size_t>(f.frequent[k])] = std::uint64_t{1} << k;
-        start_paths(f, static_cast<std::size_t>(last - first));
-        for (const Occurrence* o = first; o < last; ++o) {
-            paths.prefetch(o, last);
-            const std::int32_t* const prefix = paths.prefix(*o);
-            std::uint64_t path = 0;
-            for (std::int32_t k = 0; k < o->length; ++k) path |= bit[prefix[k]];
-            if (path != 0) add_mask(f, path, paths.weight(*o));
-        }
+        start_masks(f, n_paths);
+        for_each_prefix(
+            [&](const std::int32_t* labels, std::int64_t length, std::int32_t weight) {
+                std::uint64_t path = 0;
+                for (std::int64_t k = 0; k < length; ++k) path |= bit[labels[k]];
+                if (path != 0) add_mask(f, path, weight);
+            });
         for (const std::int32_t t : f.frequent) bit[static_cast<std::size_t>(t)] = 0;
         finish_base(f, 0, 0, support);
     }
@@ -772,6 +793,10 @@ private:
         f.base.occurrence_begin.assign(f.base.support.size() + 1, 0);
         start_table(f, n_paths);
         f.path_hash.resize(n_paths);
+    }
+
+    static void start_masks(Frame& f, std::size_t n_paths) {
+        start_table(f, n_paths);
         f.masks.paths.clear();
         f.masks.weights.clear();
     }
@@ -811,14 +836,6 @@ private:
         PatternBase& base = f.base;
         const std::int32_t* const path = base.items.data() + before;
         const std::int64_t length = n_kept - before;
-        if (f.as_masks) {
-            std::uint64_t bits = 0;
-            for (std::int64_t k = 0; k < length; ++k)
-                bits |= std::uint64_t{1} << path[k];
-            n_kept = before;
-            add_mask(f, bits, weight);
-            return;
-        }
         std::uint64_t h = static_cast<std::uint64_t>(length);
         for (std::int64_t k = 0; k < length; ++k)
             h = (h ^ static_cast<std::uint64_t>(path[k])) * 0x9E3779B97F4A7C15ULL;

@@ -12,14 +12,32 @@
 
 namespace crmmine {
 
+namespace {
+
+// The first of codes[0, n) outside [0, limit), or -1. A branch-free count first, which
+// the compiler vectorises (a loop that stops at the first bad code does not, and ran
+// at a fifth of memory speed), then the search only where the count is not 0. A
+// negative code becomes a huge unsigned one, so one comparison checks both ends.
+std::int64_t first_code_outside(const std::int32_t* codes, std::int64_t n,
+                                std::int32_t limit) {
+    const auto top = static_cast<std::uint32_t>(limit);
+    std::int64_t outside = 0;  // a count: an or of bools does not vectorise
+    for (std::int64_t e = 0; e < n; ++e)
+        outside += static_cast<std::uint32_t>(codes[e]) >= top;
+    for (std::int64_t e = 0; outside > 0 && e < n; ++e)
+        if (static_cast<std::uint32_t>(codes[e]) >= top) return e;
+    return -1;
+}
+
+}  // namespace
+
 void BasketsView::validate() const {
     detail::require(n_baskets >= 0 && n_items >= 0, "baskets",
                     "counts of baskets and items must not be negative");
     detail::require(indptr != nullptr && indptr[0] == 0, "indptr",
                     "the first offset must be 0 (CSR layout)");
-    // Each check is a branch-free scan that the compiler vectorises (a loop that
-    // throws from inside does not vectorise, and validation ran at a fifth of memory
-    // speed); the offending entry is looked up only when the scan finds one.
+    // Each check is a branch-free scan (see first_code_outside); the offending entry
+    // is looked up only when the scan finds one.
     std::int64_t decreasing = 0;
     for (std::int64_t b = 0; b < n_baskets; ++b)
         decreasing += indptr[b + 1] < indptr[b];
@@ -28,17 +46,12 @@ void BasketsView::validate() const {
             detail::throw_invalid("indptr", "offsets must not decrease (basket " +
                                                 std::to_string(b) + ")");
     const std::int64_t n = n_entries();
-    // A negative code becomes a huge unsigned one, so one comparison checks both ends.
-    const auto limit = static_cast<std::uint32_t>(n_items);
-    std::int64_t outside = 0;  // a count: an or of bools does not vectorise
-    for (std::int64_t e = 0; e < n; ++e)
-        outside += static_cast<std::uint32_t>(items[e]) >= limit;
-    for (std::int64_t e = 0; outside > 0 && e < n; ++e)
-        if (items[e] < 0 || items[e] >= n_items)
-            detail::throw_invalid("items", "item code " + std::to_string(items[e]) +
-                                               " at entry " + std::to_string(e) +
-                                               " is outside [0, n_items=" +
-                                               std::to_string(n_items) + ")");
+    const std::int64_t bad = first_code_outside(items, n, n_items);
+    if (bad >= 0)
+        detail::throw_invalid(
+            "items", "item code " + std::to_string(items[bad]) + " at entry " +
+                         std::to_string(bad) +
+                         " is outside [0, n_items=" + std::to_string(n_items) + ")");
     if (quantity == nullptr) return;
     for (std::int64_t e = 0; e < n; ++e)
         if (!std::isfinite(quantity[e]) || quantity[e] < 0.0)
@@ -174,22 +187,24 @@ Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
             start[static_cast<std::size_t>(b)] + lengths[b];
     }
     // The table is checked once, so each entry needs only its own range check.
-    for (std::int32_t k = 0; recode != nullptr && k < n_recode; ++k)
-        if (recode[k] < 0 || recode[k] >= n_items)
-            detail::throw_invalid("recode", "code " + std::to_string(recode[k]) +
-                                                " for item " + std::to_string(k) +
-                                                " is outside [0, n_items)");
+    const std::int64_t bad_recode =
+        recode != nullptr ? first_code_outside(recode, n_recode, n_items) : -1;
+    if (bad_recode >= 0)
+        detail::throw_invalid("recode", "code " + std::to_string(recode[bad_recode]) +
+                                            " for item " + std::to_string(bad_recode) +
+                                            " is outside [0, n_items)");
     const auto n_entries = static_cast<std::size_t>(start.back());
-    const std::int32_t n_codes = recode != nullptr ? n_recode : n_items;
-    std::vector<std::int32_t> coded(n_entries);
-    for (std::size_t e = 0; e < n_entries; ++e) {
-        if (items[e] < 0 || items[e] >= n_codes)
-            detail::throw_invalid(
-                "items", "code " + std::to_string(items[e]) + " at entry " +
-                             std::to_string(e) + " is outside [0, " +
-                             (recode != nullptr ? "n_recode" : "n_items") + ")");
-        coded[e] = recode != nullptr ? recode[items[e]] : items[e];
-    }
+    const std::int64_t bad =
+        first_code_outside(items, static_cast<std::int64_t>(n_entries),
+                           recode != nullptr ? n_recode : n_items);
+    if (bad >= 0)
+        detail::throw_invalid("items",
+                              "code " + std::to_string(items[bad]) + " at entry " +
+                                  std::to_string(bad) + " is outside [0, " +
+                                  (recode != nullptr ? "n_recode" : "n_items") + ")");
+    std::vector<std::int32_t> coded(items, items + n_entries);
+    if (recode != nullptr)
+        for (std::int32_t& code : coded) code = recode[code];
     return merge_repeats(start, std::move(coded), {}, n_items);
 }
 
