@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
@@ -172,6 +172,25 @@ def test_integer_items_keep_first_appearance_and_sorted_labels(lists):
     assert baskets.to_lists() == [list(dict.fromkeys(basket)) for basket in lists]
     assert baskets.item_labels.tolist() == sorted({i for b in lists for i in b})
     assert baskets.item_labels.dtype == np.int64
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.text(max_size=4), max_size=12),  # any str: empty, case, unicode
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_str_items_keep_first_appearance_and_labels_sorted_as_pandas_sorts(lists):
+    baskets = crmmine.Baskets.from_lists(lists)
+    assert baskets.to_lists() == [list(dict.fromkeys(basket)) for basket in lists]
+    distinct = list(dict.fromkeys(item for basket in lists for item in basket))
+    assume(distinct)  # no labels at all take the integer path
+    _, uniques = pd.factorize(pd.Series(distinct, dtype=object), sort=True)
+    expected = pd.Index(list(uniques), dtype=pd.Series(distinct).dtype)
+    assert baskets.item_labels.equals(expected)
+    assert baskets.item_labels.dtype == expected.dtype
 
 
 def test_repeated_label_objects_and_equal_copies_share_a_code():
