@@ -14,19 +14,25 @@ namespace crmmine {
 
 namespace {
 
-// The first of codes[0, n) outside [0, limit), or -1. A branch-free count first, which
-// the compiler vectorises (a loop that stops at the first bad code does not, and ran
-// at a fifth of memory speed), then the search only where the count is not 0. A
-// negative code becomes a huge unsigned one, so one comparison checks both ends.
+// The first i < n where bad(i), or -1. A branch-free count first, which the compiler
+// vectorises (a loop that stops at the first bad entry does not, and ran at a fifth of
+// memory speed), then the search only where the count is not 0.
+template <class Bad>
+std::int64_t first_where(std::int64_t n, Bad&& bad) {
+    std::int64_t count = 0;  // a count: an or of bools does not vectorise
+    for (std::int64_t i = 0; i < n; ++i) count += bad(i) ? 1 : 0;
+    for (std::int64_t i = 0; count > 0 && i < n; ++i)
+        if (bad(i)) return i;
+    return -1;
+}
+
+// The first of codes[0, n) outside [0, limit), or -1. A negative code becomes a huge
+// unsigned one, so one comparison checks both ends.
 std::int64_t first_code_outside(const std::int32_t* codes, std::int64_t n,
                                 std::int32_t limit) {
     const auto top = static_cast<std::uint32_t>(limit);
-    std::int64_t outside = 0;  // a count: an or of bools does not vectorise
-    for (std::int64_t e = 0; e < n; ++e)
-        outside += static_cast<std::uint32_t>(codes[e]) >= top;
-    for (std::int64_t e = 0; outside > 0 && e < n; ++e)
-        if (static_cast<std::uint32_t>(codes[e]) >= top) return e;
-    return -1;
+    return first_where(
+        n, [&](std::int64_t e) { return static_cast<std::uint32_t>(codes[e]) >= top; });
 }
 
 }  // namespace
@@ -36,15 +42,13 @@ void BasketsView::validate() const {
                     "counts of baskets and items must not be negative");
     detail::require(indptr != nullptr && indptr[0] == 0, "indptr",
                     "the first offset must be 0 (CSR layout)");
-    // Each check is a branch-free scan (see first_code_outside); the offending entry
-    // is looked up only when the scan finds one.
-    std::int64_t decreasing = 0;
-    for (std::int64_t b = 0; b < n_baskets; ++b)
-        decreasing += indptr[b + 1] < indptr[b];
-    for (std::int64_t b = 0; decreasing > 0 && b < n_baskets; ++b)
-        if (indptr[b + 1] < indptr[b])
-            detail::throw_invalid("indptr", "offsets must not decrease (basket " +
-                                                std::to_string(b) + ")");
+    // Each check is a branch-free scan (first_where); the offending entry is looked
+    // up only when the scan finds one.
+    const std::int64_t decreasing = first_where(
+        n_baskets, [&](std::int64_t b) { return indptr[b + 1] < indptr[b]; });
+    if (decreasing >= 0)
+        detail::throw_invalid("indptr", "offsets must not decrease (basket " +
+                                            std::to_string(decreasing) + ")");
     const std::int64_t n = n_entries();
     const std::int64_t bad = first_code_outside(items, n, n_items);
     if (bad >= 0)
@@ -53,14 +57,16 @@ void BasketsView::validate() const {
                          std::to_string(bad) +
                          " is outside [0, n_items=" + std::to_string(n_items) + ")");
     if (quantity == nullptr) return;
-    for (std::int64_t e = 0; e < n; ++e)
-        if (!std::isfinite(quantity[e]) || quantity[e] < 0.0)
-            detail::throw_invalid("quantity",
-                                  "quantities must be finite and non-negative; "
-                                  "entry " +
-                                      std::to_string(e) + " is " +
-                                      std::to_string(quantity[e]) +
-                                      " (filter out returns first)");
+    const std::int64_t bad_quantity = first_where(n, [&](std::int64_t e) {
+        return !std::isfinite(quantity[e]) || quantity[e] < 0.0;
+    });
+    if (bad_quantity >= 0)
+        detail::throw_invalid("quantity",
+                              "quantities must be finite and non-negative; "
+                              "entry " +
+                                  std::to_string(bad_quantity) + " is " +
+                                  std::to_string(quantity[bad_quantity]) +
+                                  " (filter out returns first)");
 }
 
 Baskets::Baskets(std::vector<std::int64_t> indptr, std::vector<std::int32_t> items,

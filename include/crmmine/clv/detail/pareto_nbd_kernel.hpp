@@ -251,7 +251,6 @@ inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
         // record instead of computing them again.
         thread_local LogConcaveRule rule;
         thread_local std::vector<Node> calls;
-        calls.clear();
         auto psi = [&](double u, double& dpsi) {
             const Node n = at(u);
             if (gradient) calls.push_back(n);
@@ -269,7 +268,7 @@ inline ParetoIntegral pareto_log_integral(double e1, double e2, double alpha,
                        : std::fmin(length,
                                    std::fmax(0.0, std::log((1.0 - b) * d / (a * v0))));
         }
-        calls.clear();
+        calls.clear();  // the rule counts its calls from 0
         log_concave_rule(psi, 0.0, length, mode, rule);
         double sum = 0.0, s_b = 0.0, s_p = 0.0, s_small = 0.0, s_large = 0.0;
         for (const QuadratureNode& node : rule.nodes) {
