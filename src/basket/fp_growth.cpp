@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include "crmmine/basket/detail/mining_common.hpp"
@@ -262,6 +263,29 @@ private:
     static constexpr std::size_t kScannedPaths = 32;
 };
 
+// The weights of the at most 64 paths of a database held by label (TidDatabase), which
+// its projections share: they keep the path numbering and only drop paths.
+struct PathWeights {
+    std::array<std::int32_t, 64> weight{};
+
+    std::int32_t total(std::uint64_t paths) const noexcept {
+        std::int32_t sum = 0;
+        for (; paths != 0; paths &= paths - 1) sum += weight[__builtin_ctzll(paths)];
+        return sum;
+    }
+};
+
+// A mask database of at most 64 paths turned on its side: for each label, the set of
+// paths holding it as one word. Projecting on a label is then an AND and a weighted
+// count per label above it, with no path read, merged or indexed; most of Groceries'
+// projections are in databases this small (Zaki's Eclat on bit vectors).
+struct TidDatabase {
+    std::array<std::uint64_t, 64> holders{};  // bit -> the paths holding it
+    std::array<std::int32_t, 64> support{};   // bit -> support in this database
+    std::uint64_t labels = 0;                 // the bits of its frequent labels
+    const PathWeights* weights = nullptr;
+};
+
 // The item code and full-tree rank of each bit, fixed from the pattern base a mask
 // database was made from down to its deepest projection.
 struct MaskNames {
@@ -284,6 +308,8 @@ struct Frame {
     std::vector<std::uint64_t> path_hash;  // one per new path
     bool as_masks = false;                 // the new database is `masks`, not `base`
     MaskDatabase masks;
+    TidDatabase tids;          // the new database when it is held by label
+    PathWeights path_weights;  // of tids' paths, when they were numbered here
 };
 
 // The prefix paths of every node of the full tree, root first, grouped by label in
@@ -423,9 +449,11 @@ private:
         void next() noexcept { ++at; }
     };
 
-    // The labels of a mask database among the bits `rest`, in rank order (bit order).
+    // The labels of a mask database (MaskDatabase or TidDatabase) among the bits
+    // `rest`, in rank order (bit order).
+    template <class Database>
     struct MaskLabels {
-        const MaskDatabase& db;
+        const Database& db;
         const MaskNames& names;
         std::uint64_t rest;
 
@@ -476,13 +504,13 @@ private:
     }
 
     // The conditional database of a label of a mask database: the paths holding its
-    // bit, cut to the bits above it that stay frequent.
-    void expand(const MaskLabels& labels, const std::vector<Perfect>& carried,
-                std::size_t p) {
+    // bit, cut to the bits above it that stay frequent. At most
+    // detail::fp_growth_vertical_paths of them are held by label (TidDatabase).
+    void expand(const MaskLabels<MaskDatabase>& labels,
+                const std::vector<Perfect>& carried, std::size_t p) {
         const MaskDatabase& from = labels.db;
         const int bit = labels.bit();
-        const std::uint64_t own = std::uint64_t{1} << bit;
-        const std::uint64_t above = from.labels & ~(own | (own - 1));
+        const std::uint64_t above = bits_above(from.labels, bit);
         std::int32_t* const count = mask_count_.data();
         std::int64_t n_holding = 0;
         from.for_each_holding(bit, [&](std::size_t i) {
@@ -494,19 +522,101 @@ private:
         });
         meter_.add(n_holding);
         Frame& f = frames_[static_cast<std::size_t>(sink_.size())];
-        MaskDatabase& db = f.masks;
+        const bool vertical = n_holding <= detail::fp_growth_vertical_paths;
+        std::array<std::int32_t, 64>& new_support =
+            vertical ? f.tids.support : f.masks.support;
         const std::int32_t support = labels.support();
+        const std::uint64_t frequent = split_bits(
+            f, above, carried, p, support,
+            [&](int b) { return std::exchange(count[b], 0); },
+            [&](int b, std::int32_t c) {
+                new_support[static_cast<std::size_t>(b)] = c;
+            });
+        // A database is only worth building when some label of it gets expanded.
+        const bool build =
+            plan_.below_max_len(sink_.size() + 1) && (frequent & (frequent - 1)) != 0;
+        const auto for_each_path = [&](auto&& add) {
+            from.for_each_holding(bit, [&](std::size_t i) {
+                const std::uint64_t path = from.paths[i] & frequent;
+                if (path != 0) add(path, from.weights[i]);
+            });
+        };
+        if (vertical) {
+            if (build) fill_vertical(f, frequent, for_each_path);
+            f.tids.labels = frequent;
+            mine(MaskLabels<TidDatabase>{f.tids, mask_names_, frequent}, f.perfect, 0,
+                 support);
+            return;
+        }
+        MaskDatabase& db = f.masks;
+        db.labels = frequent;
+        db.paths.clear();
+        db.weights.clear();
+        if (build) {
+            start_table(f, static_cast<std::size_t>(n_holding));
+            for_each_path([&](std::uint64_t path, std::int32_t weight) {
+                add_mask(f, path, weight);
+            });
+            db.index_paths();
+        }
+        mine(MaskLabels<MaskDatabase>{db, mask_names_, frequent}, f.perfect, 0,
+             support);
+    }
+
+    // The conditional database of a label of a database held by label: for each label
+    // above it, the paths holding both.
+    void expand(const MaskLabels<TidDatabase>& labels,
+                const std::vector<Perfect>& carried, std::size_t p) {
+        const TidDatabase& from = labels.db;
+        const int bit = labels.bit();
+        const std::uint64_t holders = from.holders[static_cast<std::size_t>(bit)];
+        const std::uint64_t above = bits_above(from.labels, bit);
+        const PathWeights& weights = *from.weights;
+        Frame& f = frames_[static_cast<std::size_t>(sink_.size())];
+        TidDatabase& db = f.tids;
+        db.weights = from.weights;
+        std::int64_t n_above = 0;
+        db.labels = split_bits(
+            f, above, carried, p, labels.support(),
+            [&](int b) {
+                ++n_above;
+                return weights.total(holders &
+                                     from.holders[static_cast<std::size_t>(b)]);
+            },
+            [&](int b, std::int32_t c) {
+                const auto k = static_cast<std::size_t>(b);
+                db.holders[k] = holders & from.holders[k];
+                db.support[k] = c;
+            });
+        meter_.add(n_above);
+        mine(MaskLabels<TidDatabase>{db, mask_names_, db.labels}, f.perfect, 0,
+             labels.support());
+    }
+
+    // The bits of `labels` above `bit`.
+    static std::uint64_t bits_above(std::uint64_t labels, int bit) noexcept {
+        const std::uint64_t own = std::uint64_t{1} << bit;
+        return labels & ~(own | (own - 1));
+    }
+
+    // Splits the labels `above` of a projection of a mask database by their count in
+    // it, count_of(bit): perfect extensions go to f.perfect, merged in rank order with
+    // the carried ones from p on; keep(bit, count) is called on each label that stays
+    // frequent, and their bits are returned.
+    template <class CountOf, class Keep>
+    std::uint64_t split_bits(Frame& f, std::uint64_t above,
+                             const std::vector<Perfect>& carried, std::size_t p,
+                             std::int32_t support, CountOf&& count_of, Keep&& keep) {
         f.perfect.clear();
         std::uint64_t frequent = 0;
         std::size_t q = p;
         for (std::uint64_t rest = above; rest != 0; rest &= rest - 1) {
             const int b = __builtin_ctzll(rest);
-            const std::int32_t c = count[b];
-            count[b] = 0;
+            const std::int32_t c = count_of(b);
             if (c < plan_.min_count) continue;
             if (c < support) {
                 frequent |= std::uint64_t{1} << b;
-                db.support[static_cast<std::size_t>(b)] = c;
+                keep(b, c);
                 continue;
             }
             take_perfect(f.perfect, carried, q,
@@ -514,19 +624,26 @@ private:
                                  mask_names_.code[static_cast<std::size_t>(b)]});
         }
         for (; q < carried.size(); ++q) f.perfect.push_back(carried[q]);
-        db.labels = frequent;
-        db.paths.clear();
-        db.weights.clear();
-        // A database is only worth building when some label of it gets expanded.
-        if (plan_.below_max_len(sink_.size() + 1) && (frequent & (frequent - 1)) != 0) {
-            start_table(f, static_cast<std::size_t>(n_holding));
-            from.for_each_holding(bit, [&](std::size_t i) {
-                const std::uint64_t path = from.paths[i] & frequent;
-                if (path != 0) add_mask(f, path, from.weights[i]);
-            });
-            db.index_paths();
-        }
-        mine(MaskLabels{db, mask_names_, frequent}, f.perfect, 0, support);
+        return frequent;
+    }
+
+    // Numbers the non-empty paths for_each_path(add) gives, add(path, weight) each, as
+    // the paths of f.tids over the bits `labels`, their weights in f.path_weights.
+    // There are at most 64.
+    template <class ForEachPath>
+    static void fill_vertical(Frame& f, std::uint64_t labels,
+                              ForEachPath&& for_each_path) {
+        TidDatabase& db = f.tids;
+        for (std::uint64_t rest = labels; rest != 0; rest &= rest - 1)
+            db.holders[static_cast<std::size_t>(__builtin_ctzll(rest))] = 0;
+        db.weights = &f.path_weights;
+        std::size_t n = 0;
+        for_each_path([&](std::uint64_t path, std::int32_t weight) {
+            const std::uint64_t own = std::uint64_t{1} << n;
+            f.path_weights.weight[n++] = weight;
+            for (std::uint64_t rest = path; rest != 0; rest &= rest - 1)
+                db.holders[static_cast<std::size_t>(__builtin_ctzll(rest))] |= own;
+        });
     }
 
     // Appends the carried perfect extensions ranked below `found` (from q on), then
@@ -943,9 +1060,22 @@ private:
             std::copy_n(base.rank.begin(), n, mask_names_.rank.begin());
             std::copy_n(base.support.begin(), n, f.masks.support.begin());
             f.masks.labels = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
-            meter_.add(static_cast<std::int64_t>(f.masks.paths.size()));
+            const MaskDatabase& db = f.masks;
+            meter_.add(static_cast<std::int64_t>(db.paths.size()));
+            if (db.paths.size() <=
+                static_cast<std::size_t>(detail::fp_growth_vertical_paths)) {
+                f.tids.support = db.support;
+                f.tids.labels = db.labels;
+                fill_vertical(f, db.labels, [&](auto&& add) {
+                    for (std::size_t i = 0; i < db.paths.size(); ++i)
+                        add(db.paths[i], db.weights[i]);
+                });
+                mine(MaskLabels<TidDatabase>{f.tids, mask_names_, db.labels}, f.perfect,
+                     0, support);
+                return;
+            }
             f.masks.index_paths();
-            mine(MaskLabels{f.masks, mask_names_, f.masks.labels}, f.perfect, 0,
+            mine(MaskLabels<MaskDatabase>{db, mask_names_, db.labels}, f.perfect, 0,
                  support);
             return;
         }

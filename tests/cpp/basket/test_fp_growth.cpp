@@ -189,3 +189,18 @@ TEST_CASE(
     }
     check_wide_against_eclat(rng, basket::detail::fp_growth_mask_labels, {0, 8, 64});
 }
+
+TEST_CASE(
+    "fp_growth finds the same itemsets with its mask databases held by path or by "
+    "label") {
+    std::mt19937 rng(31);
+    // 0: by path only; 5: both forms, switching mid-recursion; 64: the default.
+    for (const std::int64_t vertical_paths : {0, 5, 64}) {
+        const mining_test::Override paths(basket::detail::fp_growth_vertical_paths,
+                                          vertical_paths);
+        INFO("vertical_paths=", vertical_paths);
+        check_random_against_oracle(rng, 30, 14, 60, true);
+    }
+    check_wide_against_eclat(rng, basket::detail::fp_growth_vertical_paths,
+                             {std::int64_t{0}, std::int64_t{5}, std::int64_t{64}});
+}

@@ -240,6 +240,10 @@ inline std::int64_t fp_growth_tree_entries = std::int64_t{1} << 17;
 // mask per path (at most 64). Tests lower it to cover the other form.
 inline int fp_growth_mask_labels = 64;
 
+// The most paths a mask database of fp_growth may have to be held by label instead,
+// one word of paths per label (at most 64; 0: never). Tests change it to cover both.
+inline std::int64_t fp_growth_vertical_paths = 64;
+
 // Below this many frequent basket entries a parallel region costs more than it saves
 // and the miners run on one thread. Tests lower it to cover the threads.
 inline std::int64_t min_parallel_entries = std::int64_t{1} << 14;
