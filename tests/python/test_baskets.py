@@ -230,3 +230,32 @@ def test_dense_onehot_rejects_counts(n_items):
     table[2, n_items - 1] = 2
     with pytest.raises(ValueError, match="only True/False or 0/1"):
         crmmine.Baskets.from_onehot(pd.DataFrame(table))
+
+
+class _Label(str):
+    """A str subclass: equal to the str of the same text, as in a dict."""
+
+
+def _fresh(text: str) -> str:
+    """An equal str that is a new object, so no lookup by address can find it."""
+    return "".join(list(text))
+
+
+@pytest.mark.parametrize(
+    "late",
+    [
+        [f"sku{k}" for k in range(1500)],  # more distinct str labels than fit the table
+        [_Label("sku5"), "sku5"],  # a str subclass equal to a label seen as str
+        ["sku7", 7, 7.0, True, 1],  # labels that are no str, some equal to each other
+    ],
+)
+def test_str_labels_keep_their_codes_when_later_labels_need_the_dict(late):
+    early = [["sku5", "sku7", "sku9"], ["sku9", "sku5"], ["sku12"]]
+    lists = [*early, late, ["sku5", "sku1499", "sku9"]]
+    lists = [[_fresh(i) if type(i) is str else i for i in basket] for basket in lists]
+    baskets = crmmine.Baskets.from_lists(lists)
+    assert baskets.to_lists() == [list(dict.fromkeys(basket)) for basket in lists]
+    distinct = dict.fromkeys(item for basket in lists for item in basket)
+    assert baskets.n_items == len(distinct)
+    counts = Counter(item for basket in lists for item in dict.fromkeys(basket))
+    assert baskets.item_counts().to_dict() == dict(counts)
