@@ -571,17 +571,17 @@ private:
         const int bit = labels.bit();
         const std::uint64_t holders = from.holders[static_cast<std::size_t>(bit)];
         const std::uint64_t above = bits_above(from.labels, bit);
-        const PathWeights& weights = *from.weights;
+        const PathWeights* const weights = from.weights;  // unset while `above` is 0
         Frame& f = frames_[static_cast<std::size_t>(sink_.size())];
         TidDatabase& db = f.tids;
-        db.weights = from.weights;
+        db.weights = weights;
         std::int64_t n_above = 0;
         db.labels = split_bits(
             f, above, carried, p, labels.support(),
             [&](int b) {
                 ++n_above;
-                return weights.total(holders &
-                                     from.holders[static_cast<std::size_t>(b)]);
+                return weights->total(holders &
+                                      from.holders[static_cast<std::size_t>(b)]);
             },
             [&](int b, std::int32_t c) {
                 const auto k = static_cast<std::size_t>(b);
