@@ -1112,9 +1112,9 @@ private:
 // The baskets as the pattern base of the empty itemset, read through BasketPrefixes:
 // each occurrence names where its basket starts in items (labels descending, as
 // rank_baskets sorts them), every basket weighs 1, and the occurrences of every label
-// are listed. On large sparse data the top-level projections read these prefixes
-// faster than they walk a tree several times the size of the baskets, and the tree is
-// never built (detail::fp_growth_tree_entries).
+// are listed. On sparse data the top-level projections read these prefixes faster
+// than they walk a tree that merges few of them, and the tree is never built
+// (detail::fp_growth_tree_density).
 PatternBase basket_base(detail::RankedBaskets&& ranked) {
     PatternBase base;
     const auto n_labels = static_cast<std::size_t>(ranked.n_labels());
@@ -1183,6 +1183,15 @@ FrequentItemsets mine_from_baskets(const MiningPlan& plan,
     return sets;
 }
 
+// Whether the top-level projections read an FP-tree rather than the baskets: when an
+// average basket holds at least detail::fp_growth_tree_density of the frequent items.
+bool worth_a_tree(const MiningPlan& plan, const detail::RankedBaskets& ranked) {
+    const double cells = static_cast<double>(plan.n_transactions) *
+                         static_cast<double>(ranked.n_labels());
+    return cells > 0 && static_cast<double>(ranked.items.size()) >=
+                            detail::fp_growth_tree_density * cells;
+}
+
 }  // namespace
 
 FrequentItemsets fp_growth(const BasketsView& baskets, const MiningParams& params) {
@@ -1197,7 +1206,7 @@ FrequentItemsets fp_growth(const BasketsView& baskets, const MiningParams& param
                          : ranked.max_length);
     const auto n_entries = static_cast<std::int64_t>(ranked.items.size());
     plan.n_threads = detail::threads_for(plan, n_entries);
-    if (n_entries > detail::fp_growth_tree_entries)
+    if (!worth_a_tree(plan, ranked))
         return mine_from_baskets(plan, std::move(ranked), max_depth);
     Tree tree;
     tree.support = std::move(ranked.support);

@@ -159,6 +159,7 @@ void check_wide_against_eclat(std::mt19937& rng, Knob& knob,
 }  // namespace
 
 TEST_CASE("fp_growth walks the tree when the swept prefix paths would not fit") {
+    const mining_test::Override tree(basket::detail::fp_growth_tree_density, 0.0);
     const mining_test::Override no_sweep(basket::detail::fp_growth_sweep_limit,
                                          std::int64_t{0});
     std::mt19937 rng(17);
@@ -167,13 +168,15 @@ TEST_CASE("fp_growth walks the tree when the swept prefix paths would not fit") 
 
 TEST_CASE("fp_growth projects from the baskets themselves as from the tree") {
     std::mt19937 rng(29);
-    {
-        const mining_test::Override no_tree(basket::detail::fp_growth_tree_entries,
-                                            std::int64_t{0});
+    // 2: never a tree; 0: always one.
+    for (const double tree_density : {2.0, 0.0}) {
+        const mining_test::Override tree(basket::detail::fp_growth_tree_density,
+                                         tree_density);
+        INFO("tree_density=", tree_density);
         check_random_against_oracle(rng, 40, 14, 60, true);
     }
-    check_wide_against_eclat(rng, basket::detail::fp_growth_tree_entries,
-                             {std::int64_t{0}, std::int64_t{1} << 40});
+    check_wide_against_eclat(rng, basket::detail::fp_growth_tree_density,
+                             {2.0, 0.0, 0.1});
 }
 
 TEST_CASE(
