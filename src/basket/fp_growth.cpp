@@ -522,7 +522,7 @@ private:
         });
         meter_.add(n_holding);
         Frame& f = frames_[static_cast<std::size_t>(sink_.size())];
-        const bool vertical = n_holding <= detail::fp_growth_vertical_paths;
+        const bool vertical = n_holding <= vertical_paths();
         std::array<std::int32_t, 64>& new_support =
             vertical ? f.tids.support : f.masks.support;
         const std::int32_t support = labels.support();
@@ -591,6 +591,11 @@ private:
         meter_.add(n_above);
         mine(MaskLabels<TidDatabase>{db, mask_names_, db.labels}, f.perfect, 0,
              labels.support());
+    }
+
+    // The most paths a database held by label may have: one word of them.
+    static std::int64_t vertical_paths() noexcept {
+        return std::min<std::int64_t>(detail::fp_growth_vertical_paths, 64);
     }
 
     // The bits of `labels` above `bit`.
@@ -1062,8 +1067,7 @@ private:
             f.masks.labels = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
             const MaskDatabase& db = f.masks;
             meter_.add(static_cast<std::int64_t>(db.paths.size()));
-            if (db.paths.size() <=
-                static_cast<std::size_t>(detail::fp_growth_vertical_paths)) {
+            if (static_cast<std::int64_t>(db.paths.size()) <= vertical_paths()) {
                 f.tids.support = db.support;
                 f.tids.labels = db.labels;
                 fill_vertical(f, db.labels, [&](auto&& add) {
