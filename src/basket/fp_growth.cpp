@@ -542,10 +542,7 @@ private:
             });
         };
         if (vertical) {
-            if (build) fill_vertical(f, frequent, for_each_path);
-            f.tids.labels = frequent;
-            mine(MaskLabels<TidDatabase>{f.tids, mask_names_, frequent}, f.perfect, 0,
-                 support);
+            mine_vertically(f, frequent, build, for_each_path, support);
             return;
         }
         MaskDatabase& db = f.masks;
@@ -649,6 +646,17 @@ private:
             for (std::uint64_t rest = path; rest != 0; rest &= rest - 1)
                 db.holders[static_cast<std::size_t>(__builtin_ctzll(rest))] |= own;
         });
+    }
+
+    // Mines the frame's database held by label over the bits `labels` (their supports
+    // already in f.tids), numbering the paths for_each_path gives first when `build`.
+    template <class ForEachPath>
+    void mine_vertically(Frame& f, std::uint64_t labels, bool build,
+                         ForEachPath&& for_each_path, std::int32_t support) {
+        if (build) fill_vertical(f, labels, for_each_path);
+        f.tids.labels = labels;
+        mine(MaskLabels<TidDatabase>{f.tids, mask_names_, labels}, f.perfect, 0,
+             support);
     }
 
     // Appends the carried perfect extensions ranked below `found` (from q on), then
@@ -1063,22 +1071,24 @@ private:
             const auto n = static_cast<std::size_t>(base.n_labels());
             std::copy_n(base.code.begin(), n, mask_names_.code.begin());
             std::copy_n(base.rank.begin(), n, mask_names_.rank.begin());
-            std::copy_n(base.support.begin(), n, f.masks.support.begin());
-            f.masks.labels = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
-            const MaskDatabase& db = f.masks;
+            MaskDatabase& db = f.masks;
+            const bool vertical =
+                static_cast<std::int64_t>(db.paths.size()) <= vertical_paths();
+            std::copy_n(base.support.begin(), n,
+                        (vertical ? f.tids.support : db.support).begin());
+            db.labels = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
             meter_.add(static_cast<std::int64_t>(db.paths.size()));
-            if (static_cast<std::int64_t>(db.paths.size()) <= vertical_paths()) {
-                f.tids.support = db.support;
-                f.tids.labels = db.labels;
-                fill_vertical(f, db.labels, [&](auto&& add) {
-                    for (std::size_t i = 0; i < db.paths.size(); ++i)
-                        add(db.paths[i], db.weights[i]);
-                });
-                mine(MaskLabels<TidDatabase>{f.tids, mask_names_, db.labels}, f.perfect,
-                     0, support);
+            if (vertical) {
+                mine_vertically(
+                    f, db.labels, true,
+                    [&](auto&& add) {
+                        for (std::size_t i = 0; i < db.paths.size(); ++i)
+                            add(db.paths[i], db.weights[i]);
+                    },
+                    support);
                 return;
             }
-            f.masks.index_paths();
+            db.index_paths();
             mine(MaskLabels<MaskDatabase>{db, mask_names_, db.labels}, f.perfect, 0,
                  support);
             return;
