@@ -93,39 +93,68 @@ namespace {
 
 // Baskets from entries grouped by basket (basket b holds [start[b], start[b + 1])),
 // with the repeats of an item in a basket merged into its first appearance, their
-// quantities (when grouped_quantity is not empty) added.
+// quantities (when grouped_quantity is not empty) added. Parts of the baskets are
+// compacted in place on up to n_threads threads, then moved down over the gaps that
+// merged repeats left (lists of baskets rarely have any, and nothing moves).
 Baskets merge_repeats(const std::vector<std::int64_t>& start,
                       std::vector<std::int32_t> grouped_items,
-                      std::vector<double> grouped_quantity, std::int32_t n_items) {
-    const auto n_baskets = static_cast<std::int32_t>(start.size() - 1);
+                      std::vector<double> grouped_quantity, std::int32_t n_items,
+                      int n_threads = 1) {
+    const auto n_baskets = static_cast<std::int64_t>(start.size() - 1);
     const bool with_quantity = !grouped_quantity.empty();
-    // Merge repeats in place: position_of[item] remembers where the item went in the
-    // basket being compacted, valid while owner[item] names that basket.
-    std::vector<std::int32_t> owner(static_cast<std::size_t>(n_items), -1);
-    std::vector<std::int64_t> position_of(static_cast<std::size_t>(n_items), 0);
+    const auto n_parts = static_cast<int>(
+        std::max<std::int64_t>(1, std::min<std::int64_t>(n_threads, n_baskets / 8192)));
     std::vector<std::int64_t> indptr(static_cast<std::size_t>(n_baskets) + 1, 0);
-    std::int64_t out = 0;
-    for (std::int32_t b = 0; b < n_baskets; ++b) {
-        for (std::int64_t e = start[static_cast<std::size_t>(b)];
-             e < start[static_cast<std::size_t>(b) + 1]; ++e) {
-            const auto code =
-                static_cast<std::size_t>(grouped_items[static_cast<std::size_t>(e)]);
-            if (owner[code] == b) {
+    std::vector<std::int64_t> part_end(static_cast<std::size_t>(n_parts), 0);
+    detail::parallel_for(n_parts, n_parts, [&](std::int64_t p) {
+        // position_of[item] remembers where the item went in the basket being
+        // compacted, valid while owner[item] names that basket.
+        std::vector<std::int32_t> owner(static_cast<std::size_t>(n_items), -1);
+        std::vector<std::int64_t> position_of(static_cast<std::size_t>(n_items), 0);
+        const std::int64_t first = detail::part_begin(n_baskets, n_parts, p);
+        const std::int64_t last = detail::part_begin(n_baskets, n_parts, p + 1);
+        std::int64_t out = start[static_cast<std::size_t>(first)];
+        for (std::int64_t b = first; b < last; ++b) {
+            const auto stamp = static_cast<std::int32_t>(b);
+            for (std::int64_t e = start[static_cast<std::size_t>(b)];
+                 e < start[static_cast<std::size_t>(b) + 1]; ++e) {
+                const auto code = static_cast<std::size_t>(
+                    grouped_items[static_cast<std::size_t>(e)]);
+                if (owner[code] == stamp) {
+                    if (with_quantity)
+                        grouped_quantity[static_cast<std::size_t>(position_of[code])] +=
+                            grouped_quantity[static_cast<std::size_t>(e)];
+                    continue;
+                }
+                owner[code] = stamp;
+                position_of[code] = out;
+                grouped_items[static_cast<std::size_t>(out)] =
+                    static_cast<std::int32_t>(code);
                 if (with_quantity)
-                    grouped_quantity[static_cast<std::size_t>(position_of[code])] +=
+                    grouped_quantity[static_cast<std::size_t>(out)] =
                         grouped_quantity[static_cast<std::size_t>(e)];
-                continue;
+                ++out;
             }
-            owner[code] = b;
-            position_of[code] = out;
-            grouped_items[static_cast<std::size_t>(out)] =
-                static_cast<std::int32_t>(code);
-            if (with_quantity)
-                grouped_quantity[static_cast<std::size_t>(out)] =
-                    grouped_quantity[static_cast<std::size_t>(e)];
-            ++out;
+            indptr[static_cast<std::size_t>(b) + 1] = out;
         }
-        indptr[static_cast<std::size_t>(b) + 1] = out;
+        part_end[static_cast<std::size_t>(p)] = out;
+    });
+    std::int64_t out = 0;
+    for (int p = 0; p < n_parts; ++p) {
+        const std::int64_t first = detail::part_begin(n_baskets, n_parts, p);
+        const std::int64_t last = detail::part_begin(n_baskets, n_parts, p + 1);
+        const std::int64_t from = start[static_cast<std::size_t>(first)];
+        const std::int64_t kept = part_end[static_cast<std::size_t>(p)] - from;
+        if (from != out) {
+            std::copy_n(grouped_items.begin() + from, kept,
+                        grouped_items.begin() + out);
+            if (with_quantity)
+                std::copy_n(grouped_quantity.begin() + from, kept,
+                            grouped_quantity.begin() + out);
+            for (std::int64_t b = first; b < last; ++b)
+                indptr[static_cast<std::size_t>(b) + 1] -= from - out;
+        }
+        out += kept;
     }
     grouped_items.resize(static_cast<std::size_t>(out));
     grouped_items.shrink_to_fit();
@@ -135,6 +164,22 @@ Baskets merge_repeats(const std::vector<std::int64_t>& start,
     }
     return Baskets(std::move(indptr), std::move(grouped_items),
                    std::move(grouped_quantity), n_items);
+}
+
+// The start of each basket given as consecutive runs of lengths[b] entries.
+std::vector<std::int64_t> run_starts(const std::int64_t* lengths,
+                                     std::int64_t n_baskets) {
+    detail::require(n_baskets >= 0 && n_baskets < INT32_MAX, "n_baskets",
+                    "must lie in [0, 2^31 - 1)");
+    std::vector<std::int64_t> start(static_cast<std::size_t>(n_baskets) + 1, 0);
+    for (std::int64_t b = 0; b < n_baskets; ++b) {
+        if (lengths[b] < 0)
+            detail::throw_invalid(
+                "lengths", "basket " + std::to_string(b) + " has a negative length");
+        start[static_cast<std::size_t>(b) + 1] =
+            start[static_cast<std::size_t>(b)] + lengths[b];
+    }
+    return start;
 }
 
 }  // namespace
@@ -181,17 +226,8 @@ Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
 Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
                           const std::int32_t* items, std::int32_t n_items,
                           const std::int32_t* recode, std::int32_t n_recode) {
-    detail::require(n_baskets >= 0 && n_baskets < INT32_MAX, "n_baskets",
-                    "must lie in [0, 2^31 - 1)");
     detail::require(n_items >= 0, "n_items", "must not be negative");
-    std::vector<std::int64_t> start(static_cast<std::size_t>(n_baskets) + 1, 0);
-    for (std::int64_t b = 0; b < n_baskets; ++b) {
-        if (lengths[b] < 0)
-            detail::throw_invalid(
-                "lengths", "basket " + std::to_string(b) + " has a negative length");
-        start[static_cast<std::size_t>(b) + 1] =
-            start[static_cast<std::size_t>(b)] + lengths[b];
-    }
+    std::vector<std::int64_t> start = run_starts(lengths, n_baskets);
     // The table is checked once, so each entry needs only its own range check.
     const std::int64_t bad_recode =
         recode != nullptr ? first_code_outside(recode, n_recode, n_items) : -1;
@@ -212,6 +248,24 @@ Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
     if (recode != nullptr)
         for (std::int32_t& code : coded) code = recode[code];
     return merge_repeats(start, std::move(coded), {}, n_items);
+}
+
+Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
+                          std::vector<std::int32_t> items, std::int32_t n_items,
+                          int n_jobs) {
+    detail::require(n_items >= 0, "n_items", "must not be negative");
+    std::vector<std::int64_t> start = run_starts(lengths, n_baskets);
+    detail::require(start.back() == static_cast<std::int64_t>(items.size()), "lengths",
+                    "must add up to the number of items");
+    const std::int64_t bad = first_code_outside(
+        items.data(), static_cast<std::int64_t>(items.size()), n_items);
+    if (bad >= 0)
+        detail::throw_invalid(
+            "items", "code " + std::to_string(items[static_cast<std::size_t>(bad)]) +
+                         " at entry " + std::to_string(bad) +
+                         " is outside [0, n_items)");
+    return merge_repeats(start, std::move(items), {}, n_items,
+                         resolve_num_threads(n_jobs));
 }
 
 namespace {

@@ -259,3 +259,29 @@ def test_str_labels_keep_their_codes_when_later_labels_need_the_dict(late):
     assert baskets.n_items == len(distinct)
     counts = Counter(item for basket in lists for item in dict.fromkeys(basket))
     assert baskets.item_counts().to_dict() == dict(counts)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+@pytest.mark.parametrize("last_item", [7, -7, 2**40, True, 3.0, "x"])
+def test_many_int_baskets_read_in_parts_match_a_python_reading(n_jobs, last_item):
+    # enough baskets for two reading parts and two merging parts; repeats and empty
+    # baskets throughout, and a last item that only the general path reads (too wide
+    # for int32, a bool, a float, a str) or one that the fast path reads
+    rng = np.random.default_rng(5)
+    lists = [
+        rng.integers(-20, 300, size=rng.integers(0, 9)).tolist() for _ in range(20_000)
+    ]
+    lists[-1] = [*lists[-1], last_item]
+    baskets = crmmine.Baskets.from_lists(lists, n_jobs=n_jobs)
+    assert baskets.n_baskets == len(lists)
+    assert baskets.to_lists() == [list(dict.fromkeys(basket)) for basket in lists]
+    distinct = set(dict.fromkeys(i for b in lists for i in b))
+    if isinstance(last_item, str):  # ints and a str have no common order
+        assert set(baskets.item_labels) == distinct
+    else:
+        assert baskets.item_labels.tolist() == sorted(distinct)
+
+
+def test_from_lists_checks_n_jobs():
+    with pytest.raises(ValueError, match="n_jobs"):
+        crmmine.Baskets.from_lists([[1, 2]], n_jobs=0)

@@ -84,6 +84,12 @@ Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
                           const std::int32_t* recode = nullptr,
                           std::int32_t n_recode = 0);
 
+// The same over item codes it takes over, with no copy made: the repeats are merged in
+// place, on n_jobs threads (0: get_num_threads()).
+Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
+                          std::vector<std::int32_t> items, std::int32_t n_items,
+                          int n_jobs = 0);
+
 // Baskets from a dense one-hot table of bytes, nonzero where the basket holds the item:
 // cell (b, i) is cells[b * basket_stride + i * item_stride] (strides in bytes, any
 // layout; the table is read in memory order, a column-major one on n_jobs threads).

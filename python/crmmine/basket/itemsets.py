@@ -96,7 +96,7 @@ def frequent_itemsets(
     >>> sorted(zip(map(tuple, found.to_lists()), found.counts.tolist()))
     [(('bread',), 2), (('bread', 'milk'), 2), (('eggs',), 2), (('eggs', 'milk'), 2), (('milk',), 3)]
     """
-    baskets, _ = as_baskets(data, transaction, item)
+    baskets, _ = as_baskets(data, transaction, item, n_jobs=n_jobs)
     return _mine(
         baskets,
         min_support,
@@ -288,7 +288,7 @@ def _frame_miner(
             "null_values=True is not supported; fill the missing cells of the one-hot "
             "table with False (df.fillna(False)) first"
         )
-    baskets, onehot = as_baskets(df, transaction, item)
+    baskets, onehot = as_baskets(df, transaction, item, n_jobs=options["n_jobs"])
     found = _mine(baskets, min_support, algorithm=algorithm, **options)
     if onehot and not use_colnames:
         found = FrequentItemsets(
@@ -387,10 +387,16 @@ def min_count_of(min_support: object, n_transactions: int) -> int:
 
 
 def as_baskets(
-    data: object, transaction: str | None, item: str | None, argument: str = "data"
+    data: object,
+    transaction: str | None,
+    item: str | None,
+    argument: str = "data",
+    *,
+    n_jobs: object = None,
 ) -> tuple[Baskets, bool]:
     """Any supported basket input as Baskets; True when it was a one-hot table (whose
-    column positions mlxtend reports when ``use_colnames=False``)."""
+    column positions mlxtend reports when ``use_colnames=False``). ``n_jobs`` threads
+    read a list of baskets."""
     if isinstance(data, Baskets):
         _no_columns(transaction, item, "Baskets")
         return data, False
@@ -424,7 +430,7 @@ def as_baskets(
             f"{type(data).__name__}"
         )
     _no_columns(transaction, item, "a list of baskets")
-    return Baskets.from_lists(data), False
+    return Baskets.from_lists(data, n_jobs=n_jobs), False
 
 
 def _no_columns(transaction: object, item: object, what: str) -> None:

@@ -103,8 +103,13 @@ class Baskets:
         return cls._from_labels(transaction, item, quantities, "transaction", "item")
 
     @classmethod
-    def from_lists(cls, transactions: Iterable[Iterable[object]]) -> Baskets:
+    def from_lists(
+        cls, transactions: Iterable[Iterable[object]], *, n_jobs: int | None = None
+    ) -> Baskets:
         """A list of baskets, each a list (or set) of item labels.
+
+        ``n_jobs`` threads read a list of small int ids (None: the library default,
+        :func:`crmmine.get_num_threads`); other labels are read on one thread.
 
         Examples
         --------
@@ -114,6 +119,11 @@ class Baskets:
         (3, 2)
         """
         baskets = transactions if isinstance(transactions, list) else list(transactions)
+        threads = _validation.check_n_jobs(n_jobs)
+        ready = _core.baskets_from_int_lists(baskets, threads)
+        if ready is not None:
+            indptr, items, labels = ready
+            return cls(indptr, items, None, pd.Index(labels), None)
         flat = _flatten(baskets)
         if flat is None:
             lengths, item_codes, item_labels = _flatten_checked(baskets)

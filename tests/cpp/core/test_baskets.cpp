@@ -60,7 +60,8 @@ TEST_CASE("baskets_from_pairs equals a set-of-sets oracle on random rows") {
 TEST_CASE("baskets_from_runs keeps each basket's first appearances in order") {
     std::mt19937 rng(8);
     for (int round = 0; round < 20; ++round) {
-        const int n_baskets = static_cast<int>(rng() % 40);
+        // the first round has enough baskets for the repeats to be merged in parts
+        const int n_baskets = round == 0 ? 20000 : static_cast<int>(rng() % 40);
         const int n_items = 1 + static_cast<int>(rng() % 25);
         std::vector<std::int64_t> lengths;
         std::vector<std::int32_t> items;
@@ -84,6 +85,12 @@ TEST_CASE("baskets_from_runs keeps each basket's first appearances in order") {
             CHECK(std::vector<std::int32_t>(span.begin(), span.end()) ==
                   oracle[static_cast<std::size_t>(k)]);
         }
+        for (const int n_jobs : {1, 2}) {  // the overload that takes the items over
+            Baskets owned =
+                baskets_from_runs(lengths.data(), n_baskets, items, n_items, n_jobs);
+            CHECK(owned.indptr() == b.indptr());
+            CHECK(owned.items() == b.items());
+        }
     }
     const std::vector<std::int64_t> lengths = {1, -1};
     const std::vector<std::int32_t> items = {0, 3};
@@ -92,6 +99,13 @@ TEST_CASE("baskets_from_runs keeps each basket's first appearances in order") {
     const std::vector<std::int64_t> two = {1, 1};
     CHECK_THROWS_WITH_AS(baskets_from_runs(two.data(), 2, items.data(), 3),
                          doctest::Contains("items"), InvalidArgument);
+    CHECK_THROWS_WITH_AS(baskets_from_runs(two.data(), 2, items, 3),
+                         doctest::Contains("items"), InvalidArgument);
+    CHECK_THROWS_WITH_AS(baskets_from_runs(lengths.data(), 2, items, 4),
+                         doctest::Contains("lengths"), InvalidArgument);
+    CHECK_THROWS_WITH_AS(
+        baskets_from_runs(two.data(), 2, std::vector<std::int32_t>{0, 1, 2}, 4),
+        doctest::Contains("add up"), InvalidArgument);
 }
 
 TEST_CASE("baskets_from_runs with recode equals the runs recoded first") {
