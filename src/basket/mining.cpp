@@ -149,7 +149,11 @@ void rank_sort(std::int32_t* first, std::int32_t* last, bool descending) {
 
 void sort_labels(std::int32_t* first, std::int32_t* last, bool descending) {
     const std::ptrdiff_t n = last - first;
-    if (n <= 16)
+    if (n <= 4)
+        rank_sort<4>(first, last, descending);
+    else if (n <= 8)
+        rank_sort<8>(first, last, descending);
+    else if (n <= 16)
         rank_sort<16>(first, last, descending);
     else if (n <= 32)
         rank_sort<32>(first, last, descending);

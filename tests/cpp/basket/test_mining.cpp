@@ -303,7 +303,8 @@ TEST_CASE("automatic resolves to a concrete algorithm") {
 }
 
 TEST_CASE("sort_labels orders runs of every length as std::sort does") {
-    // Runs of up to 16, 32 and 64 labels take the rank sort, longer ones std::sort.
+    // Runs of up to 4, 8, 16, 32 and 64 labels take the rank sort, longer ones
+    // std::sort.
     std::mt19937 rng(17);
     std::vector<std::int32_t> pool(5000);
     std::iota(pool.begin(), pool.end(), 0);
