@@ -30,7 +30,7 @@ py::tuple baskets_from_pairs(const In<std::int32_t>& basket,
 
 py::tuple baskets_from_runs(const In<std::int64_t>& lengths,
                             const In<std::int32_t>& items, std::int32_t n_items,
-                            const std::optional<In<std::int32_t>>& recode) {
+                            const std::optional<In<std::int32_t>>& recode, int n_jobs) {
     crmmine::detail::require(
         items.size() == std::accumulate(lengths.data(), lengths.data() + lengths.size(),
                                         py::ssize_t{0}),
@@ -41,7 +41,7 @@ py::tuple baskets_from_runs(const In<std::int64_t>& lengths,
         built = crmmine::baskets_from_runs(
             lengths.data(), lengths.size(), items.data(), n_items,
             recode ? recode->data() : nullptr,
-            recode ? static_cast<std::int32_t>(recode->size()) : 0);
+            recode ? static_cast<std::int32_t>(recode->size()) : 0, n_jobs);
     }
     return py::make_tuple(to_numpy(std::move(built.indptr())),
                           to_numpy(std::move(built.items())));
@@ -453,7 +453,7 @@ void register_core(py::module_& m) {
     m.def("baskets_from_pairs", &baskets_from_pairs, "basket"_a, "item"_a, "quantity"_a,
           "n_baskets"_a, "n_items"_a);
     m.def("baskets_from_runs", &baskets_from_runs, "lengths"_a, "items"_a, "n_items"_a,
-          "recode"_a = py::none());
+          "recode"_a = py::none(), "n_jobs"_a = 0);
     m.def("baskets_from_onehot", &baskets_from_onehot, "cells"_a);
     m.def("parse_fimi", &parse_fimi, "text"_a);
     m.def("flatten_baskets", &flatten_baskets, "baskets"_a);

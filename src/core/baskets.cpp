@@ -225,7 +225,8 @@ Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
 
 Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
                           const std::int32_t* items, std::int32_t n_items,
-                          const std::int32_t* recode, std::int32_t n_recode) {
+                          const std::int32_t* recode, std::int32_t n_recode,
+                          int n_jobs) {
     detail::require(n_items >= 0, "n_items", "must not be negative");
     std::vector<std::int64_t> start = run_starts(lengths, n_baskets);
     // The table is checked once, so each entry needs only its own range check.
@@ -247,7 +248,8 @@ Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
     std::vector<std::int32_t> coded(items, items + n_entries);
     if (recode != nullptr)
         for (std::int32_t& code : coded) code = recode[code];
-    return merge_repeats(start, std::move(coded), {}, n_items);
+    return merge_repeats(start, std::move(coded), {}, n_items,
+                         resolve_num_threads(n_jobs));
 }
 
 Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,

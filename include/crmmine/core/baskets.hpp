@@ -78,14 +78,15 @@ Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
 // them (a flattened list of baskets); an item repeated in a basket is kept once, at
 // its first appearance. With recode (n_recode codes), entry e is the item
 // recode[items[e]]: codes given in one order (first seen) become those of another
-// (sorted labels) in the same pass.
+// (sorted labels) in the same pass. Repeats are merged on n_jobs threads (0:
+// get_num_threads()).
 Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
                           const std::int32_t* items, std::int32_t n_items,
                           const std::int32_t* recode = nullptr,
-                          std::int32_t n_recode = 0);
+                          std::int32_t n_recode = 0, int n_jobs = 0);
 
 // The same over item codes it takes over, with no copy made: the repeats are merged in
-// place, on n_jobs threads (0: get_num_threads()).
+// place.
 Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
                           std::vector<std::int32_t> items, std::int32_t n_items,
                           int n_jobs = 0);

@@ -135,7 +135,7 @@ class Baskets:
                 "transactions hold missing items (None or NaN); remove them"
             )
         indptr, items = _core.baskets_from_runs(
-            lengths, item_codes, len(item_labels), recode
+            lengths, item_codes, len(item_labels), recode, threads
         )
         return cls(indptr, items, None, item_labels, None)
 
