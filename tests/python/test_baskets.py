@@ -244,7 +244,7 @@ def _fresh(text: str) -> str:
 @pytest.mark.parametrize(
     "late",
     [
-        [f"sku{k}" for k in range(1500)],  # more distinct str labels than fit the table
+        [f"sku{k}" for k in range(1500)],  # past the str table's first size
         [_Label("sku5"), "sku5"],  # a str subclass equal to a label seen as str
         ["sku7", 7, 7.0, True, 1],  # labels that are no str, some equal to each other
     ],
