@@ -136,8 +136,9 @@ TEST_CASE("baskets_from_runs with recode equals the runs recoded first") {
 TEST_CASE("baskets_from_onehot reads either memory order and any stride") {
     std::mt19937 rng(5);
     for (int round = 0; round < 20; ++round) {
-        const std::int64_t n_baskets = 1 + rng() % 60;
-        const std::int32_t n_items = 1 + static_cast<std::int32_t>(rng() % 25);
+        // lanes past 64 bytes, read 64 at a time, and shorter ones
+        const std::int64_t n_baskets = 1 + rng() % 200;
+        const std::int32_t n_items = 1 + static_cast<std::int32_t>(rng() % 150);
         const auto density = static_cast<unsigned>(1 + rng() % 40);  // percent
         // cells[b][i] row-major with a gap of 3 bytes after each row, and its
         // transpose column-major contiguous: the two readers must agree
@@ -151,8 +152,11 @@ TEST_CASE("baskets_from_onehot reads either memory order and any stride") {
         for (std::int64_t b = 0; b < n_baskets; ++b) {
             for (std::int32_t i = 0; i < n_items; ++i) {
                 const bool bought = rng() % 100 < density;
-                by_row[static_cast<std::size_t>(b * row_bytes + i)] = bought ? 1 : 0;
-                by_column[static_cast<std::size_t>(i * n_baskets + b)] = bought ? 1 : 0;
+                // any nonzero byte marks a bought item
+                const auto cell =
+                    static_cast<std::uint8_t>(bought ? 1 + rng() % 255 : 0);
+                by_row[static_cast<std::size_t>(b * row_bytes + i)] = cell;
+                by_column[static_cast<std::size_t>(i * n_baskets + b)] = cell;
                 if (bought) items.push_back(i);
             }
             indptr.push_back(static_cast<std::int64_t>(items.size()));
