@@ -150,38 +150,57 @@ inline bool read_narrow_int(PyObject* item, std::int32_t& value) {
 #endif
 }
 
-// Reads the items of every basket into out (basket b's from the sum of the lengths
-// before it), in parts of baskets on up to n_threads threads: a million int items
-// sit in a million objects spread over tens of MiB, and reading them is bound by
-// memory latency, which threads overlap. False unless every item is an int that
-// read_narrow_int reads; the caller then takes the general path.
+// Consecutive parts of a list of baskets, one per thread (at least 4,096 baskets
+// each): part p holds baskets [basket[p], basket[p + 1]), whose items start at entry
+// entry[p] of the flattened list.
+struct BasketParts {
+    std::vector<std::int64_t> basket, entry;
+
+    BasketParts(Py_ssize_t n_baskets, const std::int64_t* lengths, int n_threads) {
+        const int n = std::max(
+            1, static_cast<int>(std::min<Py_ssize_t>(n_threads, n_baskets / 4096)));
+        for (int p = 0; p <= n; ++p) {
+            basket.push_back(crmmine::detail::part_begin(n_baskets, n, p));
+            entry.push_back(p == 0
+                                ? 0
+                                : std::accumulate(lengths + basket[p - 1],
+                                                  lengths + basket[p], entry[p - 1]));
+        }
+    }
+    int size() const noexcept { return static_cast<int>(basket.size()) - 1; }
+
+    // Calls read(p, item, entry) on every item of every basket of every part, part p on
+    // a thread of its own, until read returns false; true when none did.
+    template <class Read>
+    bool read(PyObject* baskets, Read&& read) const {
+        std::vector<char> done(static_cast<std::size_t>(size()), 1);
+        crmmine::detail::parallel_for(size(), size(), [&](std::int64_t p) {
+            const auto k = static_cast<std::size_t>(p);
+            std::int64_t e = entry[k];
+            for (std::int64_t b = basket[k]; b < basket[k + 1]; ++b) {
+                PyObject* items = PyList_GET_ITEM(baskets, b);
+                PyObject** item = PySequence_Fast_ITEMS(items);
+                for (Py_ssize_t j = 0; j < PySequence_Fast_GET_SIZE(items); ++j)
+                    if (!read(k, item[j], e++)) {
+                        done[k] = 0;
+                        return;
+                    }
+            }
+        });
+        return std::all_of(done.begin(), done.end(), [](char c) { return c != 0; });
+    }
+};
+
+// Reads the items of every basket into out, in parts on up to n_threads threads: a
+// million int items sit in a million objects spread over tens of MiB, and reading
+// them is bound by memory latency, which threads overlap. False unless every item is
+// an int that read_narrow_int reads; the caller then takes the general path.
 bool read_narrow_ints(PyObject* baskets, const std::int64_t* lengths, std::int32_t* out,
                       int n_threads) {
-    const Py_ssize_t n = PyList_GET_SIZE(baskets);
-    if (n == 0) return true;
-    const int parts = std::max(1, std::min<int>(n_threads, static_cast<int>(n / 4096)));
-    std::vector<std::int64_t> begin(static_cast<std::size_t>(parts) + 1, 0);
-    for (int p = 1; p <= parts; ++p) {
-        const std::int64_t first = crmmine::detail::part_begin(n, parts, p - 1);
-        const std::int64_t last = crmmine::detail::part_begin(n, parts, p);
-        begin[static_cast<std::size_t>(p)] = std::accumulate(
-            lengths + first, lengths + last, begin[static_cast<std::size_t>(p - 1)]);
-    }
-    std::vector<char> narrow(static_cast<std::size_t>(parts), 1);
-    crmmine::detail::parallel_for(parts, parts, [&](std::int64_t p) {
-        std::int32_t* next = out + begin[static_cast<std::size_t>(p)];
-        const std::int64_t last = crmmine::detail::part_begin(n, parts, p + 1);
-        for (std::int64_t i = crmmine::detail::part_begin(n, parts, p); i < last; ++i) {
-            PyObject* basket = PyList_GET_ITEM(baskets, i);
-            PyObject** items = PySequence_Fast_ITEMS(basket);
-            for (Py_ssize_t j = 0; j < PySequence_Fast_GET_SIZE(basket); ++j)
-                if (!read_narrow_int(items[j], *next++)) {
-                    narrow[static_cast<std::size_t>(p)] = 0;
-                    return;
-                }
-        }
+    const BasketParts parts(PyList_GET_SIZE(baskets), lengths, n_threads);
+    return parts.read(baskets, [&](std::size_t, PyObject* item, std::int64_t e) {
+        return read_narrow_int(item, out[e]);
     });
-    return std::all_of(narrow.begin(), narrow.end(), [](char c) { return c != 0; });
 }
 
 // Calls visit(item) on every item of every basket, in order, until it returns false.
@@ -241,28 +260,34 @@ py::object dense_integer_codes(const In<std::int64_t>& values) {
     return py::make_tuple(codes, to_numpy(std::move(*labels)));
 }
 
-// Codes of labels while they are all exact str, in a table of their own: a hit costs
-// the str's cached hash and one comparison, where a dict lookup also goes through the
-// generic mapping calls and unboxes an int object (Groceries' 43,000 items: 0.8 -> 0.5
-// ms; Online Retail's 520,750: 7.4 -> 6.5 ms). The table doubles as labels arrive,
-// kept at most half full.
-class StrCoder {
+// Equal str are equal text of the same kind: PEP 393 stores each str in the
+// narrowest kind that holds it. Both must be ready (always so from Python 3.12).
+bool same_text(PyObject* a, PyObject* b) {
+    const Py_ssize_t length = PyUnicode_GET_LENGTH(a);
+    const auto kind = static_cast<std::size_t>(PyUnicode_KIND(a));
+    return length == PyUnicode_GET_LENGTH(b) &&
+           kind == static_cast<std::size_t>(PyUnicode_KIND(b)) &&
+           std::memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b),
+                       static_cast<std::size_t>(length) * kind) == 0;
+}
+
+// Codes of distinct str by value, in an open-addressing table keyed by their hash: a
+// hit costs one comparison, where a dict lookup also goes through the generic mapping
+// calls and unboxes an int object. It doubles as labels arrive, kept at most half
+// full.
+class StrTable {
 public:
-    // The code of a str, appended to labels when new.
-    std::int32_t code(PyObject* item, py::list& labels) {
-        const Py_hash_t hash = PyObject_Hash(item);  // cached in the str after once
-        if (hash == -1) throw py::error_already_set();
+    // The code of the str, or `fresh` (stored for it) when the table has none.
+    std::int32_t code(PyObject* item, Py_hash_t hash, std::int32_t fresh) {
         std::size_t slot = static_cast<std::size_t>(hash) & mask_;
         for (; slots_[slot].label != nullptr; slot = (slot + 1) & mask_) {
             const Slot& s = slots_[slot];
             if (s.hash == hash && (s.label == item || same_text(s.label, item)))
                 return s.code;
         }
-        const auto code = static_cast<std::int32_t>(PyList_GET_SIZE(labels.ptr()));
-        labels.append(py::handle(item));  // the list keeps the label alive
-        slots_[slot] = {item, hash, code};
-        if (2 * static_cast<std::size_t>(code + 1) > mask_) grow();
-        return code;
+        slots_[slot] = {item, hash, fresh};
+        if (2 * static_cast<std::size_t>(++size_) > mask_) grow();
+        return fresh;
     }
 
 private:
@@ -284,24 +309,86 @@ private:
         }
     }
 
-    // Equal str are equal text of the same kind: PEP 393 stores each str in the
-    // narrowest kind that holds it.
-    static bool same_text(PyObject* a, PyObject* b) {
-#if PY_VERSION_HEX < 0x030C0000
-        if (PyUnicode_READY(a) != 0 || PyUnicode_READY(b) != 0)
+    std::vector<Slot> slots_ = std::vector<Slot>(2048);
+    std::size_t mask_ = 2047, size_ = 0;
+};
+
+// Codes of labels while they are all exact str, through a StrTable (Groceries' 43,000
+// items: 0.8 -> 0.5 ms against a dict; Online Retail's 520,750: 7.4 -> 6.5 ms).
+class StrCoder {
+public:
+    // The code of a str, appended to labels when new.
+    std::int32_t code(PyObject* item, py::list& labels) {
+        Py_hash_t hash = reinterpret_cast<PyASCIIObject*>(item)->hash;
+        if (hash == -1 && (hash = PyObject_Hash(item)) == -1)  // cached from then on
             throw py::error_already_set();
+#if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(item) != 0) throw py::error_already_set();
 #endif
-        const Py_ssize_t length = PyUnicode_GET_LENGTH(a);
-        const auto kind = static_cast<std::size_t>(PyUnicode_KIND(a));
-        return length == PyUnicode_GET_LENGTH(b) &&
-               kind == static_cast<std::size_t>(PyUnicode_KIND(b)) &&
-               std::memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b),
-                           static_cast<std::size_t>(length) * kind) == 0;
+        const auto fresh = static_cast<std::int32_t>(PyList_GET_SIZE(labels.ptr()));
+        const std::int32_t code = table_.code(item, hash, fresh);
+        if (code == fresh) labels.append(py::handle(item));  // the list keeps it alive
+        return code;
     }
 
-    std::vector<Slot> slots_ = std::vector<Slot>(2048);
-    std::size_t mask_ = 2047;
+private:
+    StrTable table_;
 };
+
+// The str codes of one part of a list of baskets, read on a worker thread while the
+// calling thread holds the GIL: no object can change meanwhile, and only fields are
+// read, never written. Codes are in the part's own first-seen order.
+class PartStrCoder {
+public:
+    // The part's code of the item; -1 when it is not an exact str whose hash CPython
+    // has cached (computing a hash writes it into the str) and that is ready.
+    std::int32_t code(PyObject* item) {
+        if (!PyUnicode_CheckExact(item)) return -1;
+        const Py_hash_t hash = reinterpret_cast<PyASCIIObject*>(item)->hash;
+        if (hash == -1) return -1;
+#if PY_VERSION_HEX < 0x030C0000
+        if (!PyUnicode_IS_READY(item)) return -1;
+#endif
+        const auto fresh = static_cast<std::int32_t>(labels.size());
+        const std::int32_t code = table_.code(item, hash, fresh);
+        if (code == fresh) labels.push_back(item);
+        return code;
+    }
+
+    std::vector<PyObject*> labels;  // by part code
+
+private:
+    StrTable table_;
+};
+
+// flatten_baskets' codes and labels for a list of baskets of exact str, read in parts
+// on n_threads threads: each part codes its items in its own table, then the parts'
+// labels are coded in part order (which keeps the first-seen order of the whole list)
+// and each part's codes are translated. Nothing when an item is anything else, or a
+// str with no cached hash: the one-thread reader then takes the list.
+std::optional<py::list> parallel_str_codes(PyObject* baskets,
+                                           const std::int64_t* lengths,
+                                           std::int32_t* codes, int n_threads) {
+    const BasketParts parts(PyList_GET_SIZE(baskets), lengths, n_threads);
+    std::vector<PartStrCoder> coders(static_cast<std::size_t>(parts.size()));
+    const bool read =
+        parts.read(baskets, [&](std::size_t p, PyObject* item, std::int64_t e) {
+            return (codes[e] = coders[p].code(item)) >= 0;
+        });
+    if (!read) return std::nullopt;
+    py::list labels;
+    StrCoder coder;
+    std::vector<std::vector<std::int32_t>> code_of(coders.size());
+    for (std::size_t p = 0; p < coders.size(); ++p)
+        for (PyObject* label : coders[p].labels)
+            code_of[p].push_back(coder.code(label, labels));
+    crmmine::detail::parallel_for(parts.size(), parts.size(), [&](std::int64_t p) {
+        const auto k = static_cast<std::size_t>(p);
+        for (std::int64_t e = parts.entry[k]; e < parts.entry[k + 1]; ++e)
+            codes[e] = code_of[k][static_cast<std::size_t>(codes[e])];
+    });
+    return labels;
+}
 
 // Codes of item objects in order of first appearance, by value: through StrCoder
 // while the labels are all exact str, then through a dict (so items compare as
@@ -385,7 +472,7 @@ private:
 // - otherwise values int32 codes in first-seen order, labels the list of distinct
 //   items.
 // None when a basket is not a list or tuple.
-py::object flatten_baskets(const py::list& baskets) {
+py::object flatten_baskets(const py::list& baskets, int n_jobs) {
     Py_ssize_t total = 0;
     auto lengths = basket_lengths(baskets.ptr(), total);
     if (!lengths) return py::none();
@@ -401,6 +488,12 @@ py::object flatten_baskets(const py::list& baskets) {
         return py::make_tuple(*lengths, ints, py::none());
     }
     py::array_t<std::int32_t> codes(total);
+    const int threads = crmmine::resolve_num_threads(n_jobs);
+    if (threads > 1) {
+        auto labels = parallel_str_codes(baskets.ptr(), lengths->data(),
+                                         codes.mutable_data(), threads);
+        if (labels) return py::make_tuple(*lengths, codes, *labels);
+    }
     std::int32_t* next_code = codes.mutable_data();
     ObjectCoder coder;
     for_each_item(baskets.ptr(), [&](PyObject* item) {
@@ -463,7 +556,7 @@ void register_core(py::module_& m) {
           "recode"_a = py::none(), "n_jobs"_a = 0);
     m.def("baskets_from_onehot", &baskets_from_onehot, "cells"_a);
     m.def("parse_fimi", &parse_fimi, "text"_a);
-    m.def("flatten_baskets", &flatten_baskets, "baskets"_a);
+    m.def("flatten_baskets", &flatten_baskets, "baskets"_a, "n_jobs"_a = 0);
     m.def("baskets_from_int_lists", &baskets_from_int_lists, "baskets"_a, "n_jobs"_a);
     m.def("dense_integer_codes", &dense_integer_codes, "values"_a);
     m.def("item_counts", &item_counts, "indptr"_a, "items"_a, "n_items"_a, "n_jobs"_a);

@@ -285,3 +285,28 @@ def test_many_int_baskets_read_in_parts_match_a_python_reading(n_jobs, last_item
 def test_from_lists_checks_n_jobs():
     with pytest.raises(ValueError, match="n_jobs"):
         crmmine.Baskets.from_lists([[1, 2]], n_jobs=0)
+
+
+@pytest.mark.parametrize("late", [None, 7, _Label("sku3")])
+def test_many_str_baskets_read_in_parts_match_a_python_reading(late):
+    # two reading parts; labels first seen in the second part, equal copies of one
+    # label across parts, then the same list again once every str has its hash cached
+    # (a str whose hash is not cached yet sends the list to the one-thread reader)
+    rng = np.random.default_rng(9)
+    lists = [
+        [_fresh(f"sku{k}") for k in rng.integers(0, 40, size=rng.integers(0, 7))]
+        for _ in range(10_000)
+    ]
+    lists[-3] = ["only in part two", *lists[-3]]
+    if late is not None:
+        lists[-1] = [*lists[-1], late]
+    expected_lists = [list(dict.fromkeys(basket)) for basket in lists]
+    for _ in range(2):
+        one = crmmine.Baskets.from_lists(lists, n_jobs=1)
+        two = crmmine.Baskets.from_lists(lists, n_jobs=2)
+        for baskets in (one, two):
+            assert baskets.to_lists() == expected_lists
+        np.testing.assert_array_equal(one.items, two.items)
+        assert one.item_labels.equals(two.item_labels)
+        if late is None:
+            assert two.item_labels.tolist() == sorted({i for b in lists for i in b})

@@ -124,7 +124,7 @@ class Baskets:
         if ready is not None:
             indptr, items, labels = ready
             return cls(indptr, items, None, pd.Index(labels), None)
-        flat = _flatten(baskets)
+        flat = _flatten(baskets, threads)
         if flat is None:
             lengths, item_codes, item_labels = _flatten_checked(baskets)
             recode = None
@@ -341,16 +341,17 @@ def _sparse_onehot(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _flatten(
-    baskets: list,
+    baskets: list, n_jobs: int = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, pd.Index] | None:
     """(lengths, item codes, recode, item labels) in one C++ pass over the Python
-    objects (integer labels read as int64, others coded by dict lookups), with codes
+    objects (integer labels read as int64, str by a table of their own, on n_jobs
+    threads when their hashes are cached, others by dict lookups), with codes
     ordered like sorted labels where they sort: the codes themselves, or (recode not
     None) first-seen codes that recode maps to them. None for anything unusual (a
     basket that is not a list or tuple, an unhashable item): the checked path says
     what is wrong."""
     try:
-        flat = _core.flatten_baskets(baskets)
+        flat = _core.flatten_baskets(baskets, n_jobs)
     except TypeError:
         return None
     if flat is None:
