@@ -470,7 +470,7 @@ private:
 //   ascending order of the items, labels the int64 array of distinct items;
 // - other items all ints of 64 bits: values the int64 items, labels None;
 // - otherwise values int32 codes in first-seen order, labels the list of distinct
-//   items.
+//   items (exact str whose hashes are cached are coded on n_jobs threads).
 // None when a basket is not a list or tuple.
 py::object flatten_baskets(const py::list& baskets, int n_jobs) {
     Py_ssize_t total = 0;

@@ -108,8 +108,9 @@ class Baskets:
     ) -> Baskets:
         """A list of baskets, each a list (or set) of item labels.
 
-        ``n_jobs`` threads read a list of small int ids (None: the library default,
-        :func:`crmmine.get_num_threads`); other labels are read on one thread.
+        ``n_jobs`` threads read a list of small int ids, or of str that Python has
+        hashed before (None: the library default, :func:`crmmine.get_num_threads`);
+        other labels are read on one thread. The result does not depend on it.
 
         Examples
         --------
