@@ -260,6 +260,21 @@ py::object dense_integer_codes(const In<std::int64_t>& values) {
     return py::make_tuple(codes, to_numpy(std::move(*labels)));
 }
 
+// Doubles an open-addressing table with linear probing (mask: its size - 1): every
+// slot whose key(slot) is not null moves to its place from hash(slot).
+template <class Slot, class Key, class Hash>
+void double_table(std::vector<Slot>& slots, std::size_t& mask, Key&& key, Hash&& hash) {
+    std::vector<Slot> old(slots.size() * 2);
+    old.swap(slots);
+    mask = slots.size() - 1;
+    for (const Slot& s : old) {
+        if (key(s) == nullptr) continue;
+        std::size_t slot = hash(s) & mask;
+        while (key(slots[slot]) != nullptr) slot = (slot + 1) & mask;
+        slots[slot] = s;
+    }
+}
+
 // Equal str are equal text of the same kind: PEP 393 stores each str in the
 // narrowest kind that holds it. Both must be ready (always so from Python 3.12).
 bool same_text(PyObject* a, PyObject* b) {
@@ -298,15 +313,9 @@ private:
     };
 
     void grow() {
-        std::vector<Slot> old(slots_.size() * 2);
-        old.swap(slots_);
-        mask_ = slots_.size() - 1;
-        for (const Slot& s : old) {
-            if (s.label == nullptr) continue;
-            std::size_t slot = static_cast<std::size_t>(s.hash) & mask_;
-            while (slots_[slot].label != nullptr) slot = (slot + 1) & mask_;
-            slots_[slot] = s;
-        }
+        double_table(
+            slots_, mask_, [](const Slot& s) { return s.label; },
+            [](const Slot& s) { return static_cast<std::size_t>(s.hash); });
     }
 
     std::vector<Slot> slots_ = std::vector<Slot>(2048);
@@ -444,15 +453,9 @@ private:
         return code;
     }
     void grow() {
-        std::vector<Slot> old(slots_.size() * 2);
-        old.swap(slots_);
-        mask_ = slots_.size() - 1;
-        for (const Slot& s : old) {
-            if (s.object == nullptr) continue;
-            std::size_t slot = address_hash(s.object) & mask_;
-            while (slots_[slot].object != nullptr) slot = (slot + 1) & mask_;
-            slots_[slot] = s;
-        }
+        double_table(
+            slots_, mask_, [](const Slot& s) { return s.object; },
+            [](const Slot& s) { return address_hash(s.object); });
     }
 
     std::vector<Slot> slots_ = std::vector<Slot>(1024);
