@@ -180,7 +180,8 @@ struct BasketParts {
             for (std::int64_t b = basket[k]; b < basket[k + 1]; ++b) {
                 PyObject* items = PyList_GET_ITEM(baskets, b);
                 PyObject** item = PySequence_Fast_ITEMS(items);
-                for (Py_ssize_t j = 0; j < PySequence_Fast_GET_SIZE(items); ++j)
+                const Py_ssize_t size = PySequence_Fast_GET_SIZE(items);
+                for (Py_ssize_t j = 0; j < size; ++j)
                     if (!read(k, item[j], e++)) {
                         done[k] = 0;
                         return;

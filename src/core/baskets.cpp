@@ -186,6 +186,17 @@ std::vector<std::int64_t> run_starts(const std::int64_t* lengths,
     return start;
 }
 
+// Throws naming `items` unless each of the n codes lies in [0, limit), where limit
+// is the argument `limit_name`.
+void require_run_codes(const std::int32_t* items, std::int64_t n, std::int32_t limit,
+                       const char* limit_name) {
+    const std::int64_t bad = first_code_outside(items, n, limit);
+    if (bad >= 0)
+        detail::throw_invalid("items", "code " + std::to_string(items[bad]) +
+                                           " at entry " + std::to_string(bad) +
+                                           " is outside [0, " + limit_name + ")");
+}
+
 }  // namespace
 
 Baskets baskets_from_pairs(const std::int32_t* basket, const std::int32_t* item,
@@ -241,14 +252,8 @@ Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
                                             " for item " + std::to_string(bad_recode) +
                                             " is outside [0, n_items)");
     const auto n_entries = static_cast<std::size_t>(start.back());
-    const std::int64_t bad =
-        first_code_outside(items, static_cast<std::int64_t>(n_entries),
-                           recode != nullptr ? n_recode : n_items);
-    if (bad >= 0)
-        detail::throw_invalid("items",
-                              "code " + std::to_string(items[bad]) + " at entry " +
-                                  std::to_string(bad) + " is outside [0, " +
-                                  (recode != nullptr ? "n_recode" : "n_items") + ")");
+    require_run_codes(items, start.back(), recode != nullptr ? n_recode : n_items,
+                      recode != nullptr ? "n_recode" : "n_items");
     std::vector<std::int32_t> coded(items, items + n_entries);
     if (recode != nullptr)
         for (std::int32_t& code : coded) code = recode[code];
@@ -263,13 +268,7 @@ Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
     std::vector<std::int64_t> start = run_starts(lengths, n_baskets);
     detail::require(start.back() == static_cast<std::int64_t>(items.size()), "lengths",
                     "must add up to the number of items");
-    const std::int64_t bad = first_code_outside(
-        items.data(), static_cast<std::int64_t>(items.size()), n_items);
-    if (bad >= 0)
-        detail::throw_invalid(
-            "items", "code " + std::to_string(items[static_cast<std::size_t>(bad)]) +
-                         " at entry " + std::to_string(bad) +
-                         " is outside [0, n_items)");
+    require_run_codes(items.data(), start.back(), n_items, "n_items");
     return merge_repeats(start, std::move(items), {}, n_items,
                          resolve_num_threads(n_jobs));
 }
