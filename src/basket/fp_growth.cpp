@@ -215,52 +215,68 @@ struct PatternBase {
 // Groceries spends its time: below the first levels almost every database is this
 // small.
 struct MaskDatabase {
+    // A path in the list of a bit it holds, with its weight beside it: a projection
+    // reads its paths in order with no lookup.
+    struct Held {
+        std::uint64_t path;
+        std::int32_t weight;
+    };
+
     std::vector<std::uint64_t> paths;
     std::vector<std::int32_t> weights;       // one per path
     std::array<std::int32_t, 64> support{};  // bit -> support in this database
     std::uint64_t labels = 0;                // the bits of its frequent labels
     std::array<std::int32_t, 65> holding_begin{};
-    std::vector<std::int32_t> holding;  // the paths holding each bit, by bit
-    bool indexed = false;               // holding is filled in
+    std::vector<Held> holding;  // the paths holding each bit, by bit
+    bool indexed = false;       // holding is filled in
 
     // Lists the paths holding each bit, so a projection reads only those; a database
     // of few paths (Groceries' hold 14 on average) is cheaper to scan whole for each
-    // projection than to list.
+    // projection than to list. A path is not listed under its highest bit: it holds
+    // no label above it, so the projection on that bit neither counts nor keeps it
+    // (a quarter of Groceries' listings).
     void index_paths() {
         indexed = paths.size() > kScannedPaths;
         if (!indexed) return;
         holding_begin.fill(0);
         for (const std::uint64_t path : paths)
-            for (std::uint64_t rest = path; rest != 0; rest &= rest - 1)
+            for (std::uint64_t rest = below_top(path); rest != 0; rest &= rest - 1)
                 ++holding_begin[static_cast<std::size_t>(__builtin_ctzll(rest)) + 1];
         for (std::size_t b = 0; b < 64; ++b) holding_begin[b + 1] += holding_begin[b];
         holding.resize(static_cast<std::size_t>(holding_begin[64]));
         // Filled through the bucket starts, shifted back afterwards.
         for (std::size_t i = 0; i < paths.size(); ++i)
-            for (std::uint64_t rest = paths[i]; rest != 0; rest &= rest - 1)
+            for (std::uint64_t rest = below_top(paths[i]); rest != 0; rest &= rest - 1)
                 holding[static_cast<std::size_t>(
                     holding_begin[static_cast<std::size_t>(__builtin_ctzll(rest))]++)] =
-                    static_cast<std::int32_t>(i);
+                    Held{paths[i], weights[i]};
         for (std::size_t b = 64; b > 0; --b) holding_begin[b] = holding_begin[b - 1];
         holding_begin[0] = 0;
     }
 
-    // Calls visit(i) for each path i holding the bit, in path order.
+    // Calls visit(path, weight) for each path holding the bit and some label above
+    // it, in path order; a database that is scanned also gives paths holding none.
     template <class Visit>
     void for_each_holding(int bit, Visit&& visit) const {
         if (indexed) {
             const auto b = static_cast<std::size_t>(bit);
-            for (std::int32_t k = holding_begin[b]; k < holding_begin[b + 1]; ++k)
-                visit(static_cast<std::size_t>(holding[static_cast<std::size_t>(k)]));
+            const Held* const end = holding.data() + holding_begin[b + 1];
+            for (const Held* h = holding.data() + holding_begin[b]; h < end; ++h)
+                visit(h->path, h->weight);
             return;
         }
         const std::uint64_t own = std::uint64_t{1} << bit;
         for (std::size_t i = 0; i < paths.size(); ++i)
-            if ((paths[i] & own) != 0) visit(i);
+            if ((paths[i] & own) != 0) visit(paths[i], weights[i]);
     }
 
 private:
     static constexpr std::size_t kScannedPaths = 32;
+
+    // The path without its highest bit; paths are never 0.
+    static std::uint64_t below_top(std::uint64_t path) noexcept {
+        return path ^ (std::uint64_t{1} << (63 - __builtin_clzll(path)));
+    }
 };
 
 // The weights of the at most 64 paths of a database held by label (TidDatabase), which
@@ -513,11 +529,9 @@ private:
         const std::uint64_t above = bits_above(from.labels, bit);
         std::int32_t* const count = mask_count_.data();
         std::int64_t n_holding = 0;
-        from.for_each_holding(bit, [&](std::size_t i) {
+        from.for_each_holding(bit, [&](std::uint64_t path, std::int32_t w) {
             ++n_holding;
-            const std::int32_t w = from.weights[i];
-            for (std::uint64_t rest = from.paths[i] & above; rest != 0;
-                 rest &= rest - 1)
+            for (std::uint64_t rest = path & above; rest != 0; rest &= rest - 1)
                 count[__builtin_ctzll(rest)] += w;
         });
         meter_.add(n_holding);
@@ -536,9 +550,9 @@ private:
         const bool build =
             plan_.below_max_len(sink_.size() + 1) && (frequent & (frequent - 1)) != 0;
         const auto for_each_path = [&](auto&& add) {
-            from.for_each_holding(bit, [&](std::size_t i) {
-                const std::uint64_t path = from.paths[i] & frequent;
-                if (path != 0) add(path, from.weights[i]);
+            from.for_each_holding(bit, [&](std::uint64_t path, std::int32_t w) {
+                const std::uint64_t kept = path & frequent;
+                if (kept != 0) add(kept, w);
             });
         };
         if (vertical) {
