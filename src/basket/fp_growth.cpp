@@ -229,29 +229,70 @@ struct MaskDatabase {
     std::array<std::int32_t, 65> holding_begin{};
     std::vector<Held> holding;  // the paths holding each bit, by bit
     bool indexed = false;       // holding is filled in
+    // pair_count[64 * b + a] for a bit a above b: the weight of the paths holding
+    // both, the support of a in the projection on b. Counted for every pair in one
+    // pass over the paths, so a projection reads its counts instead of visiting its
+    // paths; a projection that keeps at most one label (most of Groceries') then
+    // visits none. Read only: with perfect extensions a label is projected on more
+    // than once.
+    std::vector<std::int32_t> pair_count;
 
-    // Lists the paths holding each bit, so a projection reads only those; a database
-    // of few paths (Groceries' hold 14 on average) is cheaper to scan whole for each
+    // Counts the pairs and lists the paths holding each bit, so a projection reads
+    // only those; a database of few paths is cheaper to scan whole for each
     // projection than to list. A path is not listed under its highest bit: it holds
-    // no label above it, so the projection on that bit neither counts nor keeps it
-    // (a quarter of Groceries' listings).
+    // no label above it, so the projection on that bit keeps nothing of it (a
+    // quarter of Groceries' listings). Needs `labels` set.
     void index_paths() {
+        clear_pairs();
         indexed = paths.size() > kScannedPaths;
-        if (!indexed) return;
-        holding_begin.fill(0);
-        for (const std::uint64_t path : paths)
-            for (std::uint64_t rest = below_top(path); rest != 0; rest &= rest - 1)
-                ++holding_begin[static_cast<std::size_t>(__builtin_ctzll(rest)) + 1];
-        for (std::size_t b = 0; b < 64; ++b) holding_begin[b + 1] += holding_begin[b];
-        holding.resize(static_cast<std::size_t>(holding_begin[64]));
+        if (indexed) {
+            holding_begin.fill(0);
+            for (const std::uint64_t path : paths)
+                for (std::uint64_t rest = below_top(path); rest != 0; rest &= rest - 1)
+                    ++holding_begin[static_cast<std::size_t>(__builtin_ctzll(rest)) +
+                                    1];
+            for (std::size_t b = 0; b < 64; ++b)
+                holding_begin[b + 1] += holding_begin[b];
+            holding.resize(static_cast<std::size_t>(holding_begin[64]));
+        }
         // Filled through the bucket starts, shifted back afterwards.
-        for (std::size_t i = 0; i < paths.size(); ++i)
-            for (std::uint64_t rest = below_top(paths[i]); rest != 0; rest &= rest - 1)
-                holding[static_cast<std::size_t>(
-                    holding_begin[static_cast<std::size_t>(__builtin_ctzll(rest))]++)] =
-                    Held{paths[i], weights[i]};
+        std::int32_t* const pairs = pair_count.data();
+        for (std::size_t i = 0; i < paths.size(); ++i) {
+            const std::uint64_t path = paths[i];
+            const std::int32_t weight = weights[i];
+            for (std::uint64_t rest = below_top(path); rest != 0; rest &= rest - 1) {
+                const int b = __builtin_ctzll(rest);
+                std::int32_t* const row = pairs + 64 * b;
+                const std::uint64_t own = rest & (0 - rest);
+                for (std::uint64_t up = path & ~(own | (own - 1)); up != 0;
+                     up &= up - 1)
+                    row[__builtin_ctzll(up)] += weight;
+                if (indexed)
+                    holding[static_cast<std::size_t>(
+                        holding_begin[static_cast<std::size_t>(b)]++)] =
+                        Held{path, weight};
+            }
+        }
+        if (!indexed) return;
         for (std::size_t b = 64; b > 0; --b) holding_begin[b] = holding_begin[b - 1];
         holding_begin[0] = 0;
+    }
+
+    // The pair counts of a bit's projection, by the bit above.
+    const std::int32_t* pairs_of(int bit) const noexcept {
+        return pair_count.data() + 64 * bit;
+    }
+
+    // How many paths the projection on the bit reads.
+    std::int64_t n_holding(int bit) const noexcept {
+        if (indexed) {
+            const auto b = static_cast<std::size_t>(bit);
+            return holding_begin[b + 1] - holding_begin[b];
+        }
+        const std::uint64_t own = std::uint64_t{1} << bit;
+        std::int64_t n = 0;
+        for (const std::uint64_t path : paths) n += (path & own) != 0;
+        return n;
     }
 
     // Calls visit(path, weight) for each path holding the bit and some label above
@@ -276,6 +317,16 @@ private:
     // The path without its highest bit; paths are never 0.
     static std::uint64_t below_top(std::uint64_t path) noexcept {
         return path ^ (std::uint64_t{1} << (63 - __builtin_clzll(path)));
+    }
+
+    // Zeroes the pair counts of the labels' rows, the only ones read.
+    void clear_pairs() {
+        pair_count.resize(64 * 64);
+        for (std::uint64_t rest = labels; rest != 0; rest &= rest - 1) {
+            const int b = __builtin_ctzll(rest);
+            std::fill(pair_count.begin() + 64 * b + b + 1,
+                      pair_count.begin() + 64 * b + 64, 0);
+        }
     }
 };
 
@@ -527,13 +578,8 @@ private:
         const MaskDatabase& from = labels.db;
         const int bit = labels.bit();
         const std::uint64_t above = bits_above(from.labels, bit);
-        std::int32_t* const count = mask_count_.data();
-        std::int64_t n_holding = 0;
-        from.for_each_holding(bit, [&](std::uint64_t path, std::int32_t w) {
-            ++n_holding;
-            for (std::uint64_t rest = path & above; rest != 0; rest &= rest - 1)
-                count[__builtin_ctzll(rest)] += w;
-        });
+        const std::int32_t* const count = from.pairs_of(bit);
+        const std::int64_t n_holding = above == 0 ? 0 : from.n_holding(bit);
         meter_.add(n_holding);
         Frame& f = frames_[static_cast<std::size_t>(sink_.size())];
         const bool vertical = n_holding <= vertical_paths();
@@ -541,8 +587,7 @@ private:
             vertical ? f.tids.support : f.masks.support;
         const std::int32_t support = labels.support();
         const std::uint64_t frequent = split_bits(
-            f, above, carried, p, support,
-            [&](int b) { return std::exchange(count[b], 0); },
+            f, above, carried, p, support, [&](int b) { return count[b]; },
             [&](int b, std::int32_t c) {
                 new_support[static_cast<std::size_t>(b)] = c;
             });
@@ -1131,8 +1176,7 @@ private:
     std::vector<Frame> frames_;
     std::vector<Perfect> no_perfect_;
     MaskNames mask_names_;
-    std::array<std::int32_t, 64> mask_count_{};  // zero between uses
-    std::vector<std::uint64_t> label_bit_;       // likewise (build_masks)
+    std::vector<std::uint64_t> label_bit_;  // likewise (build_masks)
     const SweptPaths* swept_;
     detail::WorkMeter meter_;
 };
