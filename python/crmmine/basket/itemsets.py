@@ -15,7 +15,7 @@ import pandas as pd
 
 from crmmine import _core, _validation
 from crmmine.basket._frames import FrequentItemsets
-from crmmine.core.baskets import Baskets
+from crmmine.core.baskets import BasketArrays, Baskets, lists_for_mining
 from crmmine.errors import ResourceLimitError
 
 #: Default cap on the number of itemsets one call may produce; past it the miners
@@ -302,7 +302,7 @@ def _frame_miner(
 
 
 def _mine(
-    baskets: Baskets,
+    baskets: Baskets | BasketArrays,
     min_support: object,
     *,
     min_len: object,
@@ -393,10 +393,11 @@ def as_baskets(
     argument: str = "data",
     *,
     n_jobs: object = None,
-) -> tuple[Baskets, bool]:
-    """Any supported basket input as Baskets; True when it was a one-hot table (whose
-    column positions mlxtend reports when ``use_colnames=False``). ``n_jobs`` threads
-    read a list of baskets."""
+) -> tuple[Baskets | BasketArrays, bool]:
+    """Any supported basket input as the miners read it (Baskets, or BasketArrays
+    for a list of baskets); True when it was a one-hot table (whose column positions
+    mlxtend reports when ``use_colnames=False``). ``n_jobs`` threads read a list of
+    baskets."""
     if isinstance(data, Baskets):
         _no_columns(transaction, item, "Baskets")
         return data, False
@@ -430,7 +431,7 @@ def as_baskets(
             f"{type(data).__name__}"
         )
     _no_columns(transaction, item, "a list of baskets")
-    return Baskets.from_lists(data, n_jobs=n_jobs), False
+    return lists_for_mining(data, _validation.check_n_jobs(n_jobs)), False
 
 
 def _no_columns(transaction: object, item: object, what: str) -> None:
