@@ -389,14 +389,18 @@ def test_no_frequent_itemset_gives_an_empty_frame():
     ],
     ids=["strings", "big ints", "numpy ints", "mixed", "floats"],
 )
-def test_list_baskets_are_coded_as_the_general_builder_codes_them(labels):
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_list_baskets_are_coded_as_the_general_builder_codes_them(labels, n_jobs):
     rng = np.random.default_rng(len(labels[0]) if isinstance(labels[0], str) else 1)
     lists = [
         [labels[i] for i in rng.choice(4, size=rng.integers(0, 5), replace=False)]
         for _ in range(80)
     ]
+    # the miners read a list with its repeats; they must count an item once per basket
+    for basket in lists[::3]:
+        basket.extend(basket[:2])
     lists.append(tuple(labels[:2]))
-    ours = crmmine.fpgrowth(lists, min_support=0.05, use_colnames=True)
+    ours = crmmine.fpgrowth(lists, min_support=0.05, use_colnames=True, n_jobs=n_jobs)
     general = crmmine.fpgrowth(
         crmmine.Baskets.from_lists(lists), min_support=0.05, use_colnames=True
     )
