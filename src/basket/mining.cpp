@@ -173,7 +173,8 @@ struct BasketPart {
     std::vector<std::int32_t> seen;     // item -> last basket that held it
     std::vector<std::int32_t> support;  // item -> baskets of the part holding it
     std::int64_t first_entry = 0;       // where its labels start in the output
-    std::vector<std::int64_t> lengths;  // of the part's non-empty baskets
+    // Of the part's non-empty baskets: at most one entry per frequent item each.
+    std::vector<std::int32_t> lengths;
 };
 
 std::vector<BasketPart> basket_parts(std::int64_t n_baskets, int n_parts,
@@ -251,6 +252,7 @@ RankedBaskets rank_baskets(const BasketsView& baskets, const MiningPlan& plan,
     crmmine::detail::parallel_for(n_parts, n_parts, [&](std::int64_t k) {
         BasketPart& part = parts[static_cast<std::size_t>(k)];
         std::fill(part.seen.begin(), part.seen.end(), -1);
+        part.lengths.reserve(static_cast<std::size_t>(part.end - part.begin));
         std::int32_t* out = ranked.items.data() + part.first_entry;
         for (std::int64_t b = part.begin; b < part.end; ++b) {
             const auto stamp = static_cast<std::int32_t>(b);
@@ -264,9 +266,12 @@ RankedBaskets rank_baskets(const BasketsView& baskets, const MiningPlan& plan,
             }
             if (out == first) continue;
             sort_labels(first, out, descending);
-            part.lengths.push_back(out - first);
+            part.lengths.push_back(static_cast<std::int32_t>(out - first));
         }
     });
+    std::size_t n_kept = 1;
+    for (const BasketPart& part : parts) n_kept += part.lengths.size();
+    ranked.indptr.reserve(n_kept);
     for (const BasketPart& part : parts)
         for (const std::int64_t length : part.lengths) {
             ranked.max_length = std::max(ranked.max_length, length);
