@@ -108,6 +108,7 @@ MiningPlan plan_mining(const BasketsView& baskets, const MiningParams& params) {
                              "baskets by period");
     MiningPlan plan;
     plan.n_transactions = baskets.n_baskets;
+    plan.n_entries = baskets.n_entries();
     plan.min_count = static_cast<std::int32_t>(
         std::min(params.resolve_min_count(baskets.n_baskets), baskets.n_baskets + 1));
     plan.min_len = params.min_len;

@@ -4,6 +4,7 @@
 // closed / maximal filter.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -22,6 +23,7 @@ using crmmine::detail::poll_interrupt;
 // The options after validation, in the form the miners use.
 struct MiningPlan {
     std::int64_t n_transactions = 0;
+    std::int64_t n_entries = 0;  // items over all baskets
     std::int32_t min_count = 1;  // at most n_transactions + 1
     int min_len = 1;             // shortest itemset stored
     int max_len = 0;         // longest itemset mined (0: none); one more than asked for
@@ -89,6 +91,7 @@ public:
     ItemsetSink(OutputGuard& guard, const MiningPlan& plan)
         : guard_(guard), min_len_(static_cast<std::size_t>(plan.min_len)) {
         current_.reserve(64);
+        reserve_output(plan);
     }
 
     void push(std::int32_t code) {
@@ -132,6 +135,19 @@ public:
 
 private:
     static constexpr int kFlushEvery = 4096;
+
+    // Room for as many itemsets as the baskets have entries (and twice as many
+    // items), up to the itemset cap: address space only, as the pages are mapped
+    // when first written. Growing by doubling instead copies the output into fresh
+    // pages at each step, and a fresh page costs more than the copy: Groceries' output
+    // took 160 of the 360 page faults of a call (a third of a millisecond).
+    void reserve_output(const MiningPlan& plan) {
+        const auto sets = static_cast<std::size_t>(std::min<std::int64_t>(
+            {plan.n_entries, plan.max_itemsets, std::int64_t{1} << 24}));
+        out.offsets.reserve(sets + 1);
+        out.counts.reserve(sets);
+        out.items.reserve(2 * sets);
+    }
     OutputGuard& guard_;
     std::size_t min_len_;
     std::vector<std::int32_t> current_;
