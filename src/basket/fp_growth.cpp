@@ -246,11 +246,6 @@ struct MaskDatabase {
         clear_pairs();
         indexed = paths.size() > kScannedPaths;
         if (indexed) {
-            holding_begin.fill(0);
-            for (const std::uint64_t path : paths)
-                for (std::uint64_t rest = below_top(path); rest != 0; rest &= rest - 1)
-                    ++holding_begin[static_cast<std::size_t>(__builtin_ctzll(rest)) +
-                                    1];
             for (std::size_t b = 0; b < 64; ++b)
                 holding_begin[b + 1] += holding_begin[b];
             holding.resize(static_cast<std::size_t>(holding_begin[64]));
@@ -276,6 +271,20 @@ struct MaskDatabase {
         if (!indexed) return;
         for (std::size_t b = 64; b > 0; --b) holding_begin[b] = holding_begin[b - 1];
         holding_begin[0] = 0;
+    }
+
+    void clear() {
+        paths.clear();
+        weights.clear();
+        holding_begin.fill(0);
+    }
+
+    // Adds a path, counting it in the list of each bit it is listed under.
+    void add(std::uint64_t path, std::int32_t weight) {
+        paths.push_back(path);
+        weights.push_back(weight);
+        for (std::uint64_t rest = below_top(path); rest != 0; rest &= rest - 1)
+            ++holding_begin[static_cast<std::size_t>(__builtin_ctzll(rest)) + 1];
     }
 
     // The pair counts of a bit's projection, by the bit above.
@@ -660,8 +669,7 @@ private:
         }
         MaskDatabase& db = f.masks;
         db.labels = frequent;
-        db.paths.clear();
-        db.weights.clear();
+        db.clear();
         if (build) {
             start_table(f, static_cast<std::size_t>(n_holding));
             for_each_path([&](std::uint64_t path, std::int32_t weight) {
@@ -1047,8 +1055,7 @@ private:
 
     static void start_masks(Frame& f, std::size_t n_paths) {
         start_table(f, n_paths);
-        f.masks.paths.clear();
-        f.masks.weights.clear();
+        f.masks.clear();
     }
 
     static void start_table(Frame& f, std::size_t n_paths) {
@@ -1067,8 +1074,7 @@ private:
             const std::int32_t other = f.table[slot];
             if (other < 0) {
                 f.table[slot] = static_cast<std::int32_t>(db.paths.size());
-                db.paths.push_back(path);
-                db.weights.push_back(weight);
+                db.add(path, weight);
                 return;
             }
             if (db.paths[static_cast<std::size_t>(other)] == path) {
