@@ -136,14 +136,15 @@ public:
 private:
     static constexpr int kFlushEvery = 4096;
 
-    // Room for as many itemsets as the baskets have entries (and twice as many
-    // items), up to the itemset cap: address space only, as the pages are mapped
-    // when first written. Growing by doubling instead copies the output into fresh
-    // pages at each step, and a fresh page costs more than the copy: Groceries' output
-    // took 160 of the 360 page faults of a call (a third of a millisecond).
+    // Room for as many itemsets as the baskets have entries, up to 32,768 (and twice
+    // as many items): address space only, as the pages are mapped when first
+    // written. Growing by doubling instead copies the output into fresh pages at
+    // each step, and a fresh page costs more than the copy: Groceries' output took
+    // 160 of the 360 page faults of a call. Larger reservations are mapped and
+    // unmapped by malloc at each call, which costs more than they save.
     void reserve_output(const MiningPlan& plan) {
         const auto sets = static_cast<std::size_t>(std::min<std::int64_t>(
-            {plan.n_entries, plan.max_itemsets, std::int64_t{1} << 24}));
+            {plan.n_entries, plan.max_itemsets, std::int64_t{1} << 15}));
         out.offsets.reserve(sets + 1);
         out.counts.reserve(sets);
         out.items.reserve(2 * sets);
