@@ -310,3 +310,25 @@ def test_many_str_baskets_read_in_parts_match_a_python_reading(late):
         assert one.item_labels.equals(two.item_labels)
         if late is None:
             assert two.item_labels.tolist() == sorted({i for b in lists for i in b})
+
+
+def test_runs_become_csr_with_their_codes_recoded_in_place():
+    from crmmine import _core
+
+    lengths = np.array([2, 0, 3], dtype=np.int64)
+    codes = np.array([1, 0, 2, 2, 1], dtype=np.int32)
+    recode = np.array([2, 0, 1], dtype=np.int32)
+    indptr, items = _core.runs_as_csr(lengths, codes, recode)
+    np.testing.assert_array_equal(indptr, [0, 2, 2, 5])
+    np.testing.assert_array_equal(items, [0, 2, 1, 1, 0])
+    assert items is codes  # no copy
+    with pytest.raises(ValueError, match="lengths.*add up"):
+        _core.runs_as_csr(lengths, codes[:4].copy(), recode)
+    with pytest.raises(ValueError, match="lengths.*negative"):
+        _core.runs_as_csr(np.array([6, -1], dtype=np.int64), codes, recode)
+    outside = np.array([0, 3, 1, 1, 1], dtype=np.int32)
+    with pytest.raises(ValueError, match="codes.*recode"):
+        _core.runs_as_csr(lengths, outside, recode)
+    np.testing.assert_array_equal(outside, [0, 3, 1, 1, 1])  # untouched on error
+    with pytest.raises(ValueError, match="codes.*int32"):
+        _core.runs_as_csr(lengths, codes.astype(np.int64), recode)

@@ -365,9 +365,10 @@ def lists_for_mining(
         indptr, items, labels = ready
         return Baskets(indptr, items, None, pd.Index(labels), None)
     lengths, item_codes, recode, item_labels = _coded_items(baskets, n_jobs)
-    items = np.asarray(item_codes if recode is None else recode[item_codes], np.int32)
-    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
+    # the codes are this call's own: recoded in place
+    indptr, items = _core.runs_as_csr(
+        np.asarray(lengths, np.int64), np.asarray(item_codes, np.int32), recode
+    )
     return BasketArrays(indptr, items, item_labels)
 
 
