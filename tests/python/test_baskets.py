@@ -322,13 +322,13 @@ def test_runs_become_csr_with_their_codes_recoded_in_place():
     np.testing.assert_array_equal(indptr, [0, 2, 2, 5])
     np.testing.assert_array_equal(items, [0, 2, 1, 1, 0])
     assert items is codes  # no copy
-    with pytest.raises(ValueError, match="lengths.*add up"):
+    with pytest.raises(ValueError, match=r"lengths.*add up"):
         _core.runs_as_csr(lengths, codes[:4].copy(), recode)
-    with pytest.raises(ValueError, match="lengths.*negative"):
+    with pytest.raises(ValueError, match=r"lengths.*negative"):
         _core.runs_as_csr(np.array([6, -1], dtype=np.int64), codes, recode)
     outside = np.array([0, 3, 1, 1, 1], dtype=np.int32)
-    with pytest.raises(ValueError, match="codes.*recode"):
+    with pytest.raises(ValueError, match=r"codes.*recode"):
         _core.runs_as_csr(lengths, outside, recode)
     np.testing.assert_array_equal(outside, [0, 3, 1, 1, 1])  # untouched on error
-    with pytest.raises(ValueError, match="codes.*int32"):
+    with pytest.raises(ValueError, match=r"codes.*int32"):
         _core.runs_as_csr(lengths, codes.astype(np.int64), recode)
