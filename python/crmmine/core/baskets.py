@@ -429,7 +429,15 @@ def _str_ranks(labels: list) -> tuple[np.ndarray, pd.Index] | None:
     order = sorted(range(len(labels)), key=labels.__getitem__)
     ranks = np.empty(len(labels), dtype=np.int32)
     ranks[order] = np.arange(len(labels), dtype=np.int32)
-    return ranks, pd.Index([labels[k] for k in order])
+    ordered = np.empty(len(labels), dtype=object)
+    ordered[:] = [labels[k] for k in order]
+    # the dtype pandas gives str labels, named so it is not inferred again: half the
+    # time of building the Index (0.33 -> 0.17 ms for Groceries' labels)
+    return ranks, pd.Index(ordered, dtype=_STR_LABELS_DTYPE, copy=False)
+
+
+#: What pandas makes of a list of str: its str dtype (pandas 3), or object.
+_STR_LABELS_DTYPE = pd.Index(["label"]).dtype
 
 
 def _flatten_checked(baskets: list) -> tuple[np.ndarray, np.ndarray, pd.Index]:
