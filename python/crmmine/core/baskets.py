@@ -15,8 +15,23 @@ import pandas as pd
 from crmmine import _convert, _core, _validation
 
 
+class _BasketShape:
+    """The sizes of CSR baskets with item labels."""
+
+    indptr: np.ndarray
+    item_labels: pd.Index
+
+    @property
+    def n_baskets(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_labels)
+
+
 @dataclass(frozen=True, repr=False)
-class Baskets:
+class Baskets(_BasketShape):
     """Market baskets: basket ``b`` holds ``items[indptr[b]:indptr[b + 1]]``.
 
     Item codes are dense int32; ``item_labels[code]`` is the original label. An item
@@ -121,10 +136,9 @@ class Baskets:
         """
         baskets = transactions if isinstance(transactions, list) else list(transactions)
         threads = _validation.check_n_jobs(n_jobs)
-        ready = _core.baskets_from_int_lists(baskets, threads)
+        ready = _from_int_lists(baskets, threads)
         if ready is not None:
-            indptr, items, labels = ready
-            return cls(indptr, items, None, pd.Index(labels), None)
+            return ready
         lengths, item_codes, recode, item_labels = _coded_items(baskets, threads)
         indptr, items = _core.baskets_from_runs(
             lengths, item_codes, len(item_labels), recode, threads
@@ -198,14 +212,6 @@ class Baskets:
         return cls(indptr, items, None, pd.Index(item_ids), None)
 
     # -- views --------------------------------------------------------------------------
-    @property
-    def n_baskets(self) -> int:
-        return len(self.indptr) - 1
-
-    @property
-    def n_items(self) -> int:
-        return len(self.item_labels)
-
     def __len__(self) -> int:
         return self.n_baskets
 
@@ -333,7 +339,7 @@ def _sparse_onehot(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclass(frozen=True, repr=False)
-class BasketArrays:
+class BasketArrays(_BasketShape):
     """A list of baskets as the miners read it: basket ``b`` holds
     ``items[indptr[b]:indptr[b + 1]]``, codes into ``item_labels`` as in
     :meth:`Baskets.from_lists`, in the order of the list. Unlike Baskets, a basket
@@ -345,14 +351,6 @@ class BasketArrays:
     items: np.ndarray
     item_labels: pd.Index
 
-    @property
-    def n_baskets(self) -> int:
-        return len(self.indptr) - 1
-
-    @property
-    def n_items(self) -> int:
-        return len(self.item_labels)
-
 
 def lists_for_mining(
     transactions: Iterable[Iterable[object]], n_jobs: int
@@ -360,16 +358,25 @@ def lists_for_mining(
     """A list of baskets for the miners, read on ``n_jobs`` threads: Baskets for
     small int ids (read and merged in one call), BasketArrays otherwise."""
     baskets = transactions if isinstance(transactions, list) else list(transactions)
-    ready = _core.baskets_from_int_lists(baskets, n_jobs)
+    ready = _from_int_lists(baskets, n_jobs)
     if ready is not None:
-        indptr, items, labels = ready
-        return Baskets(indptr, items, None, pd.Index(labels), None)
+        return ready
     lengths, item_codes, recode, item_labels = _coded_items(baskets, n_jobs)
     # the codes are this call's own: recoded in place
     indptr, items = _core.runs_as_csr(
         np.asarray(lengths, np.int64), np.asarray(item_codes, np.int32), recode
     )
     return BasketArrays(indptr, items, item_labels)
+
+
+def _from_int_lists(baskets: list, n_jobs: int) -> Baskets | None:
+    """Baskets of a list of small int ids, read and merged in one C++ call; None for
+    any other list."""
+    ready = _core.baskets_from_int_lists(baskets, n_jobs)
+    if ready is None:
+        return None
+    indptr, items, labels = ready
+    return Baskets(indptr, items, None, pd.Index(labels), None)
 
 
 def _coded_items(
