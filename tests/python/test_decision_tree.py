@@ -99,9 +99,9 @@ def test_exact_tree_equals_sklearn(case):
     kwargs, n_classes, missing, weighted = CASES[case]
     X, y = float32_data(n_classes=n_classes, missing=missing)
     weights = np.random.default_rng(1).integers(1, 4, len(y)) if weighted else None
-    ours = crmmine.DecisionTreeClassifier(splitter="exact", **kwargs).fit(
-        X, y, sample_weight=weights
-    )
+    ours = crmmine.DecisionTreeClassifier(
+        splitter="exact", random_state=0, **kwargs
+    ).fit(X, y, sample_weight=weights)
     theirs = SkTree(random_state=0, **kwargs).fit(X, y, sample_weight=weights)
     equal, ties = compare_trees(ours, theirs)
     # Fully grown trees reach small nodes where several cuts tie; above them (more
@@ -170,7 +170,9 @@ def test_predict_sends_unseen_missing_values_like_sklearn():
     """No NaN in training: at predict time NaN follows the child with more rows."""
     X, y = float32_data(n=2000, seed=5)
     kwargs = dict(max_depth=4, min_samples_leaf=25)
-    ours = crmmine.DecisionTreeClassifier(splitter="exact", **kwargs).fit(X, y)
+    ours = crmmine.DecisionTreeClassifier(
+        splitter="exact", random_state=0, **kwargs
+    ).fit(X, y)
     theirs = SkTree(random_state=0, **kwargs).fit(X, y)
     assert compare_trees(ours, theirs)[1] == 0
     X_nan = X.copy()
