@@ -318,18 +318,20 @@ Baskets row_major_baskets(const std::uint8_t* cells, std::int64_t n_baskets,
     return Baskets(std::move(indptr), std::move(items), {}, n_items);
 }
 
-// Part of a column-major one-hot table: the buyers of its items, item after item,
-// and how many of its items each basket holds.
-struct OnehotColumns {
+// The buyers of a part's items, item after item, kept from the first pass over a
+// column-major table for the second.
+struct ColumnBuyers {
     std::vector<std::int64_t> buyers;
     std::vector<std::int64_t> item_end;  // one per item of the part
-    std::vector<std::int64_t> basket_count;
 };
 
-// Column-major: each part of the columns (one per thread) lists the buyers of its
-// items in turn, then every item is placed in its baskets by a counting sort. Parts
-// hold consecutive items and a basket's slots are handed out part by part, so items
-// stay ascending and the result is the same for any thread count.
+// Column-major: each part of the columns (one per thread) counts how many of its
+// items each basket holds; the counts become each part's first free slot in each
+// basket, and a second pass writes every item into its slots. Parts hold consecutive
+// items and a basket's slots are handed out part by part, so items stay ascending
+// and the result is the same for any thread count. The second pass reads the table
+// again when it is small (detail::onehot_reread_cells), and otherwise the buyers the
+// first pass kept.
 Baskets column_major_baskets(const std::uint8_t* cells, std::int64_t n_baskets,
                              std::int32_t n_items, std::ptrdiff_t basket_stride,
                              std::ptrdiff_t item_stride, int n_threads) {
@@ -337,41 +339,59 @@ Baskets column_major_baskets(const std::uint8_t* cells, std::int64_t n_baskets,
     const std::int32_t n_parts = std::max<std::int32_t>(
         1, static_cast<std::int32_t>(std::min<std::int64_t>(
                {n_threads, n_items, n_cells / detail::min_onehot_part_cells})));
-    std::vector<OnehotColumns> parts(static_cast<std::size_t>(n_parts));
+    const bool reread = n_cells <= detail::onehot_reread_cells;
     auto first_item = [&](std::int64_t part) {
         return static_cast<std::int32_t>(part * n_items / n_parts);
     };
+    auto column = [&](std::int32_t i) { return cells + i * item_stride; };
+    // per part: basket -> its items in the part, then its first free slot
+    std::vector<std::vector<std::int64_t>> slot(static_cast<std::size_t>(n_parts));
+    std::vector<ColumnBuyers> kept(reread ? 0 : static_cast<std::size_t>(n_parts));
     detail::parallel_for(n_parts, n_parts, [&](std::int64_t p) {
-        OnehotColumns& part = parts[static_cast<std::size_t>(p)];
-        part.basket_count.assign(static_cast<std::size_t>(n_baskets), 0);
+        std::vector<std::int64_t>& count = slot[static_cast<std::size_t>(p)];
+        count.assign(static_cast<std::size_t>(n_baskets), 0);
         for (std::int32_t i = first_item(p); i < first_item(p + 1); ++i) {
-            for_each_nonzero(cells + i * item_stride, n_baskets, basket_stride,
-                             [&](std::int64_t b) {
-                                 part.buyers.push_back(b);
-                                 ++part.basket_count[static_cast<std::size_t>(b)];
-                             });
+            if (reread) {
+                for_each_nonzero(
+                    column(i), n_baskets, basket_stride,
+                    [&](std::int64_t b) { ++count[static_cast<std::size_t>(b)]; });
+                continue;
+            }
+            ColumnBuyers& part = kept[static_cast<std::size_t>(p)];
+            for_each_nonzero(column(i), n_baskets, basket_stride, [&](std::int64_t b) {
+                part.buyers.push_back(b);
+                ++count[static_cast<std::size_t>(b)];
+            });
             part.item_end.push_back(static_cast<std::int64_t>(part.buyers.size()));
         }
     });
-    // basket_count becomes each part's first free slot in each basket
     std::vector<std::int64_t> indptr(static_cast<std::size_t>(n_baskets) + 1, 0);
     std::int64_t next = 0;
     for (std::size_t b = 0; b < static_cast<std::size_t>(n_baskets); ++b) {
-        for (OnehotColumns& part : parts)
-            next += std::exchange(part.basket_count[b], next);
+        for (std::vector<std::int64_t>& part : slot)
+            next += std::exchange(part[b], next);
         indptr[b + 1] = next;
     }
     std::vector<std::int32_t> items(static_cast<std::size_t>(next));
     detail::parallel_for(n_parts, n_parts, [&](std::int64_t p) {
-        OnehotColumns& part = parts[static_cast<std::size_t>(p)];
+        std::vector<std::int64_t>& free_slot = slot[static_cast<std::size_t>(p)];
+        auto place = [&](std::int64_t b, std::int32_t i) {
+            items[static_cast<std::size_t>(free_slot[static_cast<std::size_t>(b)]++)] =
+                i;
+        };
         std::int64_t e = 0;
-        for (std::int32_t i = first_item(p); i < first_item(p + 1); ++i)
+        for (std::int32_t i = first_item(p); i < first_item(p + 1); ++i) {
+            if (reread) {
+                for_each_nonzero(column(i), n_baskets, basket_stride,
+                                 [&](std::int64_t b) { place(b, i); });
+                continue;
+            }
+            const ColumnBuyers& part = kept[static_cast<std::size_t>(p)];
             for (const std::int64_t end =
                      part.item_end[static_cast<std::size_t>(i - first_item(p))];
                  e < end; ++e)
-                items[static_cast<std::size_t>(
-                    part.basket_count[static_cast<std::size_t>(
-                        part.buyers[static_cast<std::size_t>(e)])]++)] = i;
+                place(part.buyers[static_cast<std::size_t>(e)], i);
+        }
     });
     return Baskets(std::move(indptr), std::move(items), {}, n_items);
 }

@@ -165,16 +165,22 @@ TEST_CASE("baskets_from_onehot reads either memory order and any stride") {
             baskets_from_onehot(by_row.data(), n_baskets, n_items, row_bytes, 1);
         CHECK(rows.indptr() == indptr);
         CHECK(rows.items() == items);
-        // column-major on one thread, and in 1 to 3 parts of columns on threads
-        for (const std::int64_t part_cells : {std::int64_t{1} << 22, std::int64_t{1}})
-            for (const int n_jobs : {1, 2, 3}) {
-                detail::min_onehot_part_cells = part_cells;
-                Baskets columns = baskets_from_onehot(by_column.data(), n_baskets,
-                                                      n_items, 1, n_baskets, n_jobs);
-                CHECK(columns.indptr() == indptr);
-                CHECK(columns.items() == items);
-            }
+        // column-major on one thread, and in 1 to 3 parts of columns on threads,
+        // read twice or with the buyers kept between the passes
+        const std::int64_t reread_cells = detail::onehot_reread_cells;
+        for (const std::int64_t reread : {reread_cells, std::int64_t{0}})
+            for (const std::int64_t part_cells :
+                 {std::int64_t{1} << 22, std::int64_t{1}})
+                for (const int n_jobs : {1, 2, 3}) {
+                    detail::onehot_reread_cells = reread;
+                    detail::min_onehot_part_cells = part_cells;
+                    Baskets columns = baskets_from_onehot(
+                        by_column.data(), n_baskets, n_items, 1, n_baskets, n_jobs);
+                    CHECK(columns.indptr() == indptr);
+                    CHECK(columns.items() == items);
+                }
         detail::min_onehot_part_cells = std::int64_t{1} << 22;
+        detail::onehot_reread_cells = reread_cells;
     }
 }
 
