@@ -372,6 +372,23 @@ def test_itemset_guard_names_the_parameters():
     assert issubclass(crmmine.ResourceLimitError, MemoryError)
 
 
+@pytest.mark.parametrize("min_support", [0.25, 1.0], ids=["some", "none"])
+def test_frame_is_what_pandas_constructor_makes(min_support):
+    found = crmmine.frequent_itemsets(LISTS, min_support)
+    frame = found.to_frame()
+    expected = pd.DataFrame(
+        {"support": found.support, "itemsets": frame["itemsets"].array}
+    )
+    pd.testing.assert_frame_equal(frame, expected, check_exact=True)
+    assert frame["support"].dtype == np.float64
+    # each frame owns its columns: naming one frame's columns leaves the next alone
+    frame.columns.name = "renamed"
+    assert found.to_frame().columns.name is None
+    # its support column can be written like any other
+    frame["support"] = frame["support"] * 2
+    np.testing.assert_array_equal(frame["support"], found.support * 2)
+
+
 def test_no_frequent_itemset_gives_an_empty_frame():
     found = crmmine.fpgrowth(LISTS, min_support=1.0)
     assert list(found.columns) == ["support", "itemsets"]

@@ -15,6 +15,14 @@ from crmmine.basket.itemset_array import ItemsetArray
 #: Key of the coded tables kept in ``DataFrame.attrs``.
 ATTRS_KEY = "crmmine"
 
+try:  # pandas >= 3.0
+    from pandas.api.internals import create_dataframe_from_blocks
+except ImportError:  # pragma: no cover - older pandas
+    create_dataframe_from_blocks = None
+
+_ITEMSET_COLUMNS = pd.Index(["support", "itemsets"])
+_FIRST, _SECOND = np.array([0]), np.array([1])
+
 
 # eq=False: pandas compares attrs when it combines frames, and arrays have no truth
 # value; a table equals only itself
@@ -87,12 +95,23 @@ class FrequentItemsets:
         itemsets = ItemsetArray.from_distinct_codes(
             self.offsets, self.items, self.item_labels
         )
-        frame = pd.DataFrame(
-            {"support": self.support, "itemsets": itemsets},
-            copy=False,
-        )
+        frame = _itemset_frame(self.support, itemsets)
         frame.attrs[ATTRS_KEY] = self
         return frame
+
+
+def _itemset_frame(support: np.ndarray, itemsets: ItemsetArray) -> pd.DataFrame:
+    """The support and itemsets columns as a DataFrame, made from its two blocks
+    where pandas lets us: its constructor's checks and inference cost more than the
+    mining of a small shop (Groceries' 13,492 itemsets: 0.5 -> 0.2 ms)."""
+    if create_dataframe_from_blocks is None:  # pragma: no cover - older pandas
+        return pd.DataFrame({"support": support, "itemsets": itemsets}, copy=False)
+    return create_dataframe_from_blocks(
+        [(support.reshape(1, -1), _FIRST), (itemsets, _SECOND)],
+        index=pd.RangeIndex(len(support)),
+        # a copy each: a frame's columns can be renamed in place
+        columns=_ITEMSET_COLUMNS.copy(),
+    )
 
 
 def attached_transactions(frame: pd.DataFrame) -> int | None:
