@@ -224,6 +224,23 @@ def test_dense_onehot_matches_scipy(dtype, n_items):
     assert list(baskets.item_labels) == names
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pd.Series(["x", "y", "x", "y"]),
+        pd.Series(pd.date_range("2026-01-01", periods=4)),
+        pd.Series(pd.to_timedelta([1, 2, 3, 4], unit="D")),
+    ],
+    ids=["str", "datetime", "timedelta"],
+)
+@pytest.mark.parametrize("others", [[], ["milk", "bread"]], ids=["alone", "with bool"])
+def test_dense_onehot_names_a_column_that_is_not_bool_or_numeric(bad, others):
+    frame = pd.DataFrame({name: [True, False, True, True] for name in others})
+    frame["note"] = bad
+    with pytest.raises(TypeError, match=r"column 'note' has dtype .*bool or 0/1"):
+        crmmine.Baskets.from_onehot(frame)
+
+
 @pytest.mark.parametrize("n_items", [3, 1])
 def test_dense_onehot_rejects_counts(n_items):
     table = np.zeros((4, n_items), dtype=np.int64)

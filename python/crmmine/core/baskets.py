@@ -295,6 +295,19 @@ class Baskets(_BasketShape):
 
 
 def _dense_onehot(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    values = data.to_numpy()
+    # A table of bool or plain numeric columns comes out as such; any other comes out
+    # as objects, and its columns are checked one dtype at a time to name the bad one
+    # (the dtypes Series alone costs more than reading a small shop's table).
+    if values.dtype.kind not in "biuf":
+        _require_onehot_dtypes(data)
+    if values.dtype != bool:
+        values = _as_bool(values)
+    # the C++ reader takes the table in whatever memory order pandas keeps it
+    return _core.baskets_from_onehot(values.view(np.uint8))
+
+
+def _require_onehot_dtypes(data: pd.DataFrame) -> None:
     # one check per distinct dtype: a shop's table has thousands of bool columns
     dtypes = data.dtypes
     for dtype in set(dtypes):
@@ -305,11 +318,6 @@ def _dense_onehot(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
             raise TypeError(
                 f"column {column!r} has dtype {dtype}; a one-hot table holds bool or 0/1"
             )
-    values = data.to_numpy()
-    if values.dtype != bool:
-        values = _as_bool(values)
-    # the C++ reader takes the table in whatever memory order pandas keeps it
-    return _core.baskets_from_onehot(values.view(np.uint8))
 
 
 def _as_bool(values: np.ndarray) -> np.ndarray:
