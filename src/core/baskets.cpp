@@ -273,6 +273,24 @@ Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
                          resolve_num_threads(n_jobs));
 }
 
+std::vector<std::int64_t> recode_runs(const std::int64_t* lengths,
+                                      std::int64_t n_baskets, std::int32_t* codes,
+                                      std::int64_t n_codes, const std::int32_t* recode,
+                                      std::int32_t n_recode) {
+    std::vector<std::int64_t> start = run_starts(lengths, n_baskets);
+    detail::require(start.back() == n_codes, "lengths",
+                    "must add up to the number of codes");
+    if (recode == nullptr) return start;
+    const std::int64_t bad = first_code_outside(codes, n_codes, n_recode);
+    if (bad >= 0)
+        detail::throw_invalid("codes", "code " + std::to_string(codes[bad]) +
+                                           " at entry " + std::to_string(bad) +
+                                           " does not index recode (" +
+                                           std::to_string(n_recode) + " codes)");
+    for (std::int64_t e = 0; e < n_codes; ++e) codes[e] = recode[codes[e]];
+    return start;
+}
+
 namespace {
 
 // Calls visit(k) for each nonzero byte lane[k * stride], k < n. A one-hot lane is

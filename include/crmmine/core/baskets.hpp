@@ -91,6 +91,16 @@ Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
                           std::vector<std::int32_t> items, std::int32_t n_items,
                           int n_jobs = 0);
 
+// The offsets (n_baskets + 1) of runs of the given lengths over n_codes codes, with
+// the codes recoded in place through recode when given (code k becomes recode[k]):
+// runs kept as they are, repeats and all, for readers that count an item once per
+// basket anyway. Nothing is written unless every length and code is valid.
+std::vector<std::int64_t> recode_runs(const std::int64_t* lengths,
+                                      std::int64_t n_baskets, std::int32_t* codes,
+                                      std::int64_t n_codes,
+                                      const std::int32_t* recode = nullptr,
+                                      std::int32_t n_recode = 0);
+
 // Baskets from a dense one-hot table of bytes, nonzero where the basket holds the item:
 // cell (b, i) is cells[b * basket_stride + i * item_stride] (strides in bytes, any
 // layout; the table is read in memory order, a column-major one on n_jobs threads).

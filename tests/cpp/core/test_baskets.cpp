@@ -198,3 +198,30 @@ TEST_CASE("bad baskets are rejected with the argument named") {
     CHECK_THROWS_AS(Baskets({0, 2, 1}, {0, 1}, {}, 2), InvalidArgument);
     CHECK_THROWS_AS(Baskets({0, 2}, {0, 1}, {}, 1), InvalidArgument);
 }
+
+TEST_CASE("recode_runs gives the offsets of runs and recodes them in place") {
+    const std::vector<std::int64_t> lengths{2, 0, 3};
+    const std::vector<std::int32_t> recode{2, 0, 1};
+    std::vector<std::int32_t> codes{1, 0, 2, 2, 1};
+    CHECK(recode_runs(lengths.data(), 3, codes.data(), 5, recode.data(), 3) ==
+          std::vector<std::int64_t>{0, 2, 2, 5});
+    CHECK(codes == std::vector<std::int32_t>{0, 2, 1, 1, 0});
+    CHECK(recode_runs(lengths.data(), 3, codes.data(), 5) ==
+          std::vector<std::int64_t>{0, 2, 2, 5});
+    CHECK(codes == std::vector<std::int32_t>{0, 2, 1, 1, 0});  // no recode, untouched
+
+    // nothing is written unless all is valid
+    std::vector<std::int32_t> outside{0, 3, 1, 1, 1};
+    CHECK_THROWS_WITH_AS(
+        recode_runs(lengths.data(), 3, outside.data(), 5, recode.data(), 3),
+        doctest::Contains("does not index recode"), InvalidArgument);
+    CHECK(outside == std::vector<std::int32_t>{0, 3, 1, 1, 1});
+    CHECK_THROWS_WITH_AS(
+        recode_runs(lengths.data(), 3, codes.data(), 4, recode.data(), 3),
+        doctest::Contains("add up"), InvalidArgument);
+    const std::vector<std::int64_t> negative{6, -1};
+    CHECK_THROWS_WITH_AS(
+        recode_runs(negative.data(), 2, codes.data(), 5, recode.data(), 3),
+        doctest::Contains("negative"), InvalidArgument);
+    CHECK(codes == std::vector<std::int32_t>{0, 2, 1, 1, 0});
+}
