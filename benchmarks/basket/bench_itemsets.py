@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 
 import harness
-from basket import inputs
+from basket import inputs, worker
 
 TITLE = "Frequent itemsets: crmmine vs pyfim, mlxtend and efficient-apriori"
 RESULT_FILE = "basket_itemsets.md"
@@ -119,7 +119,8 @@ the peer's itemsets and counts are compared with crmmine's and must be identical
 number of itemsets and an order-independent BLAKE2b digest of every sorted itemset
 with its count). mlxtend's apriori runs with its defaults (`low_memory=False`).
 
-Time: the first run, then more runs up to 5 s in total (at most 5); the best.
+Time: the first run, then more runs up to {worker.TIMING_BUDGET_S:.0f} s in total (at most
+{worker.MAX_REPEATS}), the same rule for every miner; the best.
 Peak MiB: resident memory the first run adds at its worst moment (VmHWM after the
 call - VmRSS before it, the input already loaded). "did not finish": the process
 passed {TIME_LIMIT_S:.0f} s or {MEMORY_LIMIT_MIB // 1024} GiB resident and was killed;
