@@ -467,9 +467,6 @@ struct PathPrefixes {
         : items(base.items.data()),
           starts(base.starts.data()),
           weights(base.weights.data()) {}
-    const std::int32_t* prefix(const Occurrence& o) const {
-        return items + starts[o.path];
-    }
     std::int32_t weight(const Occurrence& o) const { return weights[o.path]; }
     // Calls visit(l) for each label l of the prefix; returns their number.
     template <class Visit>
@@ -497,7 +494,6 @@ struct BasketPrefixes {
     const std::int32_t* items;
 
     explicit BasketPrefixes(const BasketBase& base) : items(base.items.data()) {}
-    const std::int32_t* prefix(std::int32_t start) const { return items + start; }
     static std::int32_t weight(std::int32_t) { return 1; }
     // The labels above `label` in its basket: those before it.
     template <class Visit>
