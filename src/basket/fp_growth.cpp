@@ -181,6 +181,28 @@ struct Perfect {
     std::int32_t code;
 };
 
+// An occurrence of a label in a conditional pattern base (PatternBase).
+struct Occurrence {
+    std::int32_t path;
+    std::int32_t length;  // the labels above it: the first `length` of the path
+};
+
+// The labels of a pattern base, its paths' labels (items) and the occurrences of
+// each label, grouped by label; Entry is what names an occurrence.
+template <class Entry>
+struct LabelledBase {
+    std::vector<std::int32_t> support;  // label -> support in this database
+    std::vector<std::int32_t> code;     // label -> item code
+    std::vector<std::int32_t> rank;     // label -> label in the full tree
+    std::vector<std::int32_t> items;
+    std::vector<std::int32_t> occurrence_begin;  // n_labels + 1
+    std::vector<Entry> occurrences;              // grouped by label
+
+    std::int32_t n_labels() const noexcept {
+        return static_cast<std::int32_t>(support.size());
+    }
+};
+
 // A conditional pattern base below the full tree: the prefix paths of the itemset's
 // occurrences as weighted label arrays (labels descending, root first), equal paths
 // merged, with the occurrences of every label listed, so projecting on a label reads
@@ -188,24 +210,9 @@ struct Perfect {
 // of equal paths but not of shared prefixes, which conditional databases of sparse
 // data rarely have; in exchange there is no node to allocate and no parent link to
 // chase (Liu et al.'s AFOPT makes the same choice).
-struct Occurrence {
-    std::int32_t path;
-    std::int32_t length;  // the labels above it: the first `length` of the path
-};
-
-struct PatternBase {
-    std::vector<std::int32_t> support;  // label -> support in this database
-    std::vector<std::int32_t> code;     // label -> item code
-    std::vector<std::int32_t> rank;     // label -> label in the full tree
-    std::vector<std::int32_t> items;
-    std::vector<std::int64_t> starts;            // one per path, + 1
-    std::vector<std::int32_t> weights;           // one per path
-    std::vector<std::int32_t> occurrence_begin;  // n_labels + 1
-    std::vector<Occurrence> occurrences;         // grouped by label
-
-    std::int32_t n_labels() const noexcept {
-        return static_cast<std::int32_t>(support.size());
-    }
+struct PatternBase : LabelledBase<Occurrence> {
+    std::vector<std::int64_t> starts;   // one per path, + 1
+    std::vector<std::int32_t> weights;  // one per path
 };
 
 // The baskets as the pattern base of the empty itemset (basket_base): every basket
@@ -213,18 +220,7 @@ struct PatternBase {
 // a basket, so an occurrence's prefix ends where its label stands and needs no length
 // kept: 4 bytes an occurrence instead of 8 (Groceries' 43,000: 42 fewer fresh pages a
 // call).
-struct BasketBase {
-    std::vector<std::int32_t> support;  // label -> baskets holding it
-    std::vector<std::int32_t> code;     // label -> item code
-    std::vector<std::int32_t> rank;     // label -> itself
-    std::vector<std::int32_t> items;
-    std::vector<std::int32_t> occurrence_begin;  // n_labels + 1
-    std::vector<std::int32_t> occurrences;       // basket starts, grouped by label
-
-    std::int32_t n_labels() const noexcept {
-        return static_cast<std::int32_t>(support.size());
-    }
-};
+using BasketBase = LabelledBase<std::int32_t>;
 
 // A conditional database of at most 64 labels: each path is a bit mask (bit k for
 // label k of the pattern base it came from, which keeps its numbering all the way
