@@ -64,15 +64,15 @@ py::tuple runs_as_csr(const In<std::int64_t>& lengths, py::array codes,
     return py::make_tuple(to_numpy(std::move(indptr)), codes);
 }
 
-py::tuple baskets_from_onehot(const py::array_t<std::uint8_t, 0>& cells) {
+py::tuple baskets_from_onehot(const py::array_t<std::uint8_t, 0>& cells, int n_jobs) {
     if (cells.ndim() != 2)
         throw py::value_error("cells must be a 2-d table (baskets x items)");
     crmmine::Baskets built;
     {
         py::gil_scoped_release nogil;
-        built = crmmine::baskets_from_onehot(cells.data(), cells.shape(0),
-                                             static_cast<std::int32_t>(cells.shape(1)),
-                                             cells.strides(0), cells.strides(1));
+        built = crmmine::baskets_from_onehot(
+            cells.data(), cells.shape(0), static_cast<std::int32_t>(cells.shape(1)),
+            cells.strides(0), cells.strides(1), n_jobs);
     }
     return py::make_tuple(to_numpy(std::move(built.indptr())),
                           to_numpy(std::move(built.items())));
@@ -582,7 +582,7 @@ void register_core(py::module_& m) {
     m.def("baskets_from_runs", &baskets_from_runs, "lengths"_a, "items"_a, "n_items"_a,
           "recode"_a = py::none(), "n_jobs"_a = 0);
     m.def("runs_as_csr", &runs_as_csr, "lengths"_a, "codes"_a, "recode"_a);
-    m.def("baskets_from_onehot", &baskets_from_onehot, "cells"_a);
+    m.def("baskets_from_onehot", &baskets_from_onehot, "cells"_a, "n_jobs"_a = 0);
     m.def("parse_fimi", &parse_fimi, "text"_a);
     m.def("flatten_baskets", &flatten_baskets, "baskets"_a, "n_jobs"_a = 0);
     m.def("baskets_from_int_lists", &baskets_from_int_lists, "baskets"_a, "n_jobs"_a);

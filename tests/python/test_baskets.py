@@ -224,6 +224,25 @@ def test_dense_onehot_matches_scipy(dtype, n_items):
     assert list(baskets.item_labels) == names
 
 
+@pytest.mark.parametrize("n_jobs", [1, 2, None])
+def test_large_dense_onehot_on_any_threads_matches_scipy(n_jobs):
+    # 10 M cells: past the size read in parts on threads and read only once
+    rng = np.random.default_rng(11)
+    table = rng.random((4_000, 2_500)) < 0.002
+    frame = pd.DataFrame(table)
+    baskets = crmmine.Baskets.from_onehot(frame, n_jobs=n_jobs)
+    truth = sparse.csr_matrix(table)
+    np.testing.assert_array_equal(baskets.indptr, truth.indptr)
+    np.testing.assert_array_equal(baskets.items, truth.indices)
+
+
+@pytest.mark.parametrize("n_jobs", [0, 1.5, "2"])
+def test_onehot_rejects_a_bad_n_jobs(n_jobs):
+    frame = pd.DataFrame({"milk": [True, False], "bread": [True, True]})
+    with pytest.raises((TypeError, ValueError), match="n_jobs"):
+        crmmine.Baskets.from_onehot(frame, n_jobs=n_jobs)
+
+
 @pytest.mark.parametrize(
     "bad",
     [

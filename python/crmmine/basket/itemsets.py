@@ -397,13 +397,13 @@ def as_baskets(
     """Any supported basket input as the miners read it (Baskets, or BasketArrays
     for a list of baskets); True when it was a one-hot table (whose column positions
     mlxtend reports when ``use_colnames=False``). ``n_jobs`` threads read a list of
-    baskets."""
+    baskets or a one-hot table."""
     if isinstance(data, Baskets):
         _no_columns(transaction, item, "Baskets")
         return data, False
     if isinstance(data, pd.DataFrame):
         if transaction is None and item is None:
-            return Baskets.from_onehot(data), True
+            return Baskets.from_onehot(data, n_jobs=n_jobs), True
         if transaction is None or item is None:
             raise ValueError(
                 "transaction and item go together: name both columns of a long table, "
@@ -423,7 +423,7 @@ def as_baskets(
                 f"{data.ndim} dimension(s)"
             )
         _no_columns(transaction, item, "a numpy array")
-        return Baskets.from_onehot(pd.DataFrame(data)), True
+        return Baskets.from_onehot(pd.DataFrame(data), n_jobs=n_jobs), True
     if isinstance(data, (pd.Series, bytes, Mapping)) or not isinstance(data, Iterable):
         raise TypeError(
             f"{argument} must be a one-hot or long DataFrame, a list of baskets, a scipy "

@@ -146,10 +146,12 @@ class Baskets(_BasketShape):
         return cls(indptr, items, None, item_labels, None)
 
     @classmethod
-    def from_onehot(cls, data: pd.DataFrame) -> Baskets:
+    def from_onehot(cls, data: pd.DataFrame, *, n_jobs: int | None = None) -> Baskets:
         """A one-hot table: one row per basket, one bool or 0/1 column per item.
 
-        Sparse columns (``pd.SparseDtype``) are read without ever densifying.
+        Sparse columns (``pd.SparseDtype``) are read without ever densifying. A dense
+        table that pandas keeps column by column is read on ``n_jobs`` threads
+        (``None``: the library default).
 
         Examples
         --------
@@ -166,10 +168,11 @@ class Baskets(_BasketShape):
             raise ValueError(
                 "data is empty; a one-hot table needs rows and item columns"
             )
+        threads = _validation.check_n_jobs(n_jobs)
         if all(isinstance(dtype, pd.SparseDtype) for dtype in data.dtypes):
             indptr, items = _sparse_onehot(data)
         else:
-            indptr, items = _dense_onehot(data)
+            indptr, items = _dense_onehot(data, threads)
         return cls(indptr, items, None, pd.Index(data.columns), pd.Index(data.index))
 
     @classmethod
@@ -294,7 +297,7 @@ class Baskets(_BasketShape):
         return cls(indptr, items, quantity, item_labels, basket_labels)
 
 
-def _dense_onehot(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _dense_onehot(data: pd.DataFrame, n_jobs: int) -> tuple[np.ndarray, np.ndarray]:
     values = data.to_numpy()
     # A table of bool or plain numeric columns comes out as such; any other comes out
     # as objects, and its columns are checked one dtype at a time to name the bad one
@@ -304,7 +307,7 @@ def _dense_onehot(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if values.dtype != bool:
         values = _as_bool(values)
     # the C++ reader takes the table in whatever memory order pandas keeps it
-    return _core.baskets_from_onehot(values.view(np.uint8))
+    return _core.baskets_from_onehot(values.view(np.uint8), n_jobs)
 
 
 def _require_onehot_dtypes(data: pd.DataFrame) -> None:

@@ -136,10 +136,11 @@ TEST_CASE("baskets_from_runs with recode equals the runs recoded first") {
 TEST_CASE("baskets_from_onehot reads either memory order and any stride") {
     std::mt19937 rng(5);
     for (int round = 0; round < 20; ++round) {
-        // lanes past 64 bytes, read 64 at a time, and shorter ones
-        const std::int64_t n_baskets = 1 + rng() % 200;
+        // lanes past 128 and 64 bytes, read in blocks of that many, and shorter
+        // ones; sparse enough that whole blocks are often empty
+        const std::int64_t n_baskets = 1 + rng() % 400;
         const std::int32_t n_items = 1 + static_cast<std::int32_t>(rng() % 150);
-        const auto density = static_cast<unsigned>(1 + rng() % 40);  // percent
+        const auto density = static_cast<unsigned>(1 + rng() % 400);  // per mille
         // cells[b][i] row-major with a gap of 3 bytes after each row, and its
         // transpose column-major contiguous: the two readers must agree
         const std::ptrdiff_t row_bytes = n_items + 3;
@@ -151,7 +152,7 @@ TEST_CASE("baskets_from_onehot reads either memory order and any stride") {
         std::vector<std::int32_t> items;
         for (std::int64_t b = 0; b < n_baskets; ++b) {
             for (std::int32_t i = 0; i < n_items; ++i) {
-                const bool bought = rng() % 100 < density;
+                const bool bought = rng() % 1000 < density;
                 // any nonzero byte marks a bought item
                 const auto cell =
                     static_cast<std::uint8_t>(bought ? 1 + rng() % 255 : 0);
