@@ -406,21 +406,63 @@ Baskets row_major_baskets(const std::uint8_t* cells, std::int64_t n_baskets,
     return Baskets(std::move(indptr), std::move(items), {}, n_items);
 }
 
-// The buyers of a part's items, item after item, kept from the first pass over a
-// column-major table for the second. A table is kept this way only when its basket
-// numbers fit in 4 bytes.
-struct ColumnBuyers {
-    std::vector<std::int32_t> buyers;
-    std::vector<std::int64_t> item_end;  // one per item of the part
+// Columns [first, end) of a column-major table: one part, read by one thread.
+struct ColumnPart {
+    const std::uint8_t* cells;
+    std::int64_t n_baskets;
+    std::ptrdiff_t basket_stride, item_stride;
+    std::int32_t first, end;
+
+    // Calls visit(b) for each basket b that holds item i, in basket order.
+    template <class Visit>
+    void each_buyer_of(std::int32_t i, Visit&& visit) const {
+        for_each_nonzero(cells + i * item_stride, n_baskets, basket_stride, visit);
+    }
+
+    // Calls visit(b, i) for each basket b that holds an item i of the part, item
+    // after item.
+    template <class Visit>
+    void each_buyer(Visit&& visit) const {
+        for (std::int32_t i = first; i < end; ++i)
+            each_buyer_of(i, [&](std::int64_t b) { visit(b, i); });
+    }
+};
+
+// A part's buyers read once from the table and kept, item after item, for the passes
+// that follow. Basket numbers must fit in 4 bytes.
+class KeptBuyers {
+public:
+    KeptBuyers() = default;
+    explicit KeptBuyers(const ColumnPart& part) : first_(part.first) {
+        for (std::int32_t i = part.first; i < part.end; ++i) {
+            part.each_buyer_of(i, [&](std::int64_t b) {
+                buyers_.push_back(static_cast<std::int32_t>(b));
+            });
+            item_end_.push_back(buyers_.size());
+        }
+    }
+
+    template <class Visit>
+    void each_buyer(Visit&& visit) const {
+        std::size_t e = 0;
+        for (std::size_t k = 0; k < item_end_.size(); ++k)
+            for (; e < item_end_[k]; ++e)
+                visit(std::int64_t{buyers_[e]}, first_ + static_cast<std::int32_t>(k));
+    }
+
+private:
+    std::int32_t first_ = 0;
+    std::vector<std::int32_t> buyers_;
+    std::vector<std::size_t> item_end_;  // one per item of the part
 };
 
 // Column-major: each part of the columns (one per thread) counts how many of its
 // items each basket holds; the counts become each part's first free slot in each
 // basket, and a second pass writes every item into its slots. Parts hold consecutive
 // items and a basket's slots are handed out part by part, so items stay ascending
-// and the result is the same for any thread count. The second pass reads the table
-// again when it is small (detail::onehot_reread_cells), and otherwise the buyers the
-// first pass kept.
+// and the result is the same for any thread count. Both passes read the table when
+// it is small (detail::onehot_reread_cells); a larger one is read once and its
+// buyers kept.
 Baskets column_major_baskets(const std::uint8_t* cells, std::int64_t n_baskets,
                              std::int32_t n_items, std::ptrdiff_t basket_stride,
                              std::ptrdiff_t item_stride, int n_threads) {
@@ -430,58 +472,44 @@ Baskets column_major_baskets(const std::uint8_t* cells, std::int64_t n_baskets,
                {n_threads, n_items, n_cells / detail::min_onehot_part_cells})));
     const bool reread = n_cells <= detail::onehot_reread_cells ||
                         n_baskets > std::numeric_limits<std::int32_t>::max();
-    auto first_item = [&](std::int64_t part) {
-        return static_cast<std::int32_t>(part * n_items / n_parts);
+    auto part = [&](std::int64_t p) {
+        auto first_item = [&](std::int64_t q) {
+            return static_cast<std::int32_t>(q * n_items / n_parts);
+        };
+        return ColumnPart{cells,       n_baskets,     basket_stride,
+                          item_stride, first_item(p), first_item(p + 1)};
     };
-    auto column = [&](std::int32_t i) { return cells + i * item_stride; };
+    std::vector<KeptBuyers> kept(reread ? 0 : static_cast<std::size_t>(n_parts));
+    auto each_buyer = [&](std::int64_t p, auto&& visit) {
+        if (reread)
+            part(p).each_buyer(visit);
+        else
+            kept[static_cast<std::size_t>(p)].each_buyer(visit);
+    };
     // per part: basket -> its items in the part, then its first free slot
     std::vector<std::vector<std::int64_t>> slot(static_cast<std::size_t>(n_parts));
-    std::vector<ColumnBuyers> kept(reread ? 0 : static_cast<std::size_t>(n_parts));
     detail::parallel_for(n_parts, n_parts, [&](std::int64_t p) {
+        if (!reread) kept[static_cast<std::size_t>(p)] = KeptBuyers(part(p));
         std::vector<std::int64_t>& count = slot[static_cast<std::size_t>(p)];
         count.assign(static_cast<std::size_t>(n_baskets), 0);
-        for (std::int32_t i = first_item(p); i < first_item(p + 1); ++i) {
-            if (reread) {
-                for_each_nonzero(
-                    column(i), n_baskets, basket_stride,
-                    [&](std::int64_t b) { ++count[static_cast<std::size_t>(b)]; });
-                continue;
-            }
-            ColumnBuyers& part = kept[static_cast<std::size_t>(p)];
-            for_each_nonzero(column(i), n_baskets, basket_stride, [&](std::int64_t b) {
-                part.buyers.push_back(static_cast<std::int32_t>(b));
-                ++count[static_cast<std::size_t>(b)];
-            });
-            part.item_end.push_back(static_cast<std::int64_t>(part.buyers.size()));
-        }
+        each_buyer(p, [&](std::int64_t b, std::int32_t) {
+            ++count[static_cast<std::size_t>(b)];
+        });
     });
     std::vector<std::int64_t> indptr(static_cast<std::size_t>(n_baskets) + 1, 0);
     std::int64_t next = 0;
     for (std::size_t b = 0; b < static_cast<std::size_t>(n_baskets); ++b) {
-        for (std::vector<std::int64_t>& part : slot)
-            next += std::exchange(part[b], next);
+        for (std::vector<std::int64_t>& free_slot : slot)
+            next += std::exchange(free_slot[b], next);
         indptr[b + 1] = next;
     }
     std::vector<std::int32_t> items(static_cast<std::size_t>(next));
     detail::parallel_for(n_parts, n_parts, [&](std::int64_t p) {
         std::vector<std::int64_t>& free_slot = slot[static_cast<std::size_t>(p)];
-        auto place = [&](std::int64_t b, std::int32_t i) {
+        each_buyer(p, [&](std::int64_t b, std::int32_t i) {
             items[static_cast<std::size_t>(free_slot[static_cast<std::size_t>(b)]++)] =
                 i;
-        };
-        std::int64_t e = 0;
-        for (std::int32_t i = first_item(p); i < first_item(p + 1); ++i) {
-            if (reread) {
-                for_each_nonzero(column(i), n_baskets, basket_stride,
-                                 [&](std::int64_t b) { place(b, i); });
-                continue;
-            }
-            const ColumnBuyers& part = kept[static_cast<std::size_t>(p)];
-            for (const std::int64_t end =
-                     part.item_end[static_cast<std::size_t>(i - first_item(p))];
-                 e < end; ++e)
-                place(part.buyers[static_cast<std::size_t>(e)], i);
-        }
+        });
     });
     return Baskets(std::move(indptr), std::move(items), {}, n_items);
 }
