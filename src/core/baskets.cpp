@@ -192,6 +192,16 @@ std::vector<std::int64_t> run_starts(const std::int64_t* lengths,
     return start;
 }
 
+// run_starts for runs that must cover exactly n_entries entries, called `entries`.
+std::vector<std::int64_t> run_starts(const std::int64_t* lengths,
+                                     std::int64_t n_baskets, std::int64_t n_entries,
+                                     const std::string& entries) {
+    std::vector<std::int64_t> start = run_starts(lengths, n_baskets);
+    detail::require(start.back() == n_entries, "lengths",
+                    "must add up to the number of " + entries);
+    return start;
+}
+
 // Throws naming `items` unless each of the n codes lies in [0, limit), where limit
 // is the argument `limit_name`.
 void require_run_codes(const std::int32_t* items, std::int64_t n, std::int32_t limit,
@@ -271,9 +281,8 @@ Baskets baskets_from_runs(const std::int64_t* lengths, std::int64_t n_baskets,
                           std::vector<std::int32_t> items, std::int32_t n_items,
                           int n_jobs) {
     detail::require(n_items >= 0, "n_items", "must not be negative");
-    std::vector<std::int64_t> start = run_starts(lengths, n_baskets);
-    detail::require(start.back() == static_cast<std::int64_t>(items.size()), "lengths",
-                    "must add up to the number of items");
+    std::vector<std::int64_t> start = run_starts(
+        lengths, n_baskets, static_cast<std::int64_t>(items.size()), "items");
     require_run_codes(items.data(), start.back(), n_items, "n_items");
     return merge_repeats(start, std::move(items), {}, n_items,
                          resolve_num_threads(n_jobs));
@@ -283,9 +292,7 @@ std::vector<std::int64_t> recode_runs(const std::int64_t* lengths,
                                       std::int64_t n_baskets, std::int32_t* codes,
                                       std::int64_t n_codes, const std::int32_t* recode,
                                       std::int32_t n_recode) {
-    std::vector<std::int64_t> start = run_starts(lengths, n_baskets);
-    detail::require(start.back() == n_codes, "lengths",
-                    "must add up to the number of codes");
+    std::vector<std::int64_t> start = run_starts(lengths, n_baskets, n_codes, "codes");
     if (recode == nullptr) return start;
     const std::int64_t bad = first_code_outside(codes, n_codes, n_recode);
     if (bad >= 0)
