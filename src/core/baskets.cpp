@@ -9,9 +9,8 @@
 #include <utility>
 
 #include "crmmine/core/error.hpp"
-#include "crmmine/core/parallel.hpp"
-
 #include "crmmine/core/isa.hpp"
+#include "crmmine/core/parallel.hpp"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
