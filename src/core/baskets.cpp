@@ -201,15 +201,23 @@ std::vector<std::int64_t> run_starts(const std::int64_t* lengths,
     return start;
 }
 
+// Throws naming `argument` unless each of the n codes lies in [0, limit); `outside`
+// ends the message about the first code that does not.
+void require_codes_below(const std::int32_t* codes, std::int64_t n, std::int32_t limit,
+                         const char* argument, const std::string& outside) {
+    const std::int64_t bad = first_code_outside(codes, n, limit);
+    if (bad >= 0)
+        detail::throw_invalid(argument, "code " + std::to_string(codes[bad]) +
+                                            " at entry " + std::to_string(bad) + " " +
+                                            outside);
+}
+
 // Throws naming `items` unless each of the n codes lies in [0, limit), where limit
 // is the argument `limit_name`.
 void require_run_codes(const std::int32_t* items, std::int64_t n, std::int32_t limit,
                        const char* limit_name) {
-    const std::int64_t bad = first_code_outside(items, n, limit);
-    if (bad >= 0)
-        detail::throw_invalid("items", "code " + std::to_string(items[bad]) +
-                                           " at entry " + std::to_string(bad) +
-                                           " is outside [0, " + limit_name + ")");
+    require_codes_below(items, n, limit, "items",
+                        std::string("is outside [0, ") + limit_name + ")");
 }
 
 }  // namespace
@@ -293,12 +301,9 @@ std::vector<std::int64_t> recode_runs(const std::int64_t* lengths,
                                       std::int32_t n_recode) {
     std::vector<std::int64_t> start = run_starts(lengths, n_baskets, n_codes, "codes");
     if (recode == nullptr) return start;
-    const std::int64_t bad = first_code_outside(codes, n_codes, n_recode);
-    if (bad >= 0)
-        detail::throw_invalid("codes", "code " + std::to_string(codes[bad]) +
-                                           " at entry " + std::to_string(bad) +
-                                           " does not index recode (" +
-                                           std::to_string(n_recode) + " codes)");
+    require_codes_below(
+        codes, n_codes, n_recode, "codes",
+        "does not index recode (" + std::to_string(n_recode) + " codes)");
     for (std::int64_t e = 0; e < n_codes; ++e) codes[e] = recode[codes[e]];
     return start;
 }
